@@ -1,0 +1,205 @@
+//! GraphQL enums mirroring the model's vocabularies (the model has no GraphQL types), with
+//! conversions both ways. Names are the model's, upper-cased.
+
+use async_graphql::Enum;
+
+use crate::graph::{Direction as GraphDirection, MatchRank as GraphMatchRank};
+use crate::model;
+
+macro_rules! mirror {
+    ($(#[$meta:meta])* $name:ident => $model:path { $($(#[$vmeta:meta])* $variant:ident,)* }) => {
+        $(#[$meta])*
+        #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name { $($(#[$vmeta])* $variant,)* }
+
+        impl From<$model> for $name {
+            fn from(v: $model) -> Self {
+                match v { $(<$model>::$variant => $name::$variant,)* }
+            }
+        }
+
+        impl From<$name> for $model {
+            fn from(v: $name) -> Self {
+                match v { $($name::$variant => <$model>::$variant,)* }
+            }
+        }
+    };
+}
+
+mirror! {
+    /// What an entity is.
+    EntityKind => model::EntityKind {
+        /// A maker of devices: Xiaomi, Huawei, Apple.
+        Vendor,
+        /// A mobile network operator: AT&T.
+        Carrier,
+        /// A sales channel: Walmart, Amazon.
+        Retailer,
+        /// A device or accessory.
+        Product,
+        /// A person.
+        Person,
+        /// A country or region.
+        Market,
+        /// Something that happened at a moment: a deal, a speech, an IPO.
+        Event,
+        /// A document facts are cited to.
+        Source,
+    }
+}
+
+mirror! {
+    /// What a relation says; the same names as in the seed files and the CSV layout.
+    RelationKind => model::RelationKind {
+        /// A vendor makes a product.
+        Makes,
+        /// A carrier sells a product, or a vendor's devices, on its network.
+        Carries,
+        /// A retailer sells a product or a vendor's products.
+        Sells,
+        /// Two organisations partner (symmetric).
+        PartnersWith,
+        /// Two organisations compete (symmetric).
+        CompetesWith,
+        /// An organisation's headquarters are in a market.
+        HeadquarteredIn,
+        /// An organisation does business in a market.
+        OperatesIn,
+        /// A person holds a role at an organisation.
+        ExecutiveOf,
+        /// An entity takes part in an event, in a role.
+        ParticipantIn,
+        /// A vendor's rank and/or share in a market for a period.
+        RanksIn,
+        /// An organisation plans to enter a market by a target date.
+        PlansEntry,
+        /// An organisation belongs to another.
+        SubsidiaryOf,
+        /// A product is on sale in a market.
+        AvailableIn,
+        /// A vendor has carrier partners, not named by the source, in a market.
+        HasCarrierPartnersIn,
+        /// An event took place as part of a larger one.
+        PartOf,
+        /// An event led to another.
+        LedTo,
+    }
+}
+
+mirror! {
+    /// Where a stateful relation (a deal, a plan, a partnership) stands.
+    Status => model::Status {
+        /// Reported without confirmation.
+        Rumoured,
+        /// Intended by a party.
+        Planned,
+        /// Made public by a party.
+        Announced,
+        /// Confirmed by the parties.
+        Confirmed,
+        /// Called off before it took effect.
+        Cancelled,
+        /// Over after having been in force.
+        Ended,
+    }
+}
+
+mirror! {
+    /// What kind of thing an event is.
+    EventType => model::EventType {
+        /// A product launch.
+        Launch,
+        /// A deal made.
+        Deal,
+        /// A deal pulled by one of its parties.
+        DealPulled,
+        /// A speech or keynote.
+        Speech,
+        /// A trade show or conference.
+        TradeShow,
+        /// An initial public offering, or a step towards one.
+        Ipo,
+        /// A regulatory action.
+        Regulation,
+        /// A public statement or interview.
+        Statement,
+        /// A change in how a market behaves.
+        MarketTrend,
+    }
+}
+
+mirror! {
+    /// What kind of device a product is.
+    ProductCategory => model::ProductCategory {
+        /// A smartphone.
+        Smartphone,
+        /// A television set-top box.
+        SetTopBox,
+        /// Headphones or earphones.
+        Headphones,
+        /// A camera.
+        Camera,
+        /// A battery pack.
+        BatteryPack,
+        /// A kit (robot, building, coding…).
+        Kit,
+        /// A tablet.
+        Tablet,
+        /// A watch, band or other wearable.
+        Wearable,
+        /// Anything else.
+        Other,
+    }
+}
+
+mirror! {
+    /// How precisely a date is known.
+    Precision => model::Precision {
+        /// To the year.
+        Year,
+        /// To the quarter.
+        Quarter,
+        /// To the month.
+        Month,
+        /// To the day.
+        Day,
+    }
+}
+
+mirror! {
+    /// Whether a relation holds on the day asked about.
+    Presence => model::Presence {
+        /// Surely not in force (never returned by filtered fields).
+        Absent,
+        /// In force or not depending on where in its partial dates it really started or ended.
+        Possible,
+        /// Surely in force.
+        Sure,
+    }
+}
+
+mirror! {
+    /// Which way to follow relations from an entity. Symmetric relations match both.
+    Direction => GraphDirection {
+        /// Relations whose `from` is the entity.
+        Outgoing,
+        /// Relations whose `to` is the entity.
+        Incoming,
+        /// Both.
+        Both,
+    }
+}
+
+mirror! {
+    /// How well a search hit matched; earlier values rank first.
+    MatchRank => GraphMatchRank {
+        /// A name or alias equals the text.
+        Exact,
+        /// A name or alias starts with the text.
+        Prefix,
+        /// A word inside a name or alias starts with the text.
+        WordPrefix,
+        /// The text occurs elsewhere inside a name or alias.
+        Substring,
+    }
+}

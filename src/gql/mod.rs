@@ -1,0 +1,107 @@
+//! The GraphQL schema: thin projections of graph queries, the limits every query is held to,
+//! and error codes.
+//!
+//! Invariant: this module knows nothing of axum or HTTP; it takes a request and gives a
+//! response. Invariant: resolvers only project graph queries; any logic worth testing lives in
+//! `graph`.
+
+mod entity;
+mod enums;
+mod error;
+mod query;
+mod relation;
+
+use std::sync::Arc;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+
+pub use entity::Entity;
+pub use error::ErrorCode;
+pub use query::Query;
+
+use crate::graph::Graph;
+use crate::seed::Loaded;
+
+/// The schema type.
+pub type PhoneSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// The loaded data every resolver reads: an immutable snapshot, shared without locks.
+#[derive(Debug)]
+pub struct Data {
+    /// The graph.
+    pub graph: Graph,
+    /// A content hash of the data.
+    pub data_version: String,
+    /// When it was loaded (RFC 3339, UTC).
+    pub loaded_at: String,
+}
+
+/// A cheap-to-clone handle on the data. The graph never changes after loading, so an `Arc`
+/// is all the sharing needs: no lock, no copy per request.
+pub type Store = Arc<Data>;
+
+/// How deep and how complex a query may be.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The deepest nesting of fields.
+    pub depth: usize,
+    /// The highest cost: each field 1, list fields times their page size.
+    pub complexity: usize,
+}
+
+/// The limits used unless configured otherwise.
+pub const DEFAULT_LIMITS: Limits = Limits {
+    depth: 16,
+    complexity: 20_000,
+};
+
+/// What the HTTP layer needs: the schema and the data behind it.
+#[derive(Clone)]
+pub struct AppState {
+    /// The executable schema, with the data attached.
+    pub schema: PhoneSchema,
+    /// The data, for health checks.
+    pub store: Store,
+}
+
+impl AppState {
+    /// Builds the schema over loaded data.
+    pub fn new(loaded: Loaded, limits: Limits) -> Self {
+        let store = Arc::new(Data {
+            graph: loaded.graph,
+            data_version: loaded.data_version,
+            loaded_at: now_rfc3339(),
+        });
+        let schema = builder()
+            .data(store.clone())
+            .limit_depth(limits.depth)
+            .limit_complexity(limits.complexity)
+            .finish();
+        AppState { schema, store }
+    }
+}
+
+fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query, EmptyMutation, EmptySubscription).extension(error::ErrorCodes)
+}
+
+/// The schema's SDL, as committed in `schema/schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+fn now_rfc3339() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let days = (now / 86_400) as i32;
+    let secs = now % 86_400;
+    let (y, m, d) = crate::model::date::civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}

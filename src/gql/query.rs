@@ -1,0 +1,185 @@
+//! The query root: lookups, lists, search and the data set's identity.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+
+use super::Store;
+use super::entity::{Entity, entity};
+use super::enums::{EntityKind, MatchRank, RelationKind};
+use super::relation::{
+    EntityConnection, EntityEdge, PageInfo, decode_cursor, encode_cursor, page_size,
+};
+use crate::model;
+
+/// The entry points of the API.
+pub struct Query;
+
+/// A search result.
+#[derive(SimpleObject, Clone)]
+pub struct SearchHit {
+    /// The entity found.
+    pub entity: Entity,
+    /// How well it matched.
+    pub rank: MatchRank,
+}
+
+/// One relation kind: the endpoints it allows and whether it is symmetric.
+#[derive(SimpleObject, Clone)]
+pub struct RelationKindInfo {
+    /// The kind.
+    pub kind: RelationKind,
+    /// Its name in seed files and CSV (case aside).
+    pub name: String,
+    /// The entity kinds allowed at the `from` end.
+    pub from_kinds: Vec<EntityKind>,
+    /// The entity kinds allowed at the `to` end.
+    pub to_kinds: Vec<EntityKind>,
+    /// Whether it reads the same from both ends (stored once, read from both).
+    pub symmetric: bool,
+}
+
+/// How many of one entity kind there are.
+#[derive(SimpleObject, Clone)]
+pub struct KindCount {
+    /// The kind.
+    pub kind: EntityKind,
+    /// How many entities of it.
+    pub count: u64,
+}
+
+/// Counts over the whole data set.
+#[derive(SimpleObject, Clone)]
+pub struct Stats {
+    /// Entities of every kind.
+    pub entities: u64,
+    /// Relations of every kind (symmetric ones once).
+    pub relations: u64,
+    /// Entities per kind, in kind order.
+    pub by_kind: Vec<KindCount>,
+}
+
+#[Object]
+impl Query {
+    /// The entity with this id, or null if there is none.
+    async fn entity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entity's id.")] id: ID,
+    ) -> Option<Entity> {
+        let store = ctx.data_unchecked::<Store>();
+        store.graph.lookup(&id).map(|ix| entity(store, ix))
+    }
+
+    /// Entities in id order, optionally of one kind, paged (Relay).
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn entities(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only entities of this kind.")] kind: Option<EntityKind>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The cursor to continue after.")] after: Option<String>,
+    ) -> Result<EntityConnection> {
+        let store = ctx.data_unchecked::<Store>();
+        let size = page_size(first)?;
+        let list = store.graph.entities_of(kind.map(Into::into));
+        let start = match after {
+            None => 0,
+            Some(c) => store.graph.position_after(list, &decode_cursor("e", &c)?),
+        };
+        let edges: Vec<EntityEdge> = list[start.min(list.len())..]
+            .iter()
+            .take(size)
+            .map(|&ix| EntityEdge {
+                cursor: encode_cursor("e", &store.graph.entity(ix).id),
+                node: entity(store, ix),
+            })
+            .collect();
+        Ok(EntityConnection {
+            page_info: PageInfo {
+                has_next_page: start + edges.len() < list.len(),
+                has_previous_page: start > 0,
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            edges,
+            total_count: list.len() as u64,
+        })
+    }
+
+    /// Entities whose name or alias matches the text, ignoring case and accents: exact matches
+    /// first, then names starting with it, then words starting with it, then names containing it.
+    #[graphql(complexity = "first.unwrap_or(10).max(0) as usize * child_complexity")]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to look for.")] text: String,
+        #[graphql(desc = "Only entities of these kinds.")] kinds: Option<Vec<EntityKind>>,
+        #[graphql(desc = "How many hits at most, up to 100 (default 10).")] first: Option<i32>,
+    ) -> Result<Vec<SearchHit>> {
+        let store = ctx.data_unchecked::<Store>();
+        let size = page_size(Some(first.unwrap_or(10)))?;
+        let kinds: Vec<model::EntityKind> = kinds.into_iter().flatten().map(Into::into).collect();
+        let hits = store
+            .graph
+            .search_index()
+            .search(&text, if kinds.is_empty() { size } else { usize::MAX });
+        Ok(hits
+            .into_iter()
+            .filter(|(ix, _)| kinds.is_empty() || kinds.contains(&store.graph.entity(*ix).kind))
+            .take(size)
+            .map(|(ix, rank)| SearchHit {
+                entity: entity(store, ix),
+                rank: rank.into(),
+            })
+            .collect())
+    }
+
+    /// Every relation kind with the endpoints it allows: the one canonical list.
+    async fn relation_kinds(&self) -> Vec<RelationKindInfo> {
+        let kinds = |set: model::KindSet| {
+            model::EntityKind::ALL
+                .iter()
+                .filter(|k| set.contains(**k))
+                .map(|k| EntityKind::from(*k))
+                .collect()
+        };
+        model::RelationKind::ALL
+            .iter()
+            .map(|k| {
+                let spec = k.spec();
+                RelationKindInfo {
+                    kind: (*k).into(),
+                    name: k.as_str().to_owned(),
+                    from_kinds: kinds(spec.from),
+                    to_kinds: kinds(spec.to),
+                    symmetric: spec.symmetric,
+                }
+            })
+            .collect()
+    }
+
+    /// Counts over the whole data set.
+    async fn stats(&self, ctx: &Context<'_>) -> Stats {
+        let g = &ctx.data_unchecked::<Store>().graph;
+        Stats {
+            entities: g.entity_count() as u64,
+            relations: g.relation_count() as u64,
+            by_kind: model::EntityKind::ALL
+                .iter()
+                .map(|k| KindCount {
+                    kind: (*k).into(),
+                    count: g.entities_of(Some(*k)).len() as u64,
+                })
+                .collect(),
+        }
+    }
+
+    /// A content hash of the loaded data: the same files give the same version.
+    async fn data_version(&self, ctx: &Context<'_>) -> String {
+        ctx.data_unchecked::<Store>().data_version.clone()
+    }
+
+    /// When the data was loaded (RFC 3339, UTC).
+    async fn loaded_at(&self, ctx: &Context<'_>) -> String {
+        ctx.data_unchecked::<Store>().loaded_at.clone()
+    }
+}

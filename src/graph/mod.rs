@@ -1,0 +1,44 @@
+//! The in-memory market graph: an immutable snapshot built once from validated input, and the
+//! queries every answer is made of.
+//!
+//! Invariant: no petgraph type leaves this module; callers hold [`EntityIx`] and [`RelationIx`]
+//! handles. Invariant: this module knows nothing of files, serde or GraphQL.
+
+mod query;
+mod record;
+mod search;
+mod store;
+
+pub use query::{RelationFilter, status_as_of};
+pub use record::{
+    Cause, Citation, EntityDetail, EntityIx, EntityRecord, PropertyCitation, RelationDetail,
+    RelationIx, RelationRecord, StatusChange,
+};
+pub use search::{MatchRank, SearchIndex, fold};
+pub use store::{Direction, Graph, GraphBuilder, Hop};
+
+use crate::model::{EntityKind, RelationKind};
+
+/// What a graph operation can refuse.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GraphError {
+    /// No entity has the id.
+    #[error("no entity has the id `{0}`")]
+    NotFound(String),
+    /// Two entities were given the same id.
+    #[error("the id `{0}` is used twice")]
+    DuplicateId(String),
+    /// A relation between kinds its kind does not allow.
+    #[error("a `{kind}` relation cannot go from a {from} to a {to}")]
+    KindMismatch {
+        /// The relation's kind.
+        kind: RelationKind,
+        /// The kind at its `from` end.
+        from: EntityKind,
+        /// The kind at its `to` end.
+        to: EntityKind,
+    },
+    /// A relation from an entity to itself.
+    #[error("a relation cannot go from `{0}` to itself")]
+    SelfLoop(String),
+}

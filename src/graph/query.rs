@@ -1,0 +1,100 @@
+//! Filtered reads over the store: the time, evidence and kind filters every relation-returning
+//! answer shares.
+
+use super::EntityIx;
+use super::record::{RelationIx, StatusChange};
+use super::store::{Direction, Graph, Hop};
+use crate::model::{Day, Presence, RelationKind, Status};
+
+/// Which relations count: by kind, direction, time and evidence. The default lets everything in.
+#[derive(Clone, Debug, Default)]
+pub struct RelationFilter {
+    /// Only these kinds; empty means all.
+    pub kinds: Vec<RelationKind>,
+    /// Which way to follow relations.
+    pub direction: Direction,
+    /// Only relations in force on this day.
+    pub as_of: Option<Day>,
+    /// With `as_of`, also those possibly in force (flagged as such).
+    pub include_possible: bool,
+    /// Only relations believed at least this much.
+    pub min_confidence: f32,
+    /// Only relations with at least one source.
+    pub sourced_only: bool,
+    /// Only relations whose status (as of `as_of`, else the latest) is one of these; empty
+    /// means any.
+    pub statuses: Vec<Status>,
+    /// Only relations scoped to this market.
+    pub market: Option<EntityIx>,
+}
+
+impl RelationFilter {
+    /// A filter letting in only the given kinds, in the given direction.
+    pub fn kinds(kinds: &[RelationKind], direction: Direction) -> Self {
+        RelationFilter {
+            kinds: kinds.to_vec(),
+            direction,
+            ..Self::default()
+        }
+    }
+
+    /// How the relation fares under this filter: `None` when it is filtered out, else its
+    /// presence on the filter's day (`Sure` without one).
+    pub fn admit(&self, graph: &Graph, relation: RelationIx) -> Option<Presence> {
+        let rec = graph.relation(relation);
+        if !self.kinds.is_empty() && !self.kinds.contains(&rec.kind) {
+            return None;
+        }
+        if rec.confidence < self.min_confidence || (self.sourced_only && rec.unsourced) {
+            return None;
+        }
+        let presence = match self.as_of {
+            None => Presence::Sure,
+            Some(day) => match rec.window.presence(day) {
+                Presence::Possible if self.include_possible => Presence::Possible,
+                Presence::Sure => Presence::Sure,
+                _ => return None,
+            },
+        };
+        if self.market.is_some() || !self.statuses.is_empty() {
+            let detail = graph.relation_detail(relation);
+            if self.market.is_some() && detail.market != self.market {
+                return None;
+            }
+            if !self.statuses.is_empty() {
+                let status = status_as_of(&detail.status_history, self.as_of)?;
+                if !self.statuses.contains(&status.status) {
+                    return None;
+                }
+            }
+        }
+        Some(presence)
+    }
+}
+
+/// The step of a status history in force on `day` (the latest surely reached by then), or the
+/// latest step without a day.
+pub fn status_as_of(history: &[StatusChange], day: Option<Day>) -> Option<&StatusChange> {
+    match day {
+        None => history.last(),
+        Some(day) => history
+            .iter()
+            .rev()
+            .find(|s| s.date.is_none_or(|d| d.last_day() <= day)),
+    }
+}
+
+impl Graph {
+    /// The relations of `entity` that pass `filter`, each seen from `entity`.
+    pub fn relations_of<'g>(
+        &'g self,
+        entity: EntityIx,
+        filter: &'g RelationFilter,
+    ) -> impl Iterator<Item = Hop> + 'g {
+        self.hops(entity, filter.direction).filter_map(move |hop| {
+            filter
+                .admit(self, hop.relation)
+                .map(|presence| Hop { presence, ..hop })
+        })
+    }
+}

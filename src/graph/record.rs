@@ -1,0 +1,158 @@
+//! What the store keeps about each entity and relation: compact records that every traversal
+//! reads, and side tables of curated detail (quotes, status histories, descriptions) that only
+//! answers read.
+
+use crate::model::{
+    DateBound, EntityKind, EventType, ProductCategory, RelationKind, Status, Validity, Window,
+};
+
+/// An entity's position in the store: an opaque handle, valid for the store that issued it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntityIx(pub(crate) u32);
+
+/// A relation's position in the store: an opaque handle, valid for the store that issued it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RelationIx(pub(crate) u32);
+
+/// A citation: which source supports a fact, with a short quote from it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Citation {
+    /// The source entity.
+    pub source: EntityIx,
+    /// A quote of at most two sentences, when one was given.
+    pub quote: Option<String>,
+}
+
+/// A step in a relation's status history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatusChange {
+    /// The status from this date on.
+    pub status: Status,
+    /// When it changed; unknown dates are allowed and sort first.
+    pub date: Option<DateBound>,
+    /// The event that changed it, if one is recorded.
+    pub event: Option<EntityIx>,
+    /// What supports this step.
+    pub sources: Vec<Citation>,
+}
+
+/// A reported cause of an event, weighed on its own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cause {
+    /// What is reported to have caused it.
+    pub text: String,
+    /// How far the report is believed, 0–1.
+    pub confidence: f32,
+    /// Where it was reported.
+    pub sources: Vec<Citation>,
+}
+
+/// A kind-specific property with the citations that support it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PropertyCitation {
+    /// The property's name as in the seed files (`founded`, `date`, …).
+    pub property: String,
+    /// What supports it.
+    pub sources: Vec<Citation>,
+}
+
+/// Everything about an entity beyond its kind, id and name.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EntityDetail {
+    /// Other names, in any language.
+    pub aliases: Vec<String>,
+    /// A short description.
+    pub description: Option<String>,
+    /// A Wikidata item id (`Q…`).
+    pub wikidata: Option<String>,
+    /// An ISO code (a market's ISO 3166 code).
+    pub iso_code: Option<String>,
+    /// An ISO 3166 country code given by a bulk row (an organisation's headquarters country).
+    pub country: Option<String>,
+    /// When an organisation was founded.
+    pub founded: Option<DateBound>,
+    /// A product's category.
+    pub category: Option<ProductCategory>,
+    /// A product's release date.
+    pub released: Option<DateBound>,
+    /// An event's type.
+    pub event_type: Option<EventType>,
+    /// An event's date, or a source's publication date.
+    pub date: Option<DateBound>,
+    /// An event's summary.
+    pub summary: Option<String>,
+    /// An event's reported cause.
+    pub cause: Option<Cause>,
+    /// A source's title.
+    pub title: Option<String>,
+    /// A source's publisher.
+    pub publisher: Option<String>,
+    /// A source's address, if known.
+    pub url: Option<String>,
+    /// What supports the entity as a whole.
+    pub sources: Vec<Citation>,
+    /// What supports its individual properties.
+    pub property_sources: Vec<PropertyCitation>,
+    /// Where it was defined (`file:line:column`).
+    pub origin: String,
+}
+
+/// An entity as the store keeps it.
+#[derive(Clone, Debug)]
+pub struct EntityRecord {
+    /// The curator-chosen id.
+    pub id: Box<str>,
+    /// What it is.
+    pub kind: EntityKind,
+    /// Its display name.
+    pub name: Box<str>,
+    /// The rest; `None` for a bare bulk entity, which reads as the default detail.
+    pub detail: Option<Box<EntityDetail>>,
+}
+
+/// Everything about a relation that traversals do not need.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RelationDetail {
+    /// The curated validity, with its partial dates as written.
+    pub validity: Validity,
+    /// The status history, in date order.
+    pub status_history: Vec<StatusChange>,
+    /// What supports it.
+    pub sources: Vec<Citation>,
+    /// The market the relation is scoped to ("sells in the US").
+    pub market: Option<EntityIx>,
+    /// A role (chairman, speaker…).
+    pub role: Option<String>,
+    /// A rank in a market.
+    pub rank: Option<u32>,
+    /// A share of a market, 0–1.
+    pub share: Option<f32>,
+    /// The period a rank or share is for.
+    pub period: Option<DateBound>,
+    /// The target date of a plan.
+    pub target: Option<DateBound>,
+    /// A qualitative note from the source ("respectable market share").
+    pub note: Option<String>,
+    /// Where it was defined (`file:line:column`, or several when merged).
+    pub origin: String,
+}
+
+/// A relation as the store keeps it: small and fixed-size, so millions fit; detail sits in a
+/// side table.
+#[derive(Clone, Debug)]
+pub struct RelationRecord {
+    /// The `from` end.
+    pub from: EntityIx,
+    /// The `to` end.
+    pub to: EntityIx,
+    /// What it says.
+    pub kind: RelationKind,
+    /// When it holds.
+    pub window: Window,
+    /// How far it is believed, 0–1.
+    pub confidence: f32,
+    /// Whether no source supports it.
+    pub unsourced: bool,
+    /// The curated detail; `None` for a bare bulk relation.
+    pub detail: Option<Box<RelationDetail>>,
+}

@@ -1,0 +1,164 @@
+//! Name and alias search: case- and accent-insensitive, prefix matches first.
+//!
+//! Every name and alias is folded once (NFKD, combining marks dropped, lowercased) into one
+//! arena string; the index is a sorted list of word starts into it, so a prefix query is two
+//! binary searches and the index costs a few bytes per word rather than a string per entry.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+use super::record::{EntityIx, EntityRecord};
+
+const END: char = '\u{0}';
+
+/// Folds text for matching: decomposed, without accents, lowercase, whitespace collapsed.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
+        if c.is_whitespace() || c == END {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// How well an entity matched a query; lower is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MatchRank {
+    /// A name or alias equals the query.
+    Exact,
+    /// A name or alias starts with the query.
+    Prefix,
+    /// A word inside a name or alias starts with the query.
+    WordPrefix,
+    /// The query occurs elsewhere inside a name or alias.
+    Substring,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    /// Where the word starts in the arena.
+    at: u32,
+    /// Where its name or alias starts.
+    start: u32,
+    entity: u32,
+}
+
+/// The search index of a graph.
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    arena: String,
+    entries: Vec<Entry>,
+    /// Where each folded text starts in the arena, and whose it is, in arena order.
+    texts: Vec<(u32, u32)>,
+}
+
+impl SearchIndex {
+    pub(crate) fn build(entities: &[EntityRecord]) -> Self {
+        let mut arena = String::new();
+        let mut entries = Vec::new();
+        let mut texts = Vec::new();
+        for (i, e) in entities.iter().enumerate() {
+            let aliases = e.detail.iter().flat_map(|d| d.aliases.iter());
+            for text in std::iter::once(&*e.name).chain(aliases.map(String::as_str)) {
+                let folded = fold(text);
+                if folded.is_empty() {
+                    continue;
+                }
+                let start = arena.len() as u32;
+                texts.push((start, i as u32));
+                let mut word_start = true;
+                for (off, c) in folded.char_indices() {
+                    if word_start {
+                        entries.push(Entry {
+                            at: start + off as u32,
+                            start,
+                            entity: i as u32,
+                        });
+                    }
+                    word_start = !c.is_alphanumeric();
+                }
+                arena.push_str(&folded);
+                arena.push(END);
+            }
+        }
+        let key = |e: &Entry| key_at(&arena, e.at);
+        entries.sort_unstable_by(|a, b| key(a).cmp(key(b)).then(a.entity.cmp(&b.entity)));
+        SearchIndex {
+            arena,
+            entries,
+            texts,
+        }
+    }
+
+    /// Entities whose name or alias matches `query`, best first (rank, then entity order), at
+    /// most `limit`. An empty query matches nothing.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<(EntityIx, MatchRank)> {
+        let q = fold(query);
+        if q.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let lo = self
+            .entries
+            .partition_point(|e| key_at(&self.arena, e.at) < q.as_str());
+        let mut best: Vec<(u32, MatchRank)> = Vec::new();
+        for e in &self.entries[lo..] {
+            let key = key_at(&self.arena, e.at);
+            if !key.starts_with(&q) {
+                break;
+            }
+            let rank = match (e.at == e.start, key.len() == q.len()) {
+                (true, true) => MatchRank::Exact,
+                (true, false) => MatchRank::Prefix,
+                (false, _) => MatchRank::WordPrefix,
+            };
+            best.push((e.entity, rank));
+        }
+        if best.len() < limit {
+            // Infix matches are the fallback: a scan over the arena, only when prefixes run short.
+            let mut from = 0;
+            while let Some(pos) = self.arena[from..].find(&q) {
+                let at = (from + pos) as u32;
+                best.push((self.entity_at(at), MatchRank::Substring));
+                from += pos + q.len().max(1);
+            }
+        }
+        best.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        let mut seen = rustc_hash::FxHashSet::default();
+        best.into_iter()
+            .filter(|(e, _)| seen.insert(*e))
+            .take(limit)
+            .map(|(e, r)| (EntityIx(e), r))
+            .collect()
+    }
+
+    /// The entity whose folded text contains arena position `at`.
+    fn entity_at(&self, at: u32) -> u32 {
+        let i = self.texts.partition_point(|&(start, _)| start <= at);
+        self.texts[i - 1].1
+    }
+}
+
+fn key_at(arena: &str, at: u32) -> &str {
+    let rest = &arena[at as usize..];
+    &rest[..rest.find(END).unwrap_or(rest.len())]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_drops_case_accents_and_extra_space() {
+        assert_eq!(fold("  Kùzu   Corp "), "kuzu corp");
+        assert_eq!(fold("小米"), "小米");
+        assert_eq!(fold("ÉCOLE"), "ecole");
+    }
+}

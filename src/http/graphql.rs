@@ -1,0 +1,295 @@
+//! The GraphQL-over-HTTP handler: content negotiation, GET and POST, body limits, and the
+//! spec's status codes.
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{Request, Variables};
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::Deserialize;
+
+use super::{HttpState, error_response};
+use crate::gql::ErrorCode;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// The media type a response is sent as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MediaType {
+    /// `application/graphql-response+json`: request errors are 4xx.
+    GraphqlResponse,
+    /// `application/json`: every well-formed GraphQL response is 200.
+    Json,
+}
+
+impl MediaType {
+    fn as_str(self) -> &'static str {
+        match self {
+            MediaType::GraphqlResponse => GRAPHQL_RESPONSE,
+            MediaType::Json => JSON,
+        }
+    }
+}
+
+/// Picks the response media type from `Accept`: the acceptable one with the highest q, the
+/// GraphQL one on ties and for wildcards; `application/json` when there is no `Accept`.
+fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(MediaType::Json);
+    };
+    let mut best: Option<(f32, MediaType)> = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let range = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let media = match range.as_str() {
+            GRAPHQL_RESPONSE | "application/*" | "*/*" => MediaType::GraphqlResponse,
+            JSON => MediaType::Json,
+            _ => continue,
+        };
+        let better = match best {
+            None => true,
+            Some((bq, bm)) => q > bq || (q == bq && bm == MediaType::Json && media != bm),
+        };
+        if q > 0.0 && better {
+            best = Some((q, media));
+        }
+    }
+    best.map(|(_, m)| m)
+}
+
+/// A GraphQL request as sent in a POST body or GET query string.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Params {
+    query: Option<String>,
+    #[serde(default)]
+    variables: Option<serde_json::Value>,
+    #[serde(default)]
+    operation_name: Option<String>,
+}
+
+/// The GET query string: `variables` arrives as JSON text.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    variables: Option<String>,
+    operation_name: Option<String>,
+}
+
+pub(super) async fn handle(
+    State(state): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    body: Body,
+) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "accept application/graphql-response+json or application/json",
+        );
+    };
+    let params = match method {
+        Method::GET => from_query(&uri),
+        _ => from_body(&headers, body, state.max_body_bytes).await,
+    };
+    let params = match params {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    let Some(query) = params.query else {
+        return bad_request("the request has no `query`");
+    };
+    let variables = match params.variables {
+        None | Some(serde_json::Value::Null) => Variables::default(),
+        Some(v @ serde_json::Value::Object(_)) => Variables::from_json(v),
+        Some(_) => return bad_request("`variables` must be an object"),
+    };
+    let mut request = Request::new(query).variables(variables);
+    if let Some(name) = &params.operation_name {
+        request = request.operation_name(name.clone());
+    }
+    let operation = match request.parsed_query() {
+        Ok(doc) => {
+            let name = params.operation_name.as_deref();
+            doc.operations
+                .iter()
+                .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
+                .map(|(_, op)| op.node.ty)
+        }
+        Err(e) => {
+            let errors = serde_json::json!([{
+                "message": e.message,
+                "locations": e.locations,
+                "extensions": { "code": ErrorCode::ParseFailed.as_str() },
+            }]);
+            return request_error(media, errors);
+        }
+    };
+    if method == Method::GET && operation.is_some_and(|op| op != OperationType::Query) {
+        let mut r = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "only queries may be sent with GET: use POST",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return r;
+    }
+    let response = state.app.schema.execute(request).await;
+    let is_request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|c| matches!(c, async_graphql::Value::String(s) if ErrorCode::is_request_error(s)))
+        });
+    if is_request_error {
+        let errors = serde_json::to_value(&response.errors).unwrap_or_default();
+        return request_error(media, errors);
+    }
+    match serde_json::to_string(&response) {
+        Ok(body) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, media.as_str())],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialise a response");
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+            )
+        }
+    }
+}
+
+/// A response for a request that never ran: 400 without `data` under the GraphQL media type,
+/// 200 under plain JSON (as the GraphQL-over-HTTP spec says for each).
+fn request_error(media: MediaType, errors: serde_json::Value) -> Response {
+    let status = match media {
+        MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
+        MediaType::Json => StatusCode::OK,
+    };
+    let body = serde_json::json!({ "errors": errors }).to_string();
+    (status, [(header::CONTENT_TYPE, media.as_str())], body).into_response()
+}
+
+fn bad_request(message: &str) -> Response {
+    error_response(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::BadRequest.as_str(),
+        message,
+    )
+}
+
+fn from_query(uri: &axum::http::Uri) -> Result<Params, Response> {
+    let Query(get) = Query::<GetParams>::try_from_uri(uri)
+        .map_err(|_| bad_request("the query string is not a GraphQL request"))?;
+    let variables = match get.variables {
+        None => None,
+        Some(text) => Some(
+            serde_json::from_str(&text)
+                .map_err(|_| bad_request("`variables` is not valid JSON"))?,
+        ),
+    };
+    Ok(Params {
+        query: get.query,
+        variables,
+        operation_name: get.operation_name,
+    })
+}
+
+async fn from_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Params, Response> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case(JSON) {
+        return Err(error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the request as Content-Type: application/json",
+        ));
+    }
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            &format!("the request body is larger than {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let bytes = match Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large()),
+        Err(_) => return Err(bad_request("the request body could not be read")),
+    };
+    serde_json::from_slice(&bytes).map_err(|e| {
+        bad_request(&format!(
+            "the body is not a GraphQL request in JSON: {}",
+            json_error(&e)
+        ))
+    })
+}
+
+/// A serde_json error in words, without its debug form.
+fn json_error(e: &serde_json::Error) -> String {
+    format!(
+        "{} at line {}, column {}",
+        match e.classify() {
+            serde_json::error::Category::Io => "unreadable input",
+            serde_json::error::Category::Syntax => "invalid JSON",
+            serde_json::error::Category::Data => "wrong shape",
+            serde_json::error::Category::Eof => "unexpected end",
+        },
+        e.line(),
+        e.column()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(v: &str) -> Option<MediaType> {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, HeaderValue::from_str(v).unwrap());
+        negotiate(&h)
+    }
+
+    #[test]
+    fn accept_header_picks_the_media_type() {
+        assert_eq!(negotiate(&HeaderMap::new()), Some(MediaType::Json));
+        assert_eq!(accept("application/json"), Some(MediaType::Json));
+        assert_eq!(accept("*/*"), Some(MediaType::GraphqlResponse));
+        assert_eq!(
+            accept("application/json, application/graphql-response+json"),
+            Some(MediaType::GraphqlResponse)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json;q=0.5, application/json"),
+            Some(MediaType::Json)
+        );
+        assert_eq!(accept("text/html"), None);
+    }
+}

@@ -1,0 +1,16 @@
+//! phonegraph: a knowledge graph of the smartphone market, served over GraphQL.
+//!
+//! Module map, dependencies pointing inward (`http → gql → graph → model`, `seed → graph → model`):
+//! - [`model`]: the vocabulary: entity and relation kinds, partial dates, validity windows.
+//! - [`graph`]: the immutable petgraph store and every query over it.
+//! - [`seed`]: reading curated TOML files into a store, reporting every problem with its place.
+//! - [`gql`]: the GraphQL schema, thin projections of graph queries.
+//! - [`http`]: the axum router and server: GraphQL over HTTP, GraphiQL, health.
+//! - [`cli`]: the command line: `serve`, `validate`, `schema`.
+
+pub mod cli;
+pub mod gql;
+pub mod graph;
+pub mod http;
+pub mod model;
+pub mod seed;

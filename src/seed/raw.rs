@@ -1,0 +1,92 @@
+//! The seed files' shape as serde reads it: every field the curators may write, with its span
+//! so that each later check can point at the exact place.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The kinds of top-level arrays a seed file may hold.
+pub(crate) const SECTIONS: &[&str] = &[
+    "vendor", "carrier", "retailer", "product", "person", "market", "event", "source", "relation",
+];
+
+/// A citation: `{ source = "id", quote = "…" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCitation {
+    pub source: Spanned<String>,
+    pub quote: Option<Spanned<String>>,
+}
+
+/// An event's reported cause.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCause {
+    pub text: Spanned<String>,
+    pub confidence: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub sources: Vec<RawCitation>,
+}
+
+/// One `[[vendor]]`, `[[product]]`, … table. Kind-specific fields are checked against the kind
+/// after reading, so a misplaced one is reported by name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEntity {
+    pub id: Spanned<String>,
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub description: Option<String>,
+    pub wikidata: Option<Spanned<String>>,
+    pub iso_code: Option<Spanned<String>>,
+    pub founded: Option<Spanned<String>>,
+    pub category: Option<Spanned<String>>,
+    pub released: Option<Spanned<String>>,
+    #[serde(rename = "type")]
+    pub event_type: Option<Spanned<String>>,
+    pub date: Option<Spanned<String>>,
+    pub summary: Option<String>,
+    pub cause: Option<Spanned<RawCause>>,
+    pub title: Option<Spanned<String>>,
+    pub publisher: Option<String>,
+    pub url: Option<String>,
+    #[serde(default)]
+    pub sources: Vec<RawCitation>,
+    #[serde(default)]
+    pub cite: std::collections::BTreeMap<Spanned<String>, Vec<RawCitation>>,
+}
+
+/// A status step: `{ status = "cancelled", date = "2018-01-08", event = "…" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStatus {
+    pub status: Spanned<String>,
+    pub date: Option<Spanned<String>>,
+    pub event: Option<Spanned<String>>,
+    #[serde(default)]
+    pub sources: Vec<RawCitation>,
+}
+
+/// One `[[relation]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRelation {
+    pub kind: Spanned<String>,
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+    pub valid_from: Option<Spanned<String>>,
+    pub valid_until: Option<Spanned<String>>,
+    #[serde(default)]
+    pub status: Vec<RawStatus>,
+    #[serde(default)]
+    pub sources: Vec<RawCitation>,
+    pub unsourced: Option<Spanned<bool>>,
+    pub confidence: Option<Spanned<f64>>,
+    pub market: Option<Spanned<String>>,
+    pub role: Option<String>,
+    pub rank: Option<Spanned<i64>>,
+    pub share: Option<Spanned<f64>>,
+    pub period: Option<Spanned<String>>,
+    pub target: Option<Spanned<String>>,
+    pub note: Option<String>,
+}
