@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 use super::Store;
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
 use super::relation::{
-    Citation, FuzzyDate, Relation, RelationConnection, RelationFilter, citations, fuzzy,
+    Citation, FuzzyDate, Relation, RelationConnection, RelationFilter, citations, decimal, fuzzy,
     relation_page, relations_of,
 };
 use crate::graph::{self, EntityIx};
@@ -19,6 +19,7 @@ pub struct PropertySource {
     property: graph::PropertyCitation,
 }
 
+/// A citable property with the sources that support it.
 #[Object]
 impl PropertySource {
     /// The property's name, as in the seed files (`founded`, `date`, …).
@@ -38,6 +39,7 @@ pub struct Cause {
     cause: graph::Cause,
 }
 
+/// An event's reported cause, weighed on its own.
 #[Object]
 impl Cause {
     /// What is reported to have caused it.
@@ -46,7 +48,7 @@ impl Cause {
     }
     /// How far the report is believed, 0–1.
     async fn confidence(&self) -> f64 {
-        f64::from(self.cause.confidence)
+        decimal(self.cause.confidence)
     }
     /// Where it was reported.
     async fn sources(&self) -> Vec<Citation> {
@@ -56,6 +58,8 @@ impl Cause {
 
 /// An entity of the market graph. Every kind has these fields; the kind's own type adds typed
 /// relation fields.
+// clippy reads the repeated `ty = …` keys of the field list as duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface, Clone)]
 #[graphql(
     field(
@@ -196,6 +200,7 @@ macro_rules! entity_object {
         #[derive(Clone)]
         pub struct $name(pub(crate) Node);
 
+        $(#[$meta])*
         #[Object]
         impl $name {
             /// The curator-chosen id (`xiaomi`, `mate-10-pro`).

@@ -74,7 +74,7 @@ pub fn graph_error(e: GraphError) -> async_graphql::Error {
     coded(code, e.to_string())
 }
 
-fn with_code(mut e: ServerError, code: ErrorCode) -> ServerError {
+pub(crate) fn with_code(mut e: ServerError, code: ErrorCode) -> ServerError {
     let ext = e.extensions.get_or_insert_with(Default::default);
     if ext.get("code").is_none() {
         ext.set("code", code.as_str());
@@ -100,9 +100,14 @@ impl Extension for ErrorCodes {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|e| with_code(e, ErrorCode::ParseFailed))
+        next.run(ctx, query, variables).await.map_err(|e| {
+            let code = if e.message.starts_with("The recursion depth of the query") {
+                ErrorCode::LimitExceeded
+            } else {
+                ErrorCode::ParseFailed
+            };
+            with_code(e, code)
+        })
     }
 
     async fn validation(

@@ -5,6 +5,7 @@
 //! response. Invariant: resolvers only project graph queries; any logic worth testing lives in
 //! `graph`.
 
+mod cost;
 mod entity;
 mod enums;
 mod error;
@@ -73,11 +74,35 @@ impl AppState {
             loaded_at: now_rfc3339(),
         });
         let schema = builder()
+            .extension(cost::CostLimit {
+                limit: limits.complexity as u64,
+            })
             .data(store.clone())
             .limit_depth(limits.depth)
-            .limit_complexity(limits.complexity)
             .finish();
         AppState { schema, store }
+    }
+}
+
+impl AppState {
+    /// Executes a request. Every error in the response carries a code: errors async-graphql
+    /// raises before execution without one (an unknown operation name) are validation
+    /// failures, any other is `INTERNAL`.
+    pub async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
+        let mut response = self.schema.execute(request).await;
+        let before_execution = response.data == async_graphql::Value::Null;
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(|e| {
+                let fallback = if before_execution {
+                    ErrorCode::ValidationFailed
+                } else {
+                    ErrorCode::Internal
+                };
+                error::with_code(e, fallback)
+            })
+            .collect();
+        response
     }
 }
 

@@ -57,6 +57,7 @@ pub struct Stats {
     pub by_kind: Vec<KindCount>,
 }
 
+/// The entry points of the API.
 #[Object]
 impl Query {
     /// The entity with this id, or null if there is none.

@@ -20,6 +20,7 @@ pub const DEFAULT_PAGE: i32 = 20;
 #[derive(Clone, Copy, Debug)]
 pub struct FuzzyDate(pub(crate) DateBound);
 
+/// A date known to some precision, or a range of such dates ("end 2018 or early 2019").
 #[Object]
 impl FuzzyDate {
     /// The date as curated: `2018`, `2018-Q4`, `2018-01`, `2018-01-09`, or a range `A..B`.
@@ -44,6 +45,11 @@ impl FuzzyDate {
     }
 }
 
+/// A stored `f32` as the decimal a curator wrote (0.6, not 0.6000000238418579).
+pub(crate) fn decimal(value: f32) -> f64 {
+    (f64::from(value) * 1e6).round() / 1e6
+}
+
 pub(crate) fn fuzzy(d: Option<DateBound>) -> Option<FuzzyDate> {
     d.map(FuzzyDate)
 }
@@ -64,6 +70,7 @@ pub struct Citation {
     pub(crate) citation: graph::Citation,
 }
 
+/// A source supporting a fact, with a short quote from it.
 #[Object]
 impl Citation {
     /// The document.
@@ -92,6 +99,7 @@ pub struct StatusChange {
     change: graph::StatusChange,
 }
 
+/// A step in a relation's status history.
 #[Object]
 impl StatusChange {
     /// The status from this date on.
@@ -210,8 +218,13 @@ impl Relation {
         let g = &self.store.graph;
         let rec = self.record();
         let d = self.detail();
+        let arrow = if rec.kind.spec().symmetric {
+            "↔"
+        } else {
+            "→"
+        };
         let mut text = format!(
-            "{} — {} → {}",
+            "{} — {} {arrow} {}",
             g.entity(rec.from).name,
             rec.kind.as_str().replace('_', " "),
             g.entity(rec.to).name
@@ -222,11 +235,9 @@ impl Relation {
         let mut notes = Vec::new();
         match (d.validity.from, d.validity.until) {
             (None, None) => {}
-            (from, until) => notes.push(format!(
-                "{}..{}",
-                from.map(|d| d.to_string()).unwrap_or_default(),
-                until.map(|d| d.to_string()).unwrap_or_default()
-            )),
+            (Some(from), None) => notes.push(format!("since {from}")),
+            (None, Some(until)) => notes.push(format!("until {until}")),
+            (Some(from), Some(until)) => notes.push(format!("from {from} until {until}")),
         }
         if let Some(s) = status_as_of(&d.status_history, self.as_of) {
             notes.push(s.status.to_string());
@@ -252,6 +263,7 @@ impl Relation {
     }
 }
 
+/// A relation between two entities, with when it holds, where it stands and why we believe it.
 #[Object]
 impl Relation {
     /// A stable id: `from:kind:to`, with `#n` for the n-th of several such claims.
@@ -326,7 +338,7 @@ impl Relation {
     }
     /// How far it is believed, 0–1 (1 unless a source hedges: "reports suggest…").
     async fn confidence(&self) -> f64 {
-        f64::from(self.record().confidence)
+        decimal(self.record().confidence)
     }
     /// Whether no source supports it (curators must mark such relations explicitly).
     async fn unsourced(&self) -> bool {
@@ -350,7 +362,7 @@ impl Relation {
     }
     /// A share of a market, 0–1.
     async fn share(&self) -> Option<f64> {
-        self.detail().share.map(f64::from)
+        self.detail().share.map(decimal)
     }
     /// The period a rank or share is for.
     async fn period(&self) -> Option<FuzzyDate> {

@@ -104,7 +104,7 @@ pub(super) async fn handle(
     };
     let params = match params {
         Ok(p) => p,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     let Some(query) = params.query else {
         return bad_request("the request has no `query`");
@@ -145,7 +145,7 @@ pub(super) async fn handle(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    let response = state.app.schema.execute(request).await;
+    let response = state.app.execute(request).await;
     let is_request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| {
@@ -188,21 +188,40 @@ fn request_error(media: MediaType, errors: serde_json::Value) -> Response {
 }
 
 fn bad_request(message: &str) -> Response {
-    error_response(
-        StatusCode::BAD_REQUEST,
-        ErrorCode::BadRequest.as_str(),
-        message,
-    )
+    Refusal::bad_request(message).into_response()
 }
 
-fn from_query(uri: &axum::http::Uri) -> Result<Params, Response> {
+/// A request refused before it reaches GraphQL: a status, a code and a message.
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn bad_request(message: impl Into<String>) -> Self {
+        Refusal {
+            status: StatusCode::BAD_REQUEST,
+            code: ErrorCode::BadRequest.as_str(),
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        error_response(self.status, self.code, &self.message)
+    }
+}
+
+fn from_query(uri: &axum::http::Uri) -> Result<Params, Refusal> {
     let Query(get) = Query::<GetParams>::try_from_uri(uri)
-        .map_err(|_| bad_request("the query string is not a GraphQL request"))?;
+        .map_err(|_| Refusal::bad_request("the query string is not a GraphQL request"))?;
     let variables = match get.variables {
         None => None,
         Some(text) => Some(
             serde_json::from_str(&text)
-                .map_err(|_| bad_request("`variables` is not valid JSON"))?,
+                .map_err(|_| Refusal::bad_request("`variables` is not valid JSON"))?,
         ),
     };
     Ok(Params {
@@ -212,25 +231,23 @@ fn from_query(uri: &axum::http::Uri) -> Result<Params, Response> {
     })
 }
 
-async fn from_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Params, Response> {
+async fn from_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Params, Refusal> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
     if !essence.eq_ignore_ascii_case(JSON) {
-        return Err(error_response(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "send the request as Content-Type: application/json",
-        ));
+        return Err(Refusal {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: "UNSUPPORTED_MEDIA_TYPE",
+            message: "send the request as Content-Type: application/json".into(),
+        });
     }
-    let too_large = || {
-        error_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            &format!("the request body is larger than {limit} bytes"),
-        )
+    let too_large = || Refusal {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        code: "PAYLOAD_TOO_LARGE",
+        message: format!("the request body is larger than {limit} bytes"),
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -242,10 +259,10 @@ async fn from_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Para
     let bytes = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large()),
-        Err(_) => return Err(bad_request("the request body could not be read")),
+        Err(_) => return Err(Refusal::bad_request("the request body could not be read")),
     };
     serde_json::from_slice(&bytes).map_err(|e| {
-        bad_request(&format!(
+        Refusal::bad_request(format!(
             "the body is not a GraphQL request in JSON: {}",
             json_error(&e)
         ))

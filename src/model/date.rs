@@ -32,7 +32,7 @@ pub enum DateError {
     )]
     Shape(String),
     /// The shape is right but the calendar says no (month 13, 31 February…).
-    #[error("`{0}` is not a day of the calendar")]
+    #[error("`{0}` does not exist in the calendar")]
     Calendar(String),
     /// A range whose end comes before its start.
     #[error("the range `{0}` ends before it starts: write the earlier date first")]

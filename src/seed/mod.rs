@@ -162,6 +162,9 @@ impl<'a> Loader<'a> {
         for file in 0..self.files.len() {
             self.read_file(file, &mut entities, &mut relations);
         }
+        // Sections come out of the TOML table by name; "first defined" must mean first in the files.
+        entities.sort_by_key(|(_, place, _)| (place.file, place.span.start));
+        relations.sort_by_key(|(place, _)| (place.file, place.span.start));
         let mut added = Vec::new();
         for (kind, place, raw) in &entities {
             if let Some(ix) = self.add_entity(*kind, place, raw) {
@@ -528,7 +531,11 @@ impl<'a> Loader<'a> {
             span: id.span(),
         };
         let text = id.get_ref();
-        let what = kinds.describe();
+        let what = if kinds == KindSet::of(EntityKind::ALL) {
+            "entity".to_owned()
+        } else {
+            kinds.describe()
+        };
         match self.builder.lookup(text) {
             Some(ix) if kinds.contains(self.builder.kind(ix)) => Some(ix),
             Some(ix) => {

@@ -1,0 +1,163 @@
+//! Query cost: every field costs 1, and what a list field selects costs once per item it may
+//! return, its `first` argument (20 when not given) or 10 for lists without one; a
+//! connection's `edges` and `nodes` are the page already paid for, and introspection costs 1. This is the
+//! rule async-graphql's own complexity check cannot apply through interface fields, so it runs
+//! here, on the parsed document, before validation.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::registry::Registry;
+use async_graphql::{ServerError, ServerResult, Variables};
+use async_graphql_value::{ConstValue, Value};
+
+use super::error::ErrorCode;
+
+/// Items assumed for a paged field without `first`.
+const DEFAULT_FIRST: u64 = 20;
+/// Items assumed for a list field that takes no `first`.
+const DEFAULT_LIST: u64 = 10;
+/// Fragment nesting beyond this is refused (validation would reject a cycle later anyway).
+const MAX_FRAGMENT_DEPTH: usize = 64;
+
+/// Refuses documents whose cost exceeds a limit, with `LIMIT_EXCEEDED`.
+pub(crate) struct CostLimit {
+    pub(crate) limit: u64,
+}
+
+impl ExtensionFactory for CostLimit {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(CostLimit { limit: self.limit })
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for CostLimit {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let registry = &ctx.schema_env.registry;
+        for (_, op) in doc.operations.iter() {
+            let root = registry.query_type.as_str();
+            let cost = Coster {
+                registry,
+                doc: &doc,
+                variables,
+            }
+            .selection_set(&op.node.selection_set.node, root, 0);
+            if cost > self.limit {
+                let mut e = ServerError::new(
+                    format!(
+                        "Query is too complex: it costs {cost}, the limit is {}.",
+                        self.limit
+                    ),
+                    Some(op.pos),
+                );
+                e.extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", ErrorCode::LimitExceeded.as_str());
+                return Err(e);
+            }
+        }
+        Ok(doc)
+    }
+}
+
+struct Coster<'a> {
+    registry: &'a Registry,
+    doc: &'a ExecutableDocument,
+    variables: &'a Variables,
+}
+
+impl Coster<'_> {
+    fn selection_set(&self, set: &SelectionSet, type_name: &str, depth: usize) -> u64 {
+        if depth > MAX_FRAGMENT_DEPTH {
+            return u64::MAX / 2;
+        }
+        let mut total: u64 = 0;
+        for selection in &set.items {
+            let cost = match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    if field.name.node.starts_with("__") {
+                        // Introspection is bounded by the schema's size, not by the data.
+                        total = total.saturating_add(1);
+                        continue;
+                    }
+                    let meta = self
+                        .registry
+                        .types
+                        .get(type_name)
+                        .and_then(|t| t.field_by_name(field.name.node.as_str()));
+                    let Some(meta) = meta else {
+                        // An unknown or introspection field: validation judges it; cost it as
+                        // one plus what it selects.
+                        let inner = self.selection_set(&field.selection_set.node, "", depth + 1);
+                        total = total.saturating_add(1 + inner);
+                        continue;
+                    };
+                    let child_type = named_type(&meta.ty);
+                    let inner =
+                        self.selection_set(&field.selection_set.node, child_type, depth + 1);
+                    let items = if meta.args.contains_key("first") {
+                        field
+                            .arguments
+                            .iter()
+                            .find(|(name, _)| name.node == "first")
+                            .and_then(|(_, v)| self.int(&v.node))
+                            .unwrap_or(DEFAULT_FIRST)
+                    } else if meta.ty.starts_with('[') && !type_name.ends_with("Connection") {
+                        // A connection's `edges` and `nodes` are the page its field paid for.
+                        DEFAULT_LIST
+                    } else {
+                        1
+                    };
+                    1u64.saturating_add(items.saturating_mul(inner))
+                }
+                Selection::FragmentSpread(spread) => {
+                    match self.doc.fragments.get(&spread.node.fragment_name.node) {
+                        Some(fragment) => self.selection_set(
+                            &fragment.node.selection_set.node,
+                            fragment.node.type_condition.node.on.node.as_str(),
+                            depth + 1,
+                        ),
+                        None => 0,
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    let on = inline
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or(type_name, |c| c.node.on.node.as_str());
+                    self.selection_set(&inline.node.selection_set.node, on, depth + 1)
+                }
+            };
+            total = total.saturating_add(cost);
+        }
+        total
+    }
+
+    fn int(&self, value: &Value) -> Option<u64> {
+        let number = match value {
+            Value::Variable(name) => match self.variables.get(name) {
+                Some(ConstValue::Number(n)) => n.as_i64(),
+                _ => None,
+            },
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        };
+        number.map(|n| n.max(0) as u64)
+    }
+}
+
+/// The named type inside a type reference: `[Relation!]!` → `Relation`.
+fn named_type(ty: &str) -> &str {
+    ty.trim_matches(|c| c == '[' || c == ']' || c == '!')
+}

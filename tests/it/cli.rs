@@ -1,0 +1,80 @@
+//! The binary itself: `validate`, `schema`, and `serve` refusing invalid data.
+
+use std::process::Command;
+
+use crate::helpers::{path, root};
+
+fn phonegraph(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_phonegraph"))
+        .args(args)
+        .current_dir(root())
+        .env("PHONEGRAPH_LOG", "off")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn validate_prints_every_problem_and_fails() {
+    let out = phonegraph(&["validate", "--seed-data", "tests/fixtures/broken-seed"]);
+    assert!(!out.status.success());
+    let expected = std::fs::read_to_string(path("tests/fixtures/broken-seed.expected")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+}
+
+#[test]
+fn validate_accepts_the_bundled_data() {
+    let out = phonegraph(&["validate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("seed-data: 11 files, "));
+}
+
+#[test]
+fn serve_refuses_invalid_data_with_the_same_report() {
+    let out = phonegraph(&[
+        "serve",
+        "--seed-data",
+        "tests/fixtures/broken-seed",
+        "--bind",
+        "127.0.0.1:0",
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "error: cannot serve: the seed data in `tests/fixtures/broken-seed` does not load: "
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("23 problems found; nothing was loaded"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn schema_prints_the_committed_sdl() {
+    let out = phonegraph(&["schema"]);
+    assert!(out.status.success());
+    let committed = std::fs::read_to_string(path("schema/schema.graphql")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
+}
+
+#[test]
+fn help_lists_every_environment_variable() {
+    let out = phonegraph(&["serve", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for var in [
+        "PHONEGRAPH_SEED_DATA",
+        "PHONEGRAPH_BIND",
+        "PHONEGRAPH_CORS_ORIGIN",
+        "PHONEGRAPH_MAX_BODY_BYTES",
+        "PHONEGRAPH_MAX_DEPTH",
+        "PHONEGRAPH_MAX_COMPLEXITY",
+    ] {
+        assert!(help.contains(var), "{var} missing from --help:\n{help}");
+    }
+}

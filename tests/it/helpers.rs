@@ -1,0 +1,111 @@
+//! Shared helpers: the curated data loaded once, and requests sent through the real router.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use phonegraph::gql::{AppState, DEFAULT_LIMITS};
+use phonegraph::http::{HttpConfig, router};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// The package root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path below the package root.
+pub fn path(rel: &str) -> PathBuf {
+    root().join(rel)
+}
+
+/// The app over the bundled `seed-data/`, loaded once for all tests.
+pub fn app() -> AppState {
+    static APP: OnceLock<AppState> = OnceLock::new();
+    APP.get_or_init(|| {
+        let loaded =
+            phonegraph::seed::load(&path("seed-data")).expect("the bundled seed data loads");
+        AppState::new(loaded, DEFAULT_LIMITS)
+    })
+    .clone()
+}
+
+/// A response as the tests look at it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    /// The `Content-Type` header.
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The `extensions.code` of each error.
+    pub fn codes(&self) -> Vec<String> {
+        self.json()["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["extensions"]["code"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Sends a request through the router built with `config`.
+pub async fn send_with(config: &HttpConfig, request: Request<Body>) -> Reply {
+    let response = router(app(), config)
+        .oneshot(request)
+        .await
+        .expect("the router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes();
+    Reply {
+        status,
+        headers,
+        text: String::from_utf8(bytes.to_vec()).expect("a UTF-8 body"),
+    }
+}
+
+/// Sends a request through the router with the default configuration.
+pub async fn send(request: Request<Body>) -> Reply {
+    send_with(&HttpConfig::default(), request).await
+}
+
+/// POSTs a GraphQL request as JSON with the given `Accept`.
+pub async fn post(body: Value, accept: Option<&str>) -> Reply {
+    let mut request = Request::post("/graphql").header("content-type", "application/json");
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    send(request.body(Body::from(body.to_string())).unwrap()).await
+}
+
+/// Runs a query with variables and returns the whole response body, asserting a 200.
+pub async fn query_with(query: &str, variables: Value) -> Value {
+    let reply = post(json!({ "query": query, "variables": variables }), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    reply.json()
+}

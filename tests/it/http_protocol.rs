@@ -1,0 +1,290 @@
+//! GraphQL over HTTP as the spec says: media types, status codes, methods, body limits, and
+//! errors that are always JSON with a code.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use phonegraph::http::HttpConfig;
+use serde_json::json;
+
+use crate::helpers::{post, send, send_with};
+
+const GQL: &str = "application/graphql-response+json";
+
+#[tokio::test]
+async fn a_client_without_accept_gets_plain_json() {
+    let reply = post(
+        json!({ "query": "{ entity(id: \"xiaomi\") { name } }" }),
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.content_type(), "application/json");
+    assert_eq!(
+        reply.json(),
+        json!({ "data": { "entity": { "name": "Xiaomi" } } })
+    );
+}
+
+#[tokio::test]
+async fn a_client_accepting_the_graphql_type_gets_it() {
+    let reply = post(json!({ "query": "{ dataVersion }" }), Some(GQL)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.content_type(), GQL);
+}
+
+#[tokio::test]
+async fn a_parse_error_is_400_without_data_under_the_graphql_type() {
+    let reply = post(json!({ "query": "{ entity(id: " }), Some(GQL)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.json().get("data").is_none(), "{}", reply.text);
+    assert_eq!(reply.codes(), ["GRAPHQL_PARSE_FAILED"]);
+}
+
+#[tokio::test]
+async fn a_parse_error_is_200_under_plain_json() {
+    let reply = post(
+        json!({ "query": "{ entity(id: " }),
+        Some("application/json"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.codes(), ["GRAPHQL_PARSE_FAILED"]);
+}
+
+#[tokio::test]
+async fn a_validation_error_is_400_under_the_graphql_type() {
+    let reply = post(
+        json!({ "query": "{ entity(id: \"xiaomi\") { colour } }" }),
+        Some(GQL),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.codes(), ["GRAPHQL_VALIDATION_FAILED"]);
+    assert_eq!(
+        reply.json()["errors"][0]["message"],
+        "Unknown field \"colour\" on type \"Entity\"."
+    );
+}
+
+#[tokio::test]
+async fn a_variable_of_the_wrong_type_is_a_request_error() {
+    let reply = post(
+        json!({ "query": "query($id: ID!) { entity(id: $id) { name } }", "variables": { "id": [1] } }),
+        Some(GQL),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    assert!(reply.json().get("data").is_none());
+    assert_eq!(reply.codes(), ["GRAPHQL_VALIDATION_FAILED"]);
+}
+
+#[tokio::test]
+async fn a_field_error_keeps_the_data_and_is_200() {
+    let reply = post(
+        json!({ "query": "{ dataVersion entities(first: 101) { totalCount } }" }),
+        Some(GQL),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let body = reply.json();
+    assert!(body["data"]["dataVersion"].is_string());
+    assert_eq!(
+        body["errors"][0]["message"],
+        "first must be between 0 and 100, not 101"
+    );
+    assert_eq!(reply.codes(), ["BAD_USER_INPUT"]);
+}
+
+#[tokio::test]
+async fn get_runs_queries() {
+    let reply = send(
+        Request::get("/graphql?query=%7B%20entity(id%3A%20%22att%22)%20%7B%20name%20%7D%20%7D")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.json(),
+        json!({ "data": { "entity": { "name": "AT&T" } } })
+    );
+}
+
+#[tokio::test]
+async fn get_with_variables_and_operation_name() {
+    let uri = "/graphql?query=query%20A(%24id%3A%20ID!)%20%7B%20entity(id%3A%20%24id)%20%7B%20name%20%7D%20%7D\
+               &variables=%7B%22id%22%3A%22zte%22%7D&operationName=A";
+    let reply = send(Request::get(uri).body(Body::empty()).unwrap()).await;
+    assert_eq!(
+        reply.json(),
+        json!({ "data": { "entity": { "name": "ZTE" } } })
+    );
+}
+
+#[tokio::test]
+async fn a_mutation_over_get_is_405() {
+    let reply = send(
+        Request::get("/graphql?query=mutation%20%7B%20x%20%7D")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(reply.headers["allow"], "POST");
+    assert_eq!(reply.codes(), ["METHOD_NOT_ALLOWED"]);
+}
+
+#[tokio::test]
+async fn other_methods_are_405_with_allow() {
+    let reply = send(Request::put("/graphql").body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(reply.headers["allow"], "GET, POST");
+    assert_eq!(reply.content_type(), "application/json");
+}
+
+#[tokio::test]
+async fn an_unacceptable_accept_is_406() {
+    let reply = post(json!({ "query": "{ dataVersion }" }), Some("text/html")).await;
+    assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE);
+    assert_eq!(reply.codes(), ["NOT_ACCEPTABLE"]);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_400() {
+    let reply = send(
+        Request::post("/graphql")
+            .header("content-type", "application/json")
+            .body(Body::from("{\"query\": "))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.json()["errors"][0]["message"],
+        "the body is not a GraphQL request in JSON: unexpected end at line 1, column 10"
+    );
+    assert_eq!(reply.codes(), ["BAD_REQUEST"]);
+}
+
+#[tokio::test]
+async fn a_request_without_query_is_400() {
+    let reply = post(json!({ "variables": {} }), None).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.json()["errors"][0]["message"],
+        "the request has no `query`"
+    );
+}
+
+#[tokio::test]
+async fn a_body_of_another_media_type_is_415() {
+    let reply = send(
+        Request::post("/graphql")
+            .header("content-type", "text/plain")
+            .body(Body::from("{ dataVersion }"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(reply.codes(), ["UNSUPPORTED_MEDIA_TYPE"]);
+}
+
+fn small() -> HttpConfig {
+    HttpConfig {
+        max_body_bytes: 64,
+        ..HttpConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn a_declared_oversized_body_is_413_json() {
+    let body = json!({ "query": format!("{{ dataVersion }} #{}", "x".repeat(100)) }).to_string();
+    let reply = send_with(
+        &small(),
+        Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("content-length", body.len())
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.content_type(), "application/json");
+    assert_eq!(
+        reply.json()["errors"][0]["message"],
+        "the request body is larger than 64 bytes"
+    );
+}
+
+#[tokio::test]
+async fn a_chunked_oversized_body_is_413_json() {
+    let chunks: Vec<Result<String, std::io::Error>> =
+        (0..10).map(|_| Ok("0123456789".to_owned())).collect();
+    let reply = send_with(
+        &small(),
+        Request::post("/graphql")
+            .header("content-type", "application/json")
+            .body(Body::from_stream(
+                async_graphql::futures_util::stream::iter(chunks),
+            ))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.codes(), ["PAYLOAD_TOO_LARGE"]);
+}
+
+#[tokio::test]
+async fn health_reports_the_data_version() {
+    let reply = send(Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let body = reply.json();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["dataVersion"].as_str().unwrap().len(), 16);
+    assert!(body["entities"].as_u64().unwrap() > 25);
+}
+
+#[tokio::test]
+async fn graphiql_is_at_the_root() {
+    let reply = send(Request::get("/").body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.content_type().starts_with("text/html"));
+    assert!(reply.text.contains("graphiql"), "{}", reply.text);
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_404_json() {
+    let reply = send(Request::get("/nope").body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.codes(), ["NOT_FOUND"]);
+}
+
+#[tokio::test]
+async fn cors_allows_the_configured_origin() {
+    let config = HttpConfig {
+        cors_origins: vec!["https://dash.example".into()],
+        ..HttpConfig::default()
+    };
+    let reply = send_with(
+        &config,
+        Request::options("/graphql")
+            .header("origin", "https://dash.example")
+            .header("access-control-request-method", "POST")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        reply.headers["access-control-allow-origin"],
+        "https://dash.example"
+    );
+    let other = send_with(
+        &config,
+        Request::get("/healthz")
+            .header("origin", "https://elsewhere.example")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(other.headers.get("access-control-allow-origin").is_none());
+}

@@ -1,0 +1,107 @@
+//! Depth, complexity and page-size limits, each with its code.
+
+use serde_json::json;
+
+use crate::helpers::{post, query_with};
+
+const GQL: &str = "application/graphql-response+json";
+
+#[tokio::test]
+async fn a_query_too_deep_is_limit_exceeded() {
+    let mut query = String::from("id");
+    for _ in 0..6 {
+        query = format!("relations(first: 1) {{ nodes {{ other {{ {query} }} }} }}");
+    }
+    let reply = post(
+        json!({ "query": format!("{{ entity(id: \"xiaomi\") {{ {query} }} }}") }),
+        Some(GQL),
+    )
+    .await;
+    assert_eq!(reply.status.as_u16(), 400);
+    assert_eq!(reply.codes(), ["LIMIT_EXCEEDED"]);
+    assert_eq!(
+        reply.json()["errors"][0]["message"],
+        "Query is nested too deep."
+    );
+}
+
+#[tokio::test]
+async fn a_list_costs_its_page_size() {
+    let query = "{ entities(first: 100) { nodes { relations(first: 100) { nodes { \
+                 other { relations(first: 100) { totalCount } } } } } } }";
+    let reply = post(json!({ "query": query }), Some(GQL)).await;
+    assert_eq!(reply.status.as_u16(), 400);
+    assert_eq!(reply.codes(), ["LIMIT_EXCEEDED"]);
+    assert_eq!(
+        reply.json()["errors"][0]["message"],
+        "Query is too complex: it costs 1030201, the limit is 20000."
+    );
+}
+
+#[tokio::test]
+async fn a_parser_recursion_past_its_limit_is_limit_exceeded() {
+    let query = format!(
+        "{{ {}id{} }}",
+        "entity(id: \"x\") { ".repeat(40),
+        " }".repeat(40)
+    );
+    let reply = post(json!({ "query": query }), Some(GQL)).await;
+    assert_eq!(reply.status.as_u16(), 400);
+    assert_eq!(reply.codes(), ["LIMIT_EXCEEDED"]);
+}
+
+#[tokio::test]
+async fn the_graphiql_introspection_query_is_within_limits() {
+    let query = include_str!("../fixtures/introspection.graphql");
+    let reply = post(json!({ "query": query }), Some(GQL)).await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text);
+    assert!(
+        reply.json()["data"]["__schema"]["types"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 30
+    );
+}
+
+#[tokio::test]
+async fn first_above_100_is_bad_user_input() {
+    let body = query_with(
+        "query($n: Int) { entity(id: \"xiaomi\") { relations(first: $n) { totalCount } } }",
+        json!({ "n": 101 }),
+    )
+    .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "first must be between 0 and 100, not 101"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_as_of_date_is_bad_user_input() {
+    let body = query_with(
+        "{ entity(id: \"att\") { relations(filter: { asOf: \"2018-13\" }) { totalCount } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "asOf: `2018-13` does not exist in the calendar"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_market_filter_is_not_found() {
+    let body = query_with(
+        "{ entity(id: \"att\") { relations(filter: { market: \"atlantis\" }) { totalCount } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "no entity has the id `atlantis`"
+    );
+}

@@ -1,0 +1,11 @@
+//! The integration tests, in one binary: the real router driven with `oneshot`, one real TCP
+//! server, the CLI, and the curated seed data.
+
+mod cli;
+mod helpers;
+mod http_protocol;
+mod limits;
+mod questions;
+mod schema_sdl;
+mod seed_errors;
+mod server;
