@@ -410,3 +410,172 @@ fn same_claim(a: &RelationRecord, b: &RelationRecord) -> bool {
         && da.role == db.role
         && da.status_history == db.status_history
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{RelationFilter, StatusChange};
+    use crate::model::{DateBound, EntityKind as E, RelationKind as K, Status, Validity};
+
+    pub(crate) fn entity(b: &mut GraphBuilder, id: &str, kind: EntityKind) -> EntityIx {
+        b.add_entity(EntityRecord {
+            id: id.into(),
+            kind,
+            name: id.to_uppercase().into(),
+            detail: None,
+        })
+        .unwrap()
+    }
+
+    pub(crate) fn relation(from: EntityIx, kind: K, to: EntityIx) -> RelationRecord {
+        RelationRecord {
+            from,
+            to,
+            kind,
+            window: crate::model::Window::ALWAYS,
+            confidence: 1.0,
+            unsourced: true,
+            detail: None,
+        }
+    }
+
+    fn small() -> Graph {
+        let mut b = GraphBuilder::new();
+        let huawei = entity(&mut b, "huawei", E::Vendor);
+        let att = entity(&mut b, "att", E::Carrier);
+        let mate = entity(&mut b, "mate-10-pro", E::Product);
+        let apple = entity(&mut b, "apple", E::Vendor);
+        b.add_relation(relation(huawei, K::Makes, mate)).unwrap();
+        let mut deal = relation(att, K::Carries, mate);
+        let validity = Validity {
+            from: Some(DateBound::parse("2017-12").unwrap()),
+            until: None,
+        };
+        deal.window = validity.window();
+        deal.detail = Some(Box::new(RelationDetail {
+            validity,
+            status_history: vec![
+                StatusChange {
+                    status: Status::Planned,
+                    date: Some(DateBound::parse("2017-12").unwrap()),
+                    event: None,
+                    sources: vec![],
+                },
+                StatusChange {
+                    status: Status::Cancelled,
+                    date: Some(DateBound::parse("2018-01-08").unwrap()),
+                    event: None,
+                    sources: vec![],
+                },
+            ],
+            ..RelationDetail::default()
+        }));
+        b.add_relation(deal).unwrap();
+        // The same partnership given from both ends, and a rivalry.
+        b.add_relation(relation(huawei, K::PartnersWith, att))
+            .unwrap();
+        b.add_relation(relation(att, K::PartnersWith, huawei))
+            .unwrap();
+        b.add_relation(relation(apple, K::CompetesWith, huawei))
+            .unwrap();
+        b.finish()
+    }
+
+    fn others(g: &Graph, id: &str, filter: &RelationFilter) -> Vec<String> {
+        let ix = g.lookup(id).unwrap();
+        g.relations_of(ix, filter)
+            .map(|h| format!("{}:{}", g.relation(h.relation).kind, g.entity(h.other).id))
+            .collect()
+    }
+
+    #[test]
+    fn symmetric_relations_given_twice_are_one_read_from_both_ends() {
+        let g = small();
+        assert_eq!(g.relation_count(), 4);
+        let all = RelationFilter::default();
+        assert_eq!(
+            others(&g, "att", &all),
+            ["carries:mate-10-pro", "partners_with:huawei"]
+        );
+        let outgoing =
+            RelationFilter::kinds(&[K::PartnersWith, K::CompetesWith], Direction::Outgoing);
+        assert_eq!(
+            others(&g, "huawei", &outgoing),
+            ["partners_with:att", "competes_with:apple"]
+        );
+    }
+
+    #[test]
+    fn directions_filter_non_symmetric_relations() {
+        let g = small();
+        let incoming = RelationFilter::kinds(&[K::Makes, K::Carries], Direction::Incoming);
+        assert_eq!(
+            others(&g, "mate-10-pro", &incoming),
+            ["makes:huawei", "carries:att"]
+        );
+        let outgoing = RelationFilter::kinds(&[K::Makes, K::Carries], Direction::Outgoing);
+        assert!(others(&g, "mate-10-pro", &outgoing).is_empty());
+    }
+
+    #[test]
+    fn as_of_reads_validity_and_status_on_the_same_day() {
+        let g = small();
+        let day = |s: &str| DateBound::parse(s).unwrap().last_day();
+        let mut filter = RelationFilter::kinds(&[K::Carries], Direction::Both);
+        filter.as_of = Some(day("2017-11"));
+        assert!(others(&g, "att", &filter).is_empty());
+        filter.as_of = Some(day("2018-02"));
+        filter.statuses = vec![Status::Planned];
+        assert!(others(&g, "att", &filter).is_empty());
+        filter.statuses = vec![Status::Cancelled];
+        assert_eq!(others(&g, "att", &filter), ["carries:mate-10-pro"]);
+        filter.as_of = Some(day("2017-12"));
+        assert!(
+            others(&g, "att", &filter).is_empty(),
+            "still planned in December"
+        );
+    }
+
+    #[test]
+    fn ids_are_unique_and_kinds_are_checked() {
+        let mut b = GraphBuilder::new();
+        let x = entity(&mut b, "x", E::Vendor);
+        let m = entity(&mut b, "m", E::Market);
+        assert_eq!(
+            b.add_entity(EntityRecord {
+                id: "x".into(),
+                kind: E::Carrier,
+                name: "X".into(),
+                detail: None
+            })
+            .unwrap_err(),
+            GraphError::DuplicateId("x".into())
+        );
+        assert_eq!(
+            b.add_relation(relation(x, K::Makes, m))
+                .unwrap_err()
+                .to_string(),
+            "a `makes` relation cannot go from a vendor to a market"
+        );
+        assert_eq!(
+            b.add_relation(relation(x, K::PartnersWith, x)).unwrap_err(),
+            GraphError::SelfLoop("x".into())
+        );
+    }
+
+    #[test]
+    fn lists_are_in_id_order_and_search_finds_names() {
+        let g = small();
+        let ids: Vec<&str> = g
+            .entities_of(None)
+            .iter()
+            .map(|e| &*g.entity(*e).id)
+            .collect();
+        assert_eq!(ids, ["apple", "att", "huawei", "mate-10-pro"]);
+        let vendors = g.entities_of(Some(E::Vendor));
+        assert_eq!(g.position_after(vendors, "apple"), 1);
+        let hits = g.search_index().search("mate", 5);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(&*g.entity(hits[0].0).id, "mate-10-pro");
+    }
+}
