@@ -69,6 +69,7 @@ pub fn bad_input(message: impl Into<String>) -> async_graphql::Error {
 pub fn graph_error(e: GraphError) -> async_graphql::Error {
     let code = match e {
         GraphError::NotFound(_) => ErrorCode::NotFound,
+        GraphError::LimitExceeded(_) => ErrorCode::LimitExceeded,
         _ => ErrorCode::BadUserInput,
     };
     coded(code, e.to_string())

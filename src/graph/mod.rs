@@ -4,18 +4,26 @@
 //! Invariant: no petgraph type leaves this module; callers hold [`EntityIx`] and [`RelationIx`]
 //! handles. Invariant: this module knows nothing of files, serde or GraphQL.
 
+mod analytics;
 mod query;
 mod record;
 mod search;
+mod select;
 mod store;
+mod timeline;
+mod traverse;
 
+pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgraph};
 pub use query::{RelationFilter, status_as_of};
 pub use record::{
     Cause, Citation, EntityDetail, EntityIx, EntityRecord, PropertyCitation, RelationDetail,
     RelationIx, RelationRecord, StatusChange,
 };
 pub use search::{MatchRank, SearchIndex, fold};
+pub use select::{Bucket, Condition, GroupKey, OrderKey, entity_date, group, order};
 pub use store::{Direction, Graph, GraphBuilder, Hop};
+pub use timeline::{Entry, EntryKind, TimelineFilter};
+pub use traverse::{Common, Neighbourhood, Path};
 
 use crate::model::{EntityKind, RelationKind};
 
@@ -41,4 +49,9 @@ pub enum GraphError {
     /// A relation from an entity to itself.
     #[error("a relation cannot go from `{0}` to itself")]
     SelfLoop(String),
+    /// A computation needed more work than it was allowed.
+    #[error(
+        "the computation needs more than its budget of {0} steps: narrow it with kinds or filters"
+    )]
+    LimitExceeded(u64),
 }

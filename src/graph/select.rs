@@ -1,0 +1,232 @@
+//! Selecting, ordering and counting entities: the conditions behind `where`, the keys behind
+//! `orderBy`, and the buckets behind group-by counts.
+
+use std::cmp::Ordering;
+
+use rustc_hash::FxHashMap;
+
+use super::query::RelationFilter;
+use super::record::EntityIx;
+use super::search::fold;
+use super::store::Graph;
+use crate::model::{Day, EntityKind, EventType, ProductCategory};
+
+/// A condition on an entity. Conditions on related entities follow the relations a
+/// [`RelationFilter`] admits, so they respect time and evidence filters too.
+#[derive(Clone, Debug)]
+pub enum Condition {
+    /// Every condition holds.
+    All(Vec<Condition>),
+    /// At least one holds.
+    Any(Vec<Condition>),
+    /// It does not hold.
+    Not(Box<Condition>),
+    /// The entity is of one of these kinds.
+    Kind(Vec<EntityKind>),
+    /// The entity is one of these.
+    Among(Vec<EntityIx>),
+    /// Its name or an alias contains this text (folded: case and accents ignored).
+    NameContains(String),
+    /// Its name or an alias starts with this text (folded).
+    NameStartsWith(String),
+    /// A product of one of these categories.
+    Category(Vec<ProductCategory>),
+    /// An event of one of these types.
+    EventType(Vec<EventType>),
+    /// Its date (an event's date, a product's release, an organisation's founding, a source's
+    /// publication) may fall within these days, inclusive.
+    DateWithin(Option<Day>, Option<Day>),
+    /// Some relation the filter admits leads to an entity meeting the inner condition.
+    Related(RelationFilter, Box<Condition>),
+}
+
+impl Condition {
+    /// Whether `entity` meets the condition.
+    pub fn holds(&self, graph: &Graph, entity: EntityIx) -> bool {
+        match self {
+            Condition::All(cs) => cs.iter().all(|c| c.holds(graph, entity)),
+            Condition::Any(cs) => cs.iter().any(|c| c.holds(graph, entity)),
+            Condition::Not(c) => !c.holds(graph, entity),
+            Condition::Kind(kinds) => kinds.contains(&graph.entity(entity).kind),
+            Condition::Among(list) => list.contains(&entity),
+            Condition::NameContains(text) => {
+                names(graph, entity).any(|n| n.contains(text.as_str()))
+            }
+            Condition::NameStartsWith(text) => {
+                names(graph, entity).any(|n| n.starts_with(text.as_str()))
+            }
+            Condition::Category(cs) => graph
+                .entity_detail(entity)
+                .category
+                .is_some_and(|c| cs.contains(&c)),
+            Condition::EventType(ts) => graph
+                .entity_detail(entity)
+                .event_type
+                .is_some_and(|t| ts.contains(&t)),
+            Condition::DateWithin(from, to) => entity_date(graph, entity).is_some_and(|d| {
+                from.is_none_or(|f| d.last_day() >= f) && to.is_none_or(|t| d.first_day() <= t)
+            }),
+            Condition::Related(filter, inner) => graph
+                .relations_of(entity, filter)
+                .any(|hop| inner.holds(graph, hop.other)),
+        }
+    }
+
+    /// A condition on names, folded the way search folds.
+    pub fn name_contains(text: &str) -> Self {
+        Condition::NameContains(fold(text))
+    }
+
+    /// A condition on name prefixes, folded the way search folds.
+    pub fn name_starts_with(text: &str) -> Self {
+        Condition::NameStartsWith(fold(text))
+    }
+}
+
+fn names(graph: &Graph, entity: EntityIx) -> impl Iterator<Item = String> + '_ {
+    let rec = graph.entity(entity);
+    std::iter::once(fold(&rec.name))
+        .chain(graph.entity_detail(entity).aliases.iter().map(|a| fold(a)))
+}
+
+/// The date that places an entity in time, by kind.
+pub fn entity_date(graph: &Graph, entity: EntityIx) -> Option<crate::model::DateBound> {
+    let d = graph.entity_detail(entity);
+    match graph.entity(entity).kind {
+        EntityKind::Product => d.released,
+        EntityKind::Vendor | EntityKind::Carrier | EntityKind::Retailer => d.founded,
+        _ => d.date,
+    }
+}
+
+/// What a list of entities is ordered by.
+#[derive(Clone, Debug)]
+pub enum OrderKey {
+    /// Id.
+    Id,
+    /// Name, folded.
+    Name,
+    /// Date (see [`entity_date`]); undated entities last.
+    Date,
+    /// How many relations the filter admits.
+    RelationCount(RelationFilter),
+}
+
+/// Sorts `list` by each key in turn (descending where flagged), then by id.
+pub fn order(graph: &Graph, list: &mut [EntityIx], keys: &[(OrderKey, bool)]) {
+    #[derive(PartialEq, PartialOrd)]
+    enum Value {
+        Text(String),
+        Number(i64),
+        Missing,
+    }
+    let values: FxHashMap<EntityIx, Vec<Value>> = list
+        .iter()
+        .map(|&e| {
+            let vals = keys
+                .iter()
+                .map(|(key, _)| match key {
+                    OrderKey::Id => Value::Text(graph.entity(e).id.to_string()),
+                    OrderKey::Name => Value::Text(fold(&graph.entity(e).name)),
+                    OrderKey::Date => entity_date(graph, e)
+                        .map_or(Value::Missing, |d| Value::Number(i64::from(d.first_day()))),
+                    OrderKey::RelationCount(f) => {
+                        Value::Number(graph.relations_of(e, f).count() as i64)
+                    }
+                })
+                .collect();
+            (e, vals)
+        })
+        .collect();
+    list.sort_by(|a, b| {
+        for (i, (_, descending)) in keys.iter().enumerate() {
+            let (va, vb) = (&values[a][i], &values[b][i]);
+            let ord = match (va, vb) {
+                (Value::Missing, Value::Missing) => Ordering::Equal,
+                (Value::Missing, _) => Ordering::Greater,
+                (_, Value::Missing) => Ordering::Less,
+                _ => {
+                    let o = va.partial_cmp(vb).unwrap_or(Ordering::Equal);
+                    if *descending { o.reverse() } else { o }
+                }
+            };
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        }
+        graph.entity(*a).id.cmp(&graph.entity(*b).id)
+    });
+}
+
+/// What entities are grouped by when counted.
+#[derive(Clone, Debug)]
+pub enum GroupKey {
+    /// Their kind.
+    Kind,
+    /// A product's category.
+    Category,
+    /// An event's type.
+    EventType,
+    /// The year of their date.
+    Year,
+    /// The entities the filter's relations lead to (vendors by headquarters market).
+    Related(RelationFilter),
+}
+
+/// A bucket of a group-by count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bucket {
+    /// The group's key: a kind, category or type name, a year, or an entity id; `none` for
+    /// entities without one.
+    pub key: String,
+    /// The related entity, when grouping by relation.
+    pub entity: Option<EntityIx>,
+    /// How many entities fall in it.
+    pub count: usize,
+}
+
+/// Counts `list` by `key`, largest bucket first (then by key; years in time order). An entity related to several
+/// entities counts in each of their buckets.
+pub fn group(graph: &Graph, list: &[EntityIx], key: &GroupKey) -> Vec<Bucket> {
+    let mut counts: FxHashMap<(String, Option<EntityIx>), usize> = FxHashMap::default();
+    let none = || ("none".to_owned(), None);
+    for &e in list {
+        let d = graph.entity_detail(e);
+        let keys: Vec<(String, Option<EntityIx>)> = match key {
+            GroupKey::Kind => vec![(graph.entity(e).kind.to_string(), None)],
+            GroupKey::Category => vec![d.category.map_or_else(none, |c| (c.to_string(), None))],
+            GroupKey::EventType => vec![d.event_type.map_or_else(none, |t| (t.to_string(), None))],
+            GroupKey::Year => vec![
+                entity_date(graph, e).map_or_else(none, |d| (d.earliest.year().to_string(), None)),
+            ],
+            GroupKey::Related(filter) => {
+                let mut others: Vec<EntityIx> =
+                    graph.relations_of(e, filter).map(|h| h.other).collect();
+                others.sort();
+                others.dedup();
+                if others.is_empty() {
+                    vec![none()]
+                } else {
+                    others
+                        .into_iter()
+                        .map(|o| (graph.entity(o).id.to_string(), Some(o)))
+                        .collect()
+                }
+            }
+        };
+        for k in keys {
+            *counts.entry(k).or_default() += 1;
+        }
+    }
+    let mut buckets: Vec<Bucket> = counts
+        .into_iter()
+        .map(|((key, entity), count)| Bucket { key, entity, count })
+        .collect();
+    if matches!(key, GroupKey::Year) {
+        // A time series reads in time order.
+        buckets.sort_by(|a, b| a.key.cmp(&b.key));
+    } else {
+        buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+    }
+    buckets
+}
