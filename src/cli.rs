@@ -57,6 +57,9 @@ pub struct ServeArgs {
     /// The most complex query accepted (each field costs 1, list fields times their `first`).
     #[arg(long, env = "PHONEGRAPH_MAX_COMPLEXITY", default_value_t = crate::gql::DEFAULT_LIMITS.complexity)]
     pub max_complexity: usize,
+    /// The most steps one analytics computation (ranking, components) may take.
+    #[arg(long, env = "PHONEGRAPH_MAX_WORK", default_value_t = crate::gql::DEFAULT_LIMITS.work)]
+    pub max_work: u64,
 }
 
 /// Runs the command line and turns the outcome into an exit code.
@@ -123,6 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 crate::gql::Limits {
                     depth: args.max_depth,
                     complexity: args.max_complexity,
+                    work: args.max_work,
                 },
             );
             let config = crate::http::HttpConfig {

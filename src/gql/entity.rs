@@ -1,13 +1,13 @@
 //! Entities as GraphQL sees them: the `Entity` interface and one object per kind, each with
 //! typed relation fields that read naturally (`vendor.products`, `product.channels`…).
 
-use async_graphql::{Context, ID, Interface, Object, Result};
+use async_graphql::{Context, ID, Interface, Object, Result, SimpleObject};
 
 use super::Store;
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
 use super::relation::{
     Citation, FuzzyDate, Relation, RelationConnection, RelationFilter, citations, decimal, fuzzy,
-    relation_page, relations_of,
+    parse_day, relation_page, relations_of,
 };
 use crate::graph::{self, EntityIx};
 use crate::model::{self, RelationKind as K};
@@ -30,6 +30,82 @@ impl PropertySource {
     async fn sources(&self) -> Vec<Citation> {
         citations(&self.store, &self.property.sources)
     }
+}
+
+/// Everything a document supports.
+#[derive(SimpleObject, Clone)]
+pub struct Supports {
+    /// Entities citing it for themselves or one of their properties, in id order.
+    pub entities: Vec<Entity>,
+    /// Relations citing it, themselves or in a status step.
+    pub relations: Vec<Relation>,
+}
+
+/// A vendor's rank and/or share in a market for a period, with its evidence.
+#[derive(Clone)]
+pub struct MarketShare(Relation);
+
+/// A vendor's rank and/or share in a market for a period, with its evidence.
+#[Object]
+impl MarketShare {
+    /// The vendor.
+    async fn vendor(&self) -> Entity {
+        entity(&self.0.store, self.0.store.graph.relation(self.0.ix).from)
+    }
+    /// The market.
+    async fn market(&self) -> Entity {
+        entity(&self.0.store, self.0.store.graph.relation(self.0.ix).to)
+    }
+    /// The period the figures are for.
+    async fn period(&self) -> Option<FuzzyDate> {
+        fuzzy(self.0.store.graph.relation_detail(self.0.ix).period)
+    }
+    /// The vendor's rank (1 = largest).
+    async fn rank(&self) -> Option<u32> {
+        self.0.store.graph.relation_detail(self.0.ix).rank
+    }
+    /// Its share, 0–1.
+    async fn share(&self) -> Option<f64> {
+        self.0
+            .store
+            .graph
+            .relation_detail(self.0.ix)
+            .share
+            .map(decimal)
+    }
+    /// What the source says when it gives no figure ("a respectable market share").
+    async fn note(&self) -> Option<String> {
+        self.0.store.graph.relation_detail(self.0.ix).note.clone()
+    }
+    /// The sources, with quotes.
+    async fn sources(&self) -> Vec<Citation> {
+        citations(
+            &self.0.store,
+            &self.0.store.graph.relation_detail(self.0.ix).sources,
+        )
+    }
+    /// The `ranks_in` relation itself.
+    async fn relation(&self) -> Relation {
+        self.0.clone()
+    }
+}
+
+fn market_share(node: &Node, from: Option<String>, to: Option<String>) -> Result<Vec<MarketShare>> {
+    let from = from
+        .as_deref()
+        .map(|t| parse_day("from", t, false))
+        .transpose()?;
+    let to = to
+        .as_deref()
+        .map(|t| parse_day("to", t, true))
+        .transpose()?;
+    Ok(node
+        .store
+        .graph
+        .market_shares(node.ix, from, to)
+        .into_iter()
+        .map(|hop| MarketShare(Relation::from_hop(&node.store, node.ix, hop, None)))
+        .collect())
 }
 
 /// An event's reported cause, weighed on its own.
@@ -85,9 +161,14 @@ impl Cause {
         desc = "Its Wikidata item id, if known."
     ),
     field(
-        name = "sources",
+        name = "citations",
         ty = "Vec<Citation>",
-        desc = "Sources supporting the entity itself."
+        desc = "Sources supporting the entity itself, with quotes."
+    ),
+    field(
+        name = "sources",
+        ty = "Vec<Source>",
+        desc = "Every document supporting anything about the entity: itself, its properties and its relations."
     ),
     field(
         name = "property_sources",
@@ -227,9 +308,20 @@ macro_rules! entity_object {
             async fn wikidata(&self, _ctx: &Context<'_>) -> Result<Option<String>> {
                 Ok(self.0.detail().wikidata.clone())
             }
-            /// Sources supporting the entity itself.
-            async fn sources(&self, _ctx: &Context<'_>) -> Result<Vec<Citation>> {
+            /// Sources supporting the entity itself, with quotes.
+            async fn citations(&self, _ctx: &Context<'_>) -> Result<Vec<Citation>> {
                 Ok(citations(&self.0.store, &self.0.detail().sources))
+            }
+            /// Every document supporting anything about the entity: itself, its properties
+            /// and its relations, in id order.
+            async fn sources(&self, _ctx: &Context<'_>) -> Result<Vec<Source>> {
+                let store = &self.0.store;
+                Ok(store
+                    .graph
+                    .sources_about(self.0.ix)
+                    .into_iter()
+                    .map(|ix| Source(Node { store: store.clone(), ix }))
+                    .collect())
             }
             /// Sources supporting individual properties (`founded`, `date`…).
             async fn property_sources(&self, _ctx: &Context<'_>) -> Result<Vec<PropertySource>> {
@@ -287,6 +379,14 @@ entity_object! {
         /// When it was founded.
         async fn founded(&self) -> Option<FuzzyDate> {
             fuzzy(self.0.detail().founded)
+        }
+        /// Its rank and share in every market, as a series by period.
+        async fn market_share(
+            &self,
+            #[graphql(desc = "Only periods that may fall on or after this date's first day.")] from: Option<String>,
+            #[graphql(desc = "Only periods that may fall on or before this date's last day.")] to: Option<String>,
+        ) -> Result<Vec<MarketShare>> {
+            market_share(&self.0, from, to)
         }
     }
     relations {
@@ -408,6 +508,14 @@ entity_object! {
         async fn iso_code(&self) -> Option<String> {
             self.0.detail().iso_code.clone()
         }
+        /// Every vendor's rank and share here, as a series by period.
+        async fn market_share(
+            &self,
+            #[graphql(desc = "Only periods that may fall on or after this date's first day.")] from: Option<String>,
+            #[graphql(desc = "Only periods that may fall on or before this date's last day.")] to: Option<String>,
+        ) -> Result<Vec<MarketShare>> {
+            market_share(&self.0, from, to)
+        }
     }
     relations {
         /// Organisations headquartered here (`headquartered_in`, incoming).
@@ -498,6 +606,26 @@ entity_object! {
         /// Its address, if known.
         async fn url(&self) -> Option<String> {
             self.0.detail().url.clone()
+        }
+        /// Everything this document supports: the entities citing it for themselves or a
+        /// property, and the relations citing it.
+        async fn supports(&self) -> Supports {
+            let store = &self.0.store;
+            let citing = store.graph.citing(self.0.ix);
+            Supports {
+                entities: citing.entities.iter().map(|&e| entity(store, e)).collect(),
+                relations: citing
+                    .relations
+                    .iter()
+                    .map(|&ix| Relation {
+                        store: store.clone(),
+                        ix,
+                        seen_from: None,
+                        presence: model::Presence::Sure,
+                        as_of: None,
+                    })
+                    .collect(),
+            }
         }
     }
     relations {}

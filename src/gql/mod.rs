@@ -5,14 +5,19 @@
 //! response. Invariant: resolvers only project graph queries; any logic worth testing lives in
 //! `graph`.
 
+mod analytics;
+mod connect;
 mod cost;
 mod entity;
 mod enums;
 mod error;
 mod query;
 mod relation;
+mod select;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::FxHashMap;
 
 use async_graphql::{EmptyMutation, EmptySubscription, Schema};
 
@@ -26,7 +31,8 @@ use crate::seed::Loaded;
 /// The schema type.
 pub type PhoneSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
-/// The loaded data every resolver reads: an immutable snapshot, shared without locks.
+/// The loaded data every resolver reads: an immutable snapshot, shared without locks (only
+/// the cache of heavy computations has one).
 #[derive(Debug)]
 pub struct Data {
     /// The graph.
@@ -35,6 +41,29 @@ pub struct Data {
     pub data_version: String,
     /// When it was loaded (RFC 3339, UTC).
     pub loaded_at: String,
+    /// The most steps one analytics computation may take.
+    pub work_budget: u64,
+    cache: Mutex<FxHashMap<String, Arc<analytics::Computed>>>,
+}
+
+/// How many computed answers the cache keeps before it starts over.
+const CACHE_ENTRIES: usize = 256;
+
+impl Data {
+    fn cache_get(&self, key: &str) -> Option<Arc<analytics::Computed>> {
+        self.cache.lock().ok()?.get(key).cloned()
+    }
+
+    fn cache_put(&self, key: String, value: analytics::Computed) -> Arc<analytics::Computed> {
+        let value = Arc::new(value);
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(key, value.clone());
+        }
+        value
+    }
 }
 
 /// A cheap-to-clone handle on the data. The graph never changes after loading, so an `Arc`
@@ -48,12 +77,15 @@ pub struct Limits {
     pub depth: usize,
     /// The highest cost: each field 1, list fields times their page size.
     pub complexity: usize,
+    /// The most steps one analytics computation (ranking, components) may take.
+    pub work: u64,
 }
 
 /// The limits used unless configured otherwise.
 pub const DEFAULT_LIMITS: Limits = Limits {
     depth: 16,
     complexity: 20_000,
+    work: 50_000_000,
 };
 
 /// What the HTTP layer needs: the schema and the data behind it.
@@ -72,6 +104,8 @@ impl AppState {
             graph: loaded.graph,
             data_version: loaded.data_version,
             loaded_at: now_rfc3339(),
+            work_budget: limits.work,
+            cache: Mutex::default(),
         });
         let schema = builder()
             .extension(cost::CostLimit {
@@ -107,7 +141,7 @@ impl AppState {
 }
 
 fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query, EmptyMutation, EmptySubscription).extension(error::ErrorCodes)
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription).extension(error::ErrorCodes)
 }
 
 /// The schema's SDL, as committed in `schema/schema.graphql`.

@@ -1,17 +1,25 @@
 //! The query root: lookups, lists, search and the data set's identity.
 
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, MergedObject, Object, Result, SimpleObject};
 
 use super::Store;
 use super::entity::{Entity, entity};
 use super::enums::{EntityKind, MatchRank, RelationKind};
-use super::relation::{
-    EntityConnection, EntityEdge, PageInfo, decode_cursor, encode_cursor, page_size,
-};
+use super::relation::page_size;
 use crate::model;
 
+/// Lookups, search and the data set's identity.
+#[derive(Default)]
+pub struct BaseQuery;
+
 /// The entry points of the API.
-pub struct Query;
+#[derive(MergedObject, Default)]
+pub struct Query(
+    BaseQuery,
+    super::select::SelectQuery,
+    super::connect::ConnectQuery,
+    super::analytics::AnalyticsQuery,
+);
 
 /// A search result.
 #[derive(SimpleObject, Clone)]
@@ -57,9 +65,9 @@ pub struct Stats {
     pub by_kind: Vec<KindCount>,
 }
 
-/// The entry points of the API.
+/// Lookups, search and the data set's identity.
 #[Object]
-impl Query {
+impl BaseQuery {
     /// The entity with this id, or null if there is none.
     async fn entity(
         &self,
@@ -68,42 +76,6 @@ impl Query {
     ) -> Option<Entity> {
         let store = ctx.data_unchecked::<Store>();
         store.graph.lookup(&id).map(|ix| entity(store, ix))
-    }
-
-    /// Entities in id order, optionally of one kind, paged (Relay).
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
-    async fn entities(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only entities of this kind.")] kind: Option<EntityKind>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "The cursor to continue after.")] after: Option<String>,
-    ) -> Result<EntityConnection> {
-        let store = ctx.data_unchecked::<Store>();
-        let size = page_size(first)?;
-        let list = store.graph.entities_of(kind.map(Into::into));
-        let start = match after {
-            None => 0,
-            Some(c) => store.graph.position_after(list, &decode_cursor("e", &c)?),
-        };
-        let edges: Vec<EntityEdge> = list[start.min(list.len())..]
-            .iter()
-            .take(size)
-            .map(|&ix| EntityEdge {
-                cursor: encode_cursor("e", &store.graph.entity(ix).id),
-                node: entity(store, ix),
-            })
-            .collect();
-        Ok(EntityConnection {
-            page_info: PageInfo {
-                has_next_page: start + edges.len() < list.len(),
-                has_previous_page: start > 0,
-                start_cursor: edges.first().map(|e| e.cursor.clone()),
-                end_cursor: edges.last().map(|e| e.cursor.clone()),
-            },
-            edges,
-            total_count: list.len() as u64,
-        })
     }
 
     /// Entities whose name or alias matches the text, ignoring case and accents: exact matches

@@ -142,9 +142,30 @@ pub struct RelationFilter {
 
 /// Reads an `asOf` text as the last day it covers.
 pub(crate) fn parse_as_of(text: &str) -> Result<Day> {
+    parse_day("asOf", text, true)
+}
+
+/// Reads a date argument as its first or last day; a bad date is `BAD_USER_INPUT` naming the
+/// argument.
+pub(crate) fn parse_day(argument: &str, text: &str, last: bool) -> Result<Day> {
     DateBound::parse(text)
-        .map(DateBound::last_day)
-        .map_err(|e| bad_input(format!("asOf: {e}")))
+        .map(|d| if last { d.last_day() } else { d.first_day() })
+        .map_err(|e| bad_input(format!("{argument}: {e}")))
+}
+
+/// The graph filter for a field's kinds, direction and shared filter.
+pub(crate) fn relation_filter(
+    store: &Store,
+    kinds: Option<Vec<RelationKind>>,
+    direction: Option<Direction>,
+    filter: Option<&RelationFilter>,
+) -> Result<graph::RelationFilter> {
+    let kinds: Vec<model::RelationKind> = kinds.into_iter().flatten().map(Into::into).collect();
+    let direction = direction.map_or(graph::Direction::Both, Into::into);
+    filter
+        .cloned()
+        .unwrap_or_default()
+        .to_graph(store, &kinds, direction)
 }
 
 impl RelationFilter {
@@ -202,6 +223,19 @@ impl Relation {
             presence: hop.presence,
             as_of,
         }
+    }
+
+    /// `from:kind:to#n`.
+    pub(crate) fn stable_id(&self) -> String {
+        let g = &self.store.graph;
+        let rec = self.record();
+        format!(
+            "{}:{}:{}#{}",
+            g.entity(rec.from).id,
+            rec.kind,
+            g.entity(rec.to).id,
+            g.claim_number(self.ix)
+        )
     }
 
     fn record(&self) -> &graph::RelationRecord {
@@ -266,17 +300,10 @@ impl Relation {
 /// A relation between two entities, with when it holds, where it stands and why we believe it.
 #[Object]
 impl Relation {
-    /// A stable id: `from:kind:to`, with `#n` for the n-th of several such claims.
+    /// A stable id: `from:kind:to#n`, n counting several claims of the same kind between the
+    /// same ends from 0.
     async fn id(&self) -> ID {
-        let g = &self.store.graph;
-        let rec = self.record();
-        ID(format!(
-            "{}:{}:{}#{}",
-            g.entity(rec.from).id,
-            rec.kind,
-            g.entity(rec.to).id,
-            g.claim_number(self.ix)
-        ))
+        ID(self.stable_id())
     }
     /// What the relation says.
     async fn kind(&self) -> RelationKind {

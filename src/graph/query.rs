@@ -85,6 +85,27 @@ pub fn status_as_of(history: &[StatusChange], day: Option<Day>) -> Option<&Statu
 }
 
 impl Graph {
+    /// The `ranks_in` relations of a vendor or market whose period may overlap `[from, to]`
+    /// (days, inclusive), as a series: by period, then rank. Relations without a period are
+    /// kept only when no bound is given.
+    pub fn market_shares(&self, entity: EntityIx, from: Option<Day>, to: Option<Day>) -> Vec<Hop> {
+        let filter = RelationFilter::kinds(&[RelationKind::RanksIn], super::Direction::Both);
+        let mut series: Vec<Hop> = self
+            .relations_of(entity, &filter)
+            .filter(|hop| match self.relation_detail(hop.relation).period {
+                None => from.is_none() && to.is_none(),
+                Some(p) => {
+                    from.is_none_or(|f| p.last_day() >= f) && to.is_none_or(|t| p.first_day() <= t)
+                }
+            })
+            .collect();
+        series.sort_by_key(|hop| {
+            let d = self.relation_detail(hop.relation);
+            (d.period.map(|p| p.first_day()), d.rank.unwrap_or(u32::MAX))
+        });
+        series
+    }
+
     /// The relations of `entity` that pass `filter`, each seen from `entity`.
     pub fn relations_of<'g>(
         &'g self,

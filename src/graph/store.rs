@@ -39,6 +39,16 @@ pub struct Graph {
     by_kind: Vec<Vec<EntityIx>>,
     search: SearchIndex,
     changed_by: FxHashMap<EntityIx, Vec<RelationIx>>,
+    cited_by: FxHashMap<EntityIx, Citing>,
+}
+
+/// What one source supports.
+#[derive(Debug, Default)]
+pub struct Citing {
+    /// Entities citing it for themselves or a property, in id order.
+    pub entities: Vec<EntityIx>,
+    /// Relations citing it, themselves or in a status step, in store order.
+    pub relations: Vec<RelationIx>,
 }
 
 static NO_ENTITY_DETAIL: LazyLock<EntityDetail> = LazyLock::new(EntityDetail::default);
@@ -136,6 +146,40 @@ impl Graph {
         self.changed_by.get(&event).map_or(&[], Vec::as_slice)
     }
 
+    /// What a source supports (nothing for an entity no one cites).
+    pub fn citing(&self, source: EntityIx) -> &Citing {
+        static NONE: Citing = Citing {
+            entities: Vec::new(),
+            relations: Vec::new(),
+        };
+        self.cited_by.get(&source).unwrap_or(&NONE)
+    }
+
+    /// Every source supporting anything about `entity`: itself, its properties, its event's
+    /// cause, and every relation touching it with their status steps; in id order.
+    pub fn sources_about(&self, entity: EntityIx) -> Vec<EntityIx> {
+        let d = self.entity_detail(entity);
+        let mut sources: Vec<EntityIx> = d
+            .sources
+            .iter()
+            .chain(d.property_sources.iter().flat_map(|p| &p.sources))
+            .chain(d.cause.iter().flat_map(|c| &c.sources))
+            .map(|c| c.source)
+            .collect();
+        for hop in self.hops(entity, Direction::Both) {
+            let rd = self.relation_detail(hop.relation);
+            sources.extend(
+                rd.sources
+                    .iter()
+                    .chain(rd.status_history.iter().flat_map(|s| &s.sources))
+                    .map(|c| c.source),
+            );
+        }
+        sources.sort_by(|a, b| self.entity(*a).id.cmp(&self.entity(*b).id));
+        sources.dedup();
+        sources
+    }
+
     /// The name and alias index.
     pub fn search_index(&self) -> &SearchIndex {
         &self.search
@@ -195,6 +239,11 @@ impl Graph {
                 let rec = &self.relations[r as usize];
                 (rec.from, rec.to) == pair
             })
+    }
+
+    /// Every relation, in store order.
+    pub fn all_relations(&self) -> impl Iterator<Item = RelationIx> + '_ {
+        (0..self.relations.len() as u32).map(RelationIx)
     }
 
     /// Which of several claims with the same ends and kind this relation is (0 for the first).
@@ -333,6 +382,7 @@ impl GraphBuilder {
                 }
             }
         }
+        let cited_by = cited_by(&entities, &relations, &sorted);
         Graph {
             entities,
             relations,
@@ -344,8 +394,56 @@ impl GraphBuilder {
             by_kind,
             search,
             changed_by,
+            cited_by,
         }
     }
+}
+
+/// Indexes who cites each source.
+fn cited_by(
+    entities: &[EntityRecord],
+    relations: &[RelationRecord],
+    sorted: &[EntityIx],
+) -> FxHashMap<EntityIx, Citing> {
+    let mut index: FxHashMap<EntityIx, Citing> = FxHashMap::default();
+    for &e in sorted {
+        let Some(d) = entities[e.0 as usize].detail.as_deref() else {
+            continue;
+        };
+        let mut sources: Vec<EntityIx> = d
+            .sources
+            .iter()
+            .chain(d.property_sources.iter().flat_map(|p| &p.sources))
+            .chain(d.cause.iter().flat_map(|c| &c.sources))
+            .map(|c| c.source)
+            .collect();
+        sources.sort();
+        sources.dedup();
+        for s in sources {
+            index.entry(s).or_default().entities.push(e);
+        }
+    }
+    for (i, r) in relations.iter().enumerate() {
+        let Some(d) = r.detail.as_deref() else {
+            continue;
+        };
+        let mut sources: Vec<EntityIx> = d
+            .sources
+            .iter()
+            .chain(d.status_history.iter().flat_map(|s| &s.sources))
+            .map(|c| c.source)
+            .collect();
+        sources.sort();
+        sources.dedup();
+        for s in sources {
+            index
+                .entry(s)
+                .or_default()
+                .relations
+                .push(RelationIx(i as u32));
+        }
+    }
+    index
 }
 
 /// Builds one direction's adjacency from `(row, column, position)` triples sorted by row then

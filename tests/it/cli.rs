@@ -60,7 +60,10 @@ fn schema_prints_the_committed_sdl() {
     let out = phonegraph(&["schema"]);
     assert!(out.status.success());
     let committed = std::fs::read_to_string(path("schema/schema.graphql")).unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == committed,
+        "`phonegraph schema` differs from schema/schema.graphql"
+    );
 }
 
 #[test]

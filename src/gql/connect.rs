@@ -1,0 +1,455 @@
+//! Relationship questions: paths between two entities, the neighbourhood of one, what two
+//! share, and an entity's timeline.
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+
+use super::Store;
+use super::entity::{Entity, entity};
+use super::enums::{Direction, EntityKind, EventType, Presence, RelationKind, Status};
+use super::error::{bad_input, graph_error};
+use super::relation::{
+    Citation, FuzzyDate, Relation, RelationFilter, citations, parse_day, relation_filter,
+};
+use crate::graph::{self, EntityIx, Hop};
+use crate::model::{self, Day};
+
+/// The most hops a path may have.
+pub const MAX_HOPS: i32 = 6;
+/// The most paths one request may ask for.
+pub const MAX_PATHS: i32 = 10;
+/// The deepest neighbourhood.
+pub const MAX_NEIGHBOURHOOD_HOPS: i32 = 3;
+/// The most nodes a neighbourhood may hold.
+pub const MAX_NEIGHBOURHOOD_NODES: i32 = 500;
+
+/// Relationship questions.
+#[derive(Default)]
+pub struct ConnectQuery;
+
+/// A walk from one entity to another.
+#[derive(Clone)]
+pub struct PathResult {
+    store: Store,
+    path: graph::Path,
+    as_of: Option<Day>,
+}
+
+/// One hop of a path: the relation taken, from where to where.
+#[derive(Clone)]
+pub struct PathHop {
+    store: Store,
+    from: EntityIx,
+    hop: Hop,
+    as_of: Option<Day>,
+}
+
+impl PathHop {
+    fn to_relation(&self) -> Relation {
+        Relation::from_hop(&self.store, self.from, self.hop, self.as_of)
+    }
+}
+
+/// One hop of a path: the relation taken, from where to where.
+#[Object]
+impl PathHop {
+    /// The entity this hop leaves.
+    async fn from(&self) -> Entity {
+        entity(&self.store, self.from)
+    }
+    /// The entity this hop reaches.
+    async fn to(&self) -> Entity {
+        entity(&self.store, self.hop.other)
+    }
+    /// The relation taken (it may point against the walk: see `relation.direction`).
+    async fn relation(&self) -> Relation {
+        self.to_relation()
+    }
+    /// The hop in words, with its dates, status and sources.
+    async fn explanation(&self) -> String {
+        self.to_relation().explain()
+    }
+}
+
+impl PathResult {
+    fn path_hops(&self) -> Vec<PathHop> {
+        let mut from = self.path.start;
+        self.path
+            .hops
+            .iter()
+            .map(|h| {
+                let hop = PathHop {
+                    store: self.store.clone(),
+                    from,
+                    hop: *h,
+                    as_of: self.as_of,
+                };
+                from = h.other;
+                hop
+            })
+            .collect()
+    }
+}
+
+/// A walk from one entity to another.
+#[Object(name = "Path")]
+impl PathResult {
+    /// How many hops.
+    async fn length(&self) -> usize {
+        self.path.hops.len()
+    }
+    /// The entities along the path, start first.
+    async fn nodes(&self) -> Vec<Entity> {
+        self.path.nodes().map(|e| entity(&self.store, e)).collect()
+    }
+    /// Each hop with its relation and evidence.
+    async fn hops(&self) -> Vec<PathHop> {
+        self.path_hops()
+    }
+    /// The path in words, one hop after another.
+    async fn explanation(&self) -> String {
+        self.path_hops()
+            .iter()
+            .map(|h| h.to_relation().explain())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// An entity of a neighbourhood, ready to draw.
+#[derive(SimpleObject, Clone)]
+pub struct GraphNode {
+    /// Its id.
+    pub id: ID,
+    /// Its kind.
+    pub kind: EntityKind,
+    /// Its name.
+    pub name: String,
+    /// Its distance in hops from the centre.
+    pub depth: u32,
+    /// The entity itself, for anything more.
+    pub entity: Entity,
+}
+
+/// A relation of a neighbourhood, ready to draw.
+#[derive(SimpleObject, Clone)]
+pub struct GraphEdge {
+    /// The relation's id.
+    pub id: ID,
+    /// The id of its `from` end.
+    pub from: ID,
+    /// The id of its `to` end.
+    pub to: ID,
+    /// What it says.
+    pub kind: RelationKind,
+    /// Whether it holds on the day asked (`SURE` without `asOf`).
+    pub presence: Presence,
+    /// The relation itself, with its evidence.
+    pub relation: Relation,
+}
+
+/// The entities within some hops of a centre and the relations among them.
+#[derive(SimpleObject, Clone)]
+pub struct Neighbourhood {
+    /// The entities, centre first, in breadth-first order.
+    pub nodes: Vec<GraphNode>,
+    /// The relations among them, each once.
+    pub edges: Vec<GraphEdge>,
+    /// Whether `limit` cut it short.
+    pub truncated: bool,
+}
+
+/// An entity two others are both related to.
+#[derive(SimpleObject, Clone)]
+pub struct CommonNeighbour {
+    /// The shared neighbour.
+    pub entity: Entity,
+    /// The relations between `a` and it.
+    pub via_a: Vec<Relation>,
+    /// The relations between `b` and it.
+    pub via_b: Vec<Relation>,
+}
+
+/// What a timeline entry records.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimelineEntryKind {
+    /// The entity took part in an event.
+    Event,
+    /// A relation started.
+    Started,
+    /// A relation's status changed.
+    StatusChanged,
+    /// A relation ended.
+    Ended,
+}
+
+/// One dated entry of a timeline.
+#[derive(Clone)]
+pub struct TimelineEntry {
+    store: Store,
+    entity: EntityIx,
+    entry: graph::Entry,
+}
+
+/// One dated entry of a timeline.
+#[Object]
+impl TimelineEntry {
+    /// When.
+    async fn date(&self) -> FuzzyDate {
+        FuzzyDate(self.entry.date)
+    }
+    /// What kind of entry.
+    async fn kind(&self) -> TimelineEntryKind {
+        match self.entry.kind {
+            graph::EntryKind::Event => TimelineEntryKind::Event,
+            graph::EntryKind::Started => TimelineEntryKind::Started,
+            graph::EntryKind::StatusChanged => TimelineEntryKind::StatusChanged,
+            graph::EntryKind::Ended => TimelineEntryKind::Ended,
+        }
+    }
+    /// The entry in words.
+    async fn text(&self) -> String {
+        let g = &self.store.graph;
+        let relation = self.to_relation().explain();
+        match self.entry.kind {
+            graph::EntryKind::Event => {
+                let event = self.entry.event.expect("event entries name their event");
+                format!("{}: {}", g.entity(event).name, relation)
+            }
+            graph::EntryKind::Started => format!("started: {relation}"),
+            graph::EntryKind::Ended => format!("ended: {relation}"),
+            graph::EntryKind::StatusChanged => format!(
+                "{}: {relation}",
+                self.entry.status.map(|s| s.to_string()).unwrap_or_default()
+            ),
+        }
+    }
+    /// The relation concerned (for an event: the entity's participation in it).
+    async fn relation(&self) -> Relation {
+        self.to_relation()
+    }
+    /// The event, for event entries and for status changes an event caused.
+    async fn event(&self) -> Option<Entity> {
+        self.entry.event.map(|e| entity(&self.store, e))
+    }
+    /// The status reached, for status changes.
+    async fn status(&self) -> Option<Status> {
+        self.entry.status.map(Into::into)
+    }
+    /// What supports the entry: the status step's sources, else the event's or relation's.
+    async fn sources(&self) -> Vec<Citation> {
+        let g = &self.store.graph;
+        let detail = g.relation_detail(self.entry.relation);
+        let list = match (self.entry.step, self.entry.event) {
+            (Some(i), _) if !detail.status_history[i].sources.is_empty() => {
+                &detail.status_history[i].sources
+            }
+            (None, Some(event)) => &g.entity_detail(event).sources,
+            _ => &detail.sources,
+        };
+        citations(&self.store, list)
+    }
+}
+
+impl TimelineEntry {
+    fn to_relation(&self) -> Relation {
+        let rec = self.store.graph.relation(self.entry.relation);
+        let outgoing = rec.from == self.entity;
+        Relation {
+            store: self.store.clone(),
+            ix: self.entry.relation,
+            seen_from: Some((self.entity, outgoing)),
+            presence: model::Presence::Sure,
+            as_of: Some(self.entry.date.last_day()),
+        }
+    }
+}
+
+fn bounded(name: &str, value: i32, max: i32) -> Result<usize> {
+    if (1..=max).contains(&value) {
+        Ok(value as usize)
+    } else {
+        Err(bad_input(format!(
+            "{name} must be between 1 and {max}, not {value}"
+        )))
+    }
+}
+
+#[Object]
+impl ConnectQuery {
+    /// The shortest simple paths between two entities, shortest first, each hop with its
+    /// relation and evidence. Direction is ignored unless asked. No path within `maxHops` is an
+    /// empty list.
+    async fn paths(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Where paths start.")] from: ID,
+        #[graphql(desc = "Where paths end.")] to: ID,
+        #[graphql(desc = "The most hops a path may have, 1–6.", default = 4)] max_hops: i32,
+        #[graphql(desc = "Only relations of these kinds (default: all).")] relation_kinds: Option<
+            Vec<RelationKind>,
+        >,
+        #[graphql(desc = "Which way relations may be followed (default: BOTH).")] direction: Option<
+            Direction,
+        >,
+        #[graphql(desc = "Time, evidence and scope filters, applied on every hop.")] filter: Option<
+            RelationFilter,
+        >,
+        #[graphql(desc = "How many paths at most, 1–10.", default = 3)] limit: i32,
+    ) -> Result<Vec<PathResult>> {
+        let store = ctx.data_unchecked::<Store>();
+        let max_hops = bounded("maxHops", max_hops, MAX_HOPS)?;
+        let limit = bounded("limit", limit, MAX_PATHS)?;
+        let (a, b) = (
+            store.graph.require(&from).map_err(graph_error)?,
+            store.graph.require(&to).map_err(graph_error)?,
+        );
+        let filter = relation_filter(store, relation_kinds, direction, filter.as_ref())?;
+        Ok(store
+            .graph
+            .k_shortest_paths(a, b, max_hops, &filter, limit)
+            .into_iter()
+            .map(|path| PathResult {
+                store: store.clone(),
+                path,
+                as_of: filter.as_of,
+            })
+            .collect())
+    }
+
+    /// The entities within `hops` of a centre and the relations among them, in a shape a
+    /// dashboard can draw; `truncated` says whether `limit` cut it short.
+    async fn neighbourhood(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entity at the centre.")] center: ID,
+        #[graphql(desc = "How many hops out, 1–3.", default = 1)] hops: i32,
+        #[graphql(desc = "Only relations of these kinds (default: all).")] relation_kinds: Option<
+            Vec<RelationKind>,
+        >,
+        #[graphql(desc = "Time, evidence and scope filters.")] filter: Option<RelationFilter>,
+        #[graphql(desc = "The most entities, centre included, 1–500.", default = 50)] limit: i32,
+    ) -> Result<Neighbourhood> {
+        let store = ctx.data_unchecked::<Store>();
+        let hops = bounded("hops", hops, MAX_NEIGHBOURHOOD_HOPS)?;
+        let limit = bounded("limit", limit, MAX_NEIGHBOURHOOD_NODES)?;
+        let center = store.graph.require(&center).map_err(graph_error)?;
+        let filter = relation_filter(store, relation_kinds, None, filter.as_ref())?;
+        let n = store
+            .graph
+            .neighbourhood(center, hops as u32, &filter, limit);
+        let g = &store.graph;
+        let id = |e: EntityIx| ID(g.entity(e).id.to_string());
+        Ok(Neighbourhood {
+            nodes: n
+                .nodes
+                .iter()
+                .map(|&(e, depth)| GraphNode {
+                    id: id(e),
+                    kind: g.entity(e).kind.into(),
+                    name: g.entity(e).name.to_string(),
+                    depth,
+                    entity: entity(store, e),
+                })
+                .collect(),
+            edges: n
+                .edges
+                .iter()
+                .map(|hop| {
+                    let rec = g.relation(hop.relation);
+                    let relation = Relation {
+                        store: store.clone(),
+                        ix: hop.relation,
+                        seen_from: None,
+                        presence: hop.presence,
+                        as_of: filter.as_of,
+                    };
+                    GraphEdge {
+                        id: ID(relation.stable_id()),
+                        from: id(rec.from),
+                        to: id(rec.to),
+                        kind: rec.kind.into(),
+                        presence: hop.presence.into(),
+                        relation,
+                    }
+                })
+                .collect(),
+            truncated: n.truncated,
+        })
+    }
+
+    /// What two entities are both related to (carriers both vendors use, markets both operate
+    /// in), with the relations on each side, in id order.
+    async fn common_neighbours(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first entity.")] a: ID,
+        #[graphql(desc = "The second entity.")] b: ID,
+        #[graphql(desc = "Only relations of these kinds (default: all).")] relation_kinds: Option<
+            Vec<RelationKind>,
+        >,
+        #[graphql(desc = "Time, evidence and scope filters.")] filter: Option<RelationFilter>,
+    ) -> Result<Vec<CommonNeighbour>> {
+        let store = ctx.data_unchecked::<Store>();
+        let (ia, ib) = (
+            store.graph.require(&a).map_err(graph_error)?,
+            store.graph.require(&b).map_err(graph_error)?,
+        );
+        let filter = relation_filter(store, relation_kinds, None, filter.as_ref())?;
+        let as_of = filter.as_of;
+        let side = |from: EntityIx, hops: &[Hop]| -> Vec<Relation> {
+            hops.iter()
+                .map(|h| Relation::from_hop(store, from, *h, as_of))
+                .collect()
+        };
+        Ok(store
+            .graph
+            .common_neighbours(ia, ib, &filter)
+            .into_iter()
+            .map(|c| CommonNeighbour {
+                entity: entity(store, c.entity),
+                via_a: side(ia, &c.via_a),
+                via_b: side(ib, &c.via_b),
+            })
+            .collect())
+    }
+
+    /// An entity's history in date order: the events it took part in, and the starts, ends
+    /// and status changes of its relations, each with sources. Undated facts are left out.
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Whose timeline.")] entity: ID,
+        #[graphql(desc = "Only entries that may fall on or after this date's first day.")]
+        from: Option<String>,
+        #[graphql(desc = "Only entries that may fall on or before this date's last day.")]
+        to: Option<String>,
+        #[graphql(desc = "Only events of these types (and no relation entries).")]
+        event_types: Option<Vec<EventType>>,
+        #[graphql(desc = "Only status changes to these statuses (and no other entries).")] statuses: Option<Vec<Status>>,
+    ) -> Result<Vec<TimelineEntry>> {
+        let store = ctx.data_unchecked::<Store>();
+        let ix = store.graph.require(&entity).map_err(graph_error)?;
+        let filter = graph::TimelineFilter {
+            from: from
+                .as_deref()
+                .map(|t| parse_day("from", t, false))
+                .transpose()?,
+            to: to
+                .as_deref()
+                .map(|t| parse_day("to", t, true))
+                .transpose()?,
+            event_types: event_types.into_iter().flatten().map(Into::into).collect(),
+            statuses: statuses.into_iter().flatten().map(Into::into).collect(),
+        };
+        Ok(store
+            .graph
+            .timeline(ix, &filter)
+            .into_iter()
+            .map(|entry| TimelineEntry {
+                store: store.clone(),
+                entity: ix,
+                entry,
+            })
+            .collect())
+    }
+}

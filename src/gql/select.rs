@@ -1,0 +1,448 @@
+//! Lists for dashboards: `entities` with `where` and `orderBy`, the root `relations` list,
+//! counts and group-by buckets shaped for charts.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+
+use super::Store;
+use super::entity::{Entity, entity};
+use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
+use super::error::bad_input;
+use super::relation::{
+    EntityConnection, EntityEdge, PageInfo, Relation, RelationConnection, RelationFilter,
+    decode_cursor, encode_cursor, page_size, parse_day, relation_filter, relation_page,
+};
+use crate::graph::{self, Condition, EntityIx, GroupKey, OrderKey};
+use crate::model;
+
+/// Lists, counts and groups.
+#[derive(Default)]
+pub struct SelectQuery;
+
+/// A condition on entities. Fields given together must all hold; `AND`, `OR` and `NOT`
+/// combine conditions; `related` and `noRelated` look across relations.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct EntityWhere {
+    /// Every one of these holds.
+    #[graphql(name = "AND")]
+    pub and: Option<Vec<EntityWhere>>,
+    /// At least one of these holds.
+    #[graphql(name = "OR")]
+    pub or: Option<Vec<EntityWhere>>,
+    /// This does not hold.
+    #[graphql(name = "NOT")]
+    pub not: Option<Box<EntityWhere>>,
+    /// The entity has this id.
+    pub id: Option<ID>,
+    /// The entity has one of these ids (unknown ids match nothing).
+    pub id_in: Option<Vec<ID>>,
+    /// The entity is of this kind.
+    pub kind: Option<EntityKind>,
+    /// The entity is of one of these kinds.
+    pub kind_in: Option<Vec<EntityKind>>,
+    /// Its name or an alias contains this text (case and accents ignored).
+    pub name_contains: Option<String>,
+    /// Its name or an alias starts with this text (case and accents ignored).
+    pub name_starts_with: Option<String>,
+    /// A product of one of these categories.
+    pub category_in: Option<Vec<ProductCategory>>,
+    /// An event of one of these types.
+    pub event_type_in: Option<Vec<EventType>>,
+    /// Its date (event date, release, founding, publication) may fall on or after this date's
+    /// first day.
+    pub date_from: Option<String>,
+    /// Its date may fall on or before this date's last day.
+    pub date_to: Option<String>,
+    /// Some relation leads to an entity meeting a condition.
+    pub related: Option<RelatedWhere>,
+    /// No relation leads to an entity meeting a condition.
+    pub no_related: Option<RelatedWhere>,
+}
+
+/// A condition across relations: which relations to follow, and what the other end must meet.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct RelatedWhere {
+    /// Only relations of these kinds (default: all).
+    pub kinds: Option<Vec<RelationKind>>,
+    /// Which way to follow them (default: BOTH).
+    pub direction: Option<Direction>,
+    /// Time, evidence and scope filters on the relations.
+    pub filter: Option<RelationFilter>,
+    /// What the entity at the other end must meet (default: anything).
+    #[graphql(name = "where")]
+    pub other: Option<Box<EntityWhere>>,
+}
+
+impl EntityWhere {
+    /// The graph condition this input describes.
+    pub(crate) fn condition(&self, store: &Store) -> Result<Condition> {
+        let g = &store.graph;
+        let mut all = Vec::new();
+        let parts = |list: &[EntityWhere]| {
+            list.iter()
+                .map(|w| w.condition(store))
+                .collect::<Result<Vec<_>>>()
+        };
+        if let Some(list) = &self.and {
+            all.push(Condition::All(parts(list)?));
+        }
+        if let Some(list) = &self.or {
+            all.push(Condition::Any(parts(list)?));
+        }
+        if let Some(not) = &self.not {
+            all.push(Condition::Not(Box::new(not.condition(store)?)));
+        }
+        let ids: Vec<&ID> = self.id.iter().chain(self.id_in.iter().flatten()).collect();
+        if self.id.is_some() || self.id_in.is_some() {
+            all.push(Condition::Among(
+                ids.iter().filter_map(|id| g.lookup(id)).collect(),
+            ));
+        }
+        let kinds: Vec<model::EntityKind> = self
+            .kind
+            .iter()
+            .chain(self.kind_in.iter().flatten())
+            .map(|k| (*k).into())
+            .collect();
+        if !kinds.is_empty() {
+            all.push(Condition::Kind(kinds));
+        }
+        if let Some(text) = &self.name_contains {
+            all.push(Condition::name_contains(text));
+        }
+        if let Some(text) = &self.name_starts_with {
+            all.push(Condition::name_starts_with(text));
+        }
+        if let Some(cs) = &self.category_in {
+            all.push(Condition::Category(
+                cs.iter().map(|c| (*c).into()).collect(),
+            ));
+        }
+        if let Some(ts) = &self.event_type_in {
+            all.push(Condition::EventType(
+                ts.iter().map(|t| (*t).into()).collect(),
+            ));
+        }
+        if self.date_from.is_some() || self.date_to.is_some() {
+            all.push(Condition::DateWithin(
+                self.date_from
+                    .as_deref()
+                    .map(|t| parse_day("dateFrom", t, false))
+                    .transpose()?,
+                self.date_to
+                    .as_deref()
+                    .map(|t| parse_day("dateTo", t, true))
+                    .transpose()?,
+            ));
+        }
+        if let Some(r) = &self.related {
+            all.push(r.condition(store)?);
+        }
+        if let Some(r) = &self.no_related {
+            all.push(Condition::Not(Box::new(r.condition(store)?)));
+        }
+        Ok(Condition::All(all))
+    }
+}
+
+impl RelatedWhere {
+    fn condition(&self, store: &Store) -> Result<Condition> {
+        let filter = relation_filter(
+            store,
+            self.kinds.clone(),
+            self.direction,
+            self.filter.as_ref(),
+        )?;
+        let other = match &self.other {
+            Some(w) => w.condition(store)?,
+            None => Condition::All(Vec::new()),
+        };
+        Ok(Condition::Related(filter, Box::new(other)))
+    }
+}
+
+/// What to order entities by.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderField {
+    /// Their id.
+    Id,
+    /// Their name (case and accents ignored).
+    Name,
+    /// Their date (event date, release, founding, publication); undated last.
+    Date,
+    /// How many relations they have, of the kinds and under the filter given.
+    RelationCount,
+}
+
+/// Ascending or descending.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SortDirection {
+    /// Smallest first.
+    #[default]
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+/// One ordering key. Ties fall to the next key, and finally to id.
+#[derive(InputObject, Clone, Debug)]
+pub struct EntityOrder {
+    /// What to order by.
+    pub field: OrderField,
+    /// Which way (default: ASC).
+    #[graphql(default)]
+    pub direction: SortDirection,
+    /// For RELATION_COUNT: only relations of these kinds.
+    pub relation_kinds: Option<Vec<RelationKind>>,
+    /// For RELATION_COUNT: which way to follow them (default: BOTH).
+    pub relation_direction: Option<Direction>,
+    /// For RELATION_COUNT: time, evidence and scope filters.
+    pub filter: Option<RelationFilter>,
+}
+
+/// What to group entities by when counting them.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupBy {
+    /// Their kind.
+    Kind,
+    /// A product's category.
+    Category,
+    /// An event's type.
+    EventType,
+    /// The year of their date (buckets in time order).
+    Year,
+    /// The entity their relations (of `relationKinds`) lead to: vendors by headquarters market.
+    Related,
+}
+
+/// A bucket of a count, ready for a chart.
+#[derive(SimpleObject, Clone)]
+pub struct Bucket {
+    /// The group's key: a kind, category or type name, a year, an entity id, or `none`.
+    pub key: String,
+    /// A readable label: the key, or the related entity's name.
+    pub label: String,
+    /// How many fall in it.
+    pub count: u64,
+    /// The related entity, when grouping by RELATED.
+    pub entity: Option<Entity>,
+}
+
+/// Entities matching `kind` and `where`, ordered.
+pub(crate) fn select(
+    store: &Store,
+    kind: Option<EntityKind>,
+    condition: Option<&EntityWhere>,
+    order_by: Option<&[EntityOrder]>,
+) -> Result<Vec<EntityIx>> {
+    let g = &store.graph;
+    let base = g.entities_of(kind.map(Into::into));
+    let mut list: Vec<EntityIx> = match condition {
+        None => base.to_vec(),
+        Some(w) => {
+            let condition = w.condition(store)?;
+            base.iter()
+                .copied()
+                .filter(|&e| condition.holds(g, e))
+                .collect()
+        }
+    };
+    if let Some(keys) = order_by.filter(|k| !k.is_empty()) {
+        let keys = keys
+            .iter()
+            .map(|o| {
+                let key = match o.field {
+                    OrderField::Id => OrderKey::Id,
+                    OrderField::Name => OrderKey::Name,
+                    OrderField::Date => OrderKey::Date,
+                    OrderField::RelationCount => OrderKey::RelationCount(relation_filter(
+                        store,
+                        o.relation_kinds.clone(),
+                        o.relation_direction,
+                        o.filter.as_ref(),
+                    )?),
+                };
+                Ok((key, o.direction == SortDirection::Desc))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        graph::order(g, &mut list, &keys);
+    }
+    Ok(list)
+}
+
+#[Object]
+impl SelectQuery {
+    /// Entities, optionally of one kind and meeting a condition, paged (Relay). In id order
+    /// unless `orderBy` says otherwise.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn entities(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only entities of this kind.")] kind: Option<EntityKind>,
+        #[graphql(name = "where", desc = "A condition the entities meet.")] condition: Option<
+            EntityWhere,
+        >,
+        #[graphql(desc = "Ordering keys, in turn; ties end in id order.")] order_by: Option<
+            Vec<EntityOrder>,
+        >,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The cursor to continue after.")] after: Option<String>,
+    ) -> Result<EntityConnection> {
+        let store = ctx.data_unchecked::<Store>();
+        let size = page_size(first)?;
+        let ordered = order_by.as_ref().is_some_and(|o| !o.is_empty());
+        let list = select(store, kind, condition.as_ref(), order_by.as_deref())?;
+        // In id order a cursor is the id (stable across data versions); in another order, the
+        // position.
+        let start = match &after {
+            None => 0,
+            Some(c) if ordered => {
+                decode_cursor("o", c)?
+                    .parse::<usize>()
+                    .map_err(|_| bad_input(format!("`{c}` is not a cursor of this list")))?
+                    + 1
+            }
+            Some(c) => store.graph.position_after(&list, &decode_cursor("e", c)?),
+        };
+        let edges: Vec<EntityEdge> = list
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take(size)
+            .map(|(i, &ix)| EntityEdge {
+                cursor: if ordered {
+                    encode_cursor("o", &i.to_string())
+                } else {
+                    encode_cursor("e", &store.graph.entity(ix).id)
+                },
+                node: entity(store, ix),
+            })
+            .collect();
+        Ok(EntityConnection {
+            page_info: PageInfo {
+                has_next_page: start + edges.len() < list.len(),
+                has_previous_page: start > 0,
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            edges,
+            total_count: list.len() as u64,
+        })
+    }
+
+    /// How many entities of a kind meet a condition.
+    async fn count(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only entities of this kind.")] kind: Option<EntityKind>,
+        #[graphql(name = "where", desc = "A condition the entities meet.")] condition: Option<
+            EntityWhere,
+        >,
+    ) -> Result<u64> {
+        let store = ctx.data_unchecked::<Store>();
+        Ok(select(store, kind, condition.as_ref(), None)?.len() as u64)
+    }
+
+    /// Entities counted by a key, in buckets a chart can use directly: entities by kind,
+    /// products by category, events per year, vendors by headquarters market (`by: RELATED`,
+    /// `relationKinds: [HEADQUARTERED_IN]`). Largest bucket first; years in time order.
+    async fn group_count(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only entities of this kind.")] kind: Option<EntityKind>,
+        #[graphql(name = "where", desc = "A condition the entities meet.")] condition: Option<
+            EntityWhere,
+        >,
+        #[graphql(desc = "What to group by.")] by: GroupBy,
+        #[graphql(desc = "For RELATED: the relation kinds that lead to the group.")] relation_kinds: Option<Vec<RelationKind>>,
+        #[graphql(desc = "For RELATED: which way to follow them (default: BOTH).")]
+        relation_direction: Option<Direction>,
+        #[graphql(desc = "For RELATED: time, evidence and scope filters.")] filter: Option<
+            RelationFilter,
+        >,
+    ) -> Result<Vec<Bucket>> {
+        let store = ctx.data_unchecked::<Store>();
+        let g = &store.graph;
+        let list = select(store, kind, condition.as_ref(), None)?;
+        let key = match by {
+            GroupBy::Kind => GroupKey::Kind,
+            GroupBy::Category => GroupKey::Category,
+            GroupBy::EventType => GroupKey::EventType,
+            GroupBy::Year => GroupKey::Year,
+            GroupBy::Related => GroupKey::Related(relation_filter(
+                store,
+                relation_kinds,
+                relation_direction,
+                filter.as_ref(),
+            )?),
+        };
+        Ok(graph::group(g, &list, &key)
+            .into_iter()
+            .map(|b| Bucket {
+                label: b
+                    .entity
+                    .map_or_else(|| b.key.clone(), |e| g.entity(e).name.to_string()),
+                key: b.key,
+                count: b.count as u64,
+                entity: b.entity.map(|e| entity(store, e)),
+            })
+            .collect())
+    }
+
+    /// Relations counted by kind, under a filter, largest first.
+    async fn relation_counts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Time, evidence and scope filters.")] filter: Option<RelationFilter>,
+    ) -> Result<Vec<Bucket>> {
+        let store = ctx.data_unchecked::<Store>();
+        let f = relation_filter(store, None, None, filter.as_ref())?;
+        let mut counts = vec![0u64; model::RelationKind::ALL.len()];
+        for r in store.graph.all_relations() {
+            if f.admit(&store.graph, r).is_some() {
+                counts[store.graph.relation(r).kind as usize] += 1;
+            }
+        }
+        let mut buckets: Vec<Bucket> = model::RelationKind::ALL
+            .iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, count)| Bucket {
+                key: k.as_str().to_owned(),
+                label: k.as_str().replace('_', " "),
+                count,
+                entity: None,
+            })
+            .collect();
+        buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+        Ok(buckets)
+    }
+
+    /// Every relation passing a filter, paged, in a stable order: "all planned market entries"
+    /// is `relations(kinds: [PLANS_ENTRY], filter: { statuses: [PLANNED] })`.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn relations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these kinds (default: all).")] kinds: Option<Vec<RelationKind>>,
+        #[graphql(desc = "Time, evidence and scope filters.")] filter: Option<RelationFilter>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The cursor to continue after.")] after: Option<String>,
+    ) -> Result<RelationConnection> {
+        let store = ctx.data_unchecked::<Store>();
+        let f = relation_filter(store, kinds, None, filter.as_ref())?;
+        let all: Vec<Relation> = store
+            .graph
+            .all_relations()
+            .filter_map(|r| {
+                f.admit(&store.graph, r).map(|presence| Relation {
+                    store: store.clone(),
+                    ix: r,
+                    seen_from: None,
+                    presence,
+                    as_of: f.as_of,
+                })
+            })
+            .collect();
+        relation_page(all, first, after.as_deref())
+    }
+}
