@@ -117,6 +117,47 @@ mod tests {
     }
 
     #[test]
+    fn boundaries_of_each_precision() {
+        // (from, until, day, presence): the first and last days each partial date may be.
+        let cases = [
+            (Some("2018"), None, "2017-12-31", Presence::Absent),
+            (Some("2018"), None, "2018-01-01", Presence::Possible),
+            (Some("2018"), None, "2018-12-30", Presence::Possible),
+            (Some("2018"), None, "2018-12-31", Presence::Sure),
+            (Some("2018-Q2"), None, "2018-03-31", Presence::Absent),
+            (Some("2018-Q2"), None, "2018-04-01", Presence::Possible),
+            (Some("2018-Q2"), None, "2018-06-30", Presence::Sure),
+            (Some("2018-02"), None, "2018-02-28", Presence::Sure),
+            (Some("2018-01-09"), None, "2018-01-08", Presence::Absent),
+            (Some("2018-01-09"), None, "2018-01-09", Presence::Sure),
+            (None, Some("2019"), "2018-12-31", Presence::Sure),
+            (None, Some("2019"), "2019-01-01", Presence::Possible),
+            (None, Some("2019"), "2019-12-30", Presence::Possible),
+            (None, Some("2019"), "2019-12-31", Presence::Absent),
+            (None, Some("2019-Q1"), "2019-03-30", Presence::Possible),
+            (None, Some("2019-Q1"), "2019-03-31", Presence::Absent),
+            (None, Some("2019-03"), "2019-02-28", Presence::Sure),
+            (None, Some("2019-03-15"), "2019-03-14", Presence::Sure),
+            (None, Some("2019-03-15"), "2019-03-15", Presence::Absent),
+        ];
+        for (from, until, on, expected) in cases {
+            assert_eq!(
+                validity(from, until).presence(day(on)),
+                expected,
+                "from {from:?} until {until:?} on {on}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_partial_as_of_means_its_last_day() {
+        let as_of_2018 = DateBound::parse("2018").unwrap().last_day();
+        assert_eq!(PartialDate::from_day(as_of_2018).to_string(), "2018-12-31");
+        let w = validity(Some("2018-Q4"), None);
+        assert_eq!(w.presence(as_of_2018), Presence::Sure);
+    }
+
+    #[test]
     fn open_bounds_are_always_in_force() {
         assert_eq!(validity(None, None).presence(day("1900")), Presence::Sure);
         assert!(!Validity::default().is_empty());

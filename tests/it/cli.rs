@@ -77,6 +77,7 @@ fn help_lists_every_environment_variable() {
         "PHONEGRAPH_MAX_BODY_BYTES",
         "PHONEGRAPH_MAX_DEPTH",
         "PHONEGRAPH_MAX_COMPLEXITY",
+        "PHONEGRAPH_MAX_WORK",
     ] {
         assert!(help.contains(var), "{var} missing from --help:\n{help}");
     }
