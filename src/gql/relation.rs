@@ -276,15 +276,15 @@ impl Relation {
         if let Some(s) = status_as_of(&d.status_history, self.as_of) {
             notes.push(s.status.to_string());
         }
-        let mut publishers: Vec<&str> = d
-            .sources
+        let cited = g.relation_citations(self.ix);
+        let mut publishers: Vec<&str> = cited
             .iter()
             .map(|c| {
                 let detail = g.entity_detail(c.source);
                 detail
                     .publisher
                     .as_deref()
-                    .unwrap_or(&g.entity(c.source).name)
+                    .unwrap_or(g.entity(c.source).name)
             })
             .collect();
         publishers.dedup();
@@ -371,9 +371,9 @@ impl Relation {
     async fn unsourced(&self) -> bool {
         self.record().unsourced
     }
-    /// The sources supporting it, with quotes.
+    /// The sources supporting it, with quotes (for a bulk row: the file it came from).
     async fn sources(&self) -> Vec<Citation> {
-        citations(&self.store, &self.detail().sources)
+        citations(&self.store, &self.store.graph.relation_citations(self.ix))
     }
     /// The market it is scoped to ("sells in the US"), if any.
     async fn market(&self) -> Option<Entity> {

@@ -312,7 +312,7 @@ impl SelectQuery {
                 cursor: if ordered {
                     encode_cursor("o", &i.to_string())
                 } else {
-                    encode_cursor("e", &store.graph.entity(ix).id)
+                    encode_cursor("e", store.graph.entity(ix).id)
                 },
                 node: entity(store, ix),
             })

@@ -230,13 +230,13 @@ impl Graph {
                     }
                 }
             }
-            members.sort_by(|a, b| self.entity(*a).id.cmp(&self.entity(*b).id));
+            members.sort_by(|a, b| self.entity(*a).id.cmp(self.entity(*b).id));
             groups.push(members);
         }
         groups.sort_by(|a, b| {
             b.len()
                 .cmp(&a.len())
-                .then_with(|| self.entity(a[0]).id.cmp(&self.entity(b[0]).id))
+                .then_with(|| self.entity(a[0]).id.cmp(self.entity(b[0]).id))
         });
         Ok(groups)
     }
@@ -276,17 +276,19 @@ impl Budget {
 mod tests {
     use super::*;
     use crate::graph::GraphBuilder;
-    use crate::graph::record::{EntityRecord, RelationRecord};
-    use crate::model::{RelationKind as K, Window};
+    use crate::graph::{NewEntity, NewRelation};
+    use crate::model::RelationKind as K;
 
     /// Two vendors (a, b) each partnered with carrier c; c partnered with d; e alone.
     fn star() -> Graph {
         let mut g = GraphBuilder::new();
         let mut add = |id: &str, kind| {
-            g.add_entity(EntityRecord {
-                id: id.into(),
+            g.add_entity(NewEntity {
+                id,
                 kind,
-                name: id.into(),
+                name: id,
+                country: None,
+                date: None,
                 detail: None,
             })
             .unwrap()
@@ -297,16 +299,8 @@ mod tests {
         let d = add("d", EntityKind::Carrier);
         add("e", EntityKind::Vendor);
         for (x, y) in [(a, c), (b, c), (c, d)] {
-            g.add_relation(RelationRecord {
-                from: x,
-                to: y,
-                kind: K::PartnersWith,
-                window: Window::ALWAYS,
-                confidence: 1.0,
-                unsourced: true,
-                detail: None,
-            })
-            .unwrap();
+            g.add_relation(NewRelation::bare(x, K::PartnersWith, y))
+                .unwrap();
         }
         g.finish()
     }
@@ -333,7 +327,7 @@ mod tests {
         let pr = g.pagerank(&Subgraph::default(), 10_000).unwrap();
         let total: f64 = pr.iter().map(|(_, s)| s).sum();
         assert!((total - 1.0).abs() < 1e-9);
-        assert_eq!(&*g.entity(pr[0].0).id, "c");
+        assert_eq!(g.entity(pr[0].0).id, "c");
     }
 
     #[test]

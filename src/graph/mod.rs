@@ -10,18 +10,20 @@ mod record;
 mod search;
 mod select;
 mod store;
+mod table;
 mod timeline;
 mod traverse;
 
 pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgraph};
 pub use query::{RelationFilter, status_as_of};
 pub use record::{
-    Cause, Citation, EntityDetail, EntityIx, EntityRecord, PropertyCitation, RelationDetail,
+    Cause, Citation, EntityDetail, EntityIx, NewRelation, PropertyCitation, RelationDetail,
     RelationIx, RelationRecord, StatusChange,
 };
 pub use search::{MatchRank, SearchIndex, fold};
 pub use select::{Bucket, Condition, GroupKey, OrderKey, entity_date, group, order};
 pub use store::{Citing, Direction, Graph, GraphBuilder, Hop};
+pub use table::{EntityView, NewEntity};
 pub use timeline::{Entry, EntryKind, TimelineFilter};
 pub use traverse::{Common, Neighbourhood, Path};
 

@@ -2,9 +2,7 @@
 //! reads, and side tables of curated detail (quotes, status histories, descriptions) that only
 //! answers read.
 
-use crate::model::{
-    DateBound, EntityKind, EventType, ProductCategory, RelationKind, Status, Validity, Window,
-};
+use crate::model::{DateBound, EventType, ProductCategory, RelationKind, Status, Validity, Window};
 
 /// An entity's position in the store: an opaque handle, valid for the store that issued it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,8 +65,6 @@ pub struct EntityDetail {
     pub wikidata: Option<String>,
     /// An ISO code (a market's ISO 3166 code).
     pub iso_code: Option<String>,
-    /// An ISO 3166 country code given by a bulk row (an organisation's headquarters country).
-    pub country: Option<String>,
     /// When an organisation was founded.
     pub founded: Option<DateBound>,
     /// A product's category.
@@ -95,19 +91,6 @@ pub struct EntityDetail {
     pub property_sources: Vec<PropertyCitation>,
     /// Where it was defined (`file:line:column`).
     pub origin: String,
-}
-
-/// An entity as the store keeps it.
-#[derive(Clone, Debug)]
-pub struct EntityRecord {
-    /// The curator-chosen id.
-    pub id: Box<str>,
-    /// What it is.
-    pub kind: EntityKind,
-    /// Its display name.
-    pub name: Box<str>,
-    /// The rest; `None` for a bare bulk entity, which reads as the default detail.
-    pub detail: Option<Box<EntityDetail>>,
 }
 
 /// Everything about a relation that traversals do not need.
@@ -137,10 +120,31 @@ pub struct RelationDetail {
     pub origin: String,
 }
 
-/// A relation as the store keeps it: small and fixed-size, so millions fit; detail sits in a
-/// side table.
+/// A relation as the store keeps it: 36 bytes, so millions fit; curated detail sits in a side
+/// table.
 #[derive(Clone, Debug)]
 pub struct RelationRecord {
+    /// The `from` end.
+    pub from: EntityIx,
+    /// The `to` end.
+    pub to: EntityIx,
+    /// When it holds.
+    pub window: Window,
+    /// How far it is believed, 0–1.
+    pub confidence: f32,
+    /// Where its detail is in the side table (`u32::MAX`: none).
+    pub(crate) detail: u32,
+    /// What it says.
+    pub kind: RelationKind,
+    /// Whether no source supports it.
+    pub unsourced: bool,
+    /// The bulk file it came from, as 1 + its position among the file sources (0: none).
+    pub(crate) file: u8,
+}
+
+/// A new relation for the builder.
+#[derive(Clone, Debug)]
+pub struct NewRelation {
     /// The `from` end.
     pub from: EntityIx,
     /// The `to` end.
@@ -153,6 +157,24 @@ pub struct RelationRecord {
     pub confidence: f32,
     /// Whether no source supports it.
     pub unsourced: bool,
-    /// The curated detail; `None` for a bare bulk relation.
-    pub detail: Option<Box<RelationDetail>>,
+    /// Curated detail, if any.
+    pub detail: Option<RelationDetail>,
+    /// The bulk file it came from (see `GraphBuilder::file_source`), 0 for none.
+    pub file: u8,
+}
+
+impl NewRelation {
+    /// A bare relation: always in force, believed, unsourced, without detail.
+    pub fn bare(from: EntityIx, kind: RelationKind, to: EntityIx) -> Self {
+        NewRelation {
+            from,
+            to,
+            kind,
+            window: Window::ALWAYS,
+            confidence: 1.0,
+            unsourced: true,
+            detail: None,
+            file: 0,
+        }
+    }
 }

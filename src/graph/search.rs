@@ -7,7 +7,7 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use super::record::{EntityIx, EntityRecord};
+use super::record::EntityIx;
 
 const END: char = '\u{0}';
 
@@ -61,26 +61,27 @@ pub struct SearchIndex {
 }
 
 impl SearchIndex {
-    pub(crate) fn build(entities: &[EntityRecord]) -> Self {
+    pub(crate) fn build<'a>(
+        names: impl Iterator<Item = (EntityIx, &'a str, &'a [String])>,
+    ) -> Self {
         let mut arena = String::new();
         let mut entries = Vec::new();
         let mut texts = Vec::new();
-        for (i, e) in entities.iter().enumerate() {
-            let aliases = e.detail.iter().flat_map(|d| d.aliases.iter());
-            for text in std::iter::once(&*e.name).chain(aliases.map(String::as_str)) {
+        for (EntityIx(i), name, aliases) in names {
+            for text in std::iter::once(name).chain(aliases.iter().map(String::as_str)) {
                 let folded = fold(text);
                 if folded.is_empty() {
                     continue;
                 }
                 let start = arena.len() as u32;
-                texts.push((start, i as u32));
+                texts.push((start, i));
                 let mut word_start = true;
                 for (off, c) in folded.char_indices() {
                     if word_start {
                         entries.push(Entry {
                             at: start + off as u32,
                             start,
-                            entity: i as u32,
+                            entity: i,
                         });
                     }
                     word_start = !c.is_alphanumeric();

@@ -85,18 +85,20 @@ impl Condition {
 
 fn names(graph: &Graph, entity: EntityIx) -> impl Iterator<Item = String> + '_ {
     let rec = graph.entity(entity);
-    std::iter::once(fold(&rec.name))
+    std::iter::once(fold(rec.name))
         .chain(graph.entity_detail(entity).aliases.iter().map(|a| fold(a)))
 }
 
-/// The date that places an entity in time, by kind.
+/// The date that places an entity in time, by kind: the curated one, else a bulk row's.
 pub fn entity_date(graph: &Graph, entity: EntityIx) -> Option<crate::model::DateBound> {
     let d = graph.entity_detail(entity);
-    match graph.entity(entity).kind {
+    let view = graph.entity(entity);
+    let curated = match view.kind {
         EntityKind::Product => d.released,
         EntityKind::Vendor | EntityKind::Carrier | EntityKind::Retailer => d.founded,
         _ => d.date,
-    }
+    };
+    curated.or_else(|| view.date_bound())
 }
 
 /// What a list of entities is ordered by.
@@ -127,7 +129,7 @@ pub fn order(graph: &Graph, list: &mut [EntityIx], keys: &[(OrderKey, bool)]) {
                 .iter()
                 .map(|(key, _)| match key {
                     OrderKey::Id => Value::Text(graph.entity(e).id.to_string()),
-                    OrderKey::Name => Value::Text(fold(&graph.entity(e).name)),
+                    OrderKey::Name => Value::Text(fold(graph.entity(e).name)),
                     OrderKey::Date => entity_date(graph, e)
                         .map_or(Value::Missing, |d| Value::Number(i64::from(d.first_day()))),
                     OrderKey::RelationCount(f) => {
@@ -154,7 +156,7 @@ pub fn order(graph: &Graph, list: &mut [EntityIx], keys: &[(OrderKey, bool)]) {
                 return ord;
             }
         }
-        graph.entity(*a).id.cmp(&graph.entity(*b).id)
+        graph.entity(*a).id.cmp(graph.entity(*b).id)
     });
 }
 

@@ -8,9 +8,10 @@ use rustc_hash::FxHashMap;
 
 use super::GraphError;
 use super::record::{
-    EntityDetail, EntityIx, EntityRecord, RelationDetail, RelationIx, RelationRecord,
+    Citation, EntityDetail, EntityIx, NewRelation, RelationDetail, RelationIx, RelationRecord,
 };
 use super::search::SearchIndex;
+use super::table::{EntityTable, EntityView, NewEntity};
 use crate::model::{EntityKind, Presence};
 
 /// Adjacency of one direction: row = entity, column = the entity at the other end, weight = the
@@ -27,12 +28,14 @@ type Adjacency = Csr<(), u32, petgraph::Directed, u32>;
 /// so every answer comes out in a deterministic order.
 #[derive(Debug)]
 pub struct Graph {
-    entities: Vec<EntityRecord>,
+    entities: EntityTable,
     relations: Vec<RelationRecord>,
+    relation_details: Vec<RelationDetail>,
+    /// The source entity standing for each bulk file.
+    file_sources: Vec<EntityIx>,
     by_target: Vec<u32>,
     out: Adjacency,
     inc: Adjacency,
-    ids: FxHashMap<Box<str>, EntityIx>,
     /// Every entity, in id order.
     sorted: Vec<EntityIx>,
     /// The entities of each kind, in id order.
@@ -92,7 +95,7 @@ impl Graph {
 
     /// The entity with this id, if any.
     pub fn lookup(&self, id: &str) -> Option<EntityIx> {
-        self.ids.get(id).copied()
+        self.entities.lookup(id)
     }
 
     /// The entity with this id, or [`GraphError::NotFound`] naming it.
@@ -101,17 +104,14 @@ impl Graph {
             .ok_or_else(|| GraphError::NotFound(id.to_owned()))
     }
 
-    /// An entity's record.
-    pub fn entity(&self, ix: EntityIx) -> &EntityRecord {
-        &self.entities[ix.0 as usize]
+    /// An entity's id, kind, name and bulk fields.
+    pub fn entity(&self, ix: EntityIx) -> EntityView<'_> {
+        self.entities.view(ix)
     }
 
     /// An entity's curated detail (empty for bare bulk entities).
     pub fn entity_detail(&self, ix: EntityIx) -> &EntityDetail {
-        self.entity(ix)
-            .detail
-            .as_deref()
-            .unwrap_or(&NO_ENTITY_DETAIL)
+        self.entities.detail(ix).unwrap_or(&NO_ENTITY_DETAIL)
     }
 
     /// A relation's record.
@@ -121,10 +121,23 @@ impl Graph {
 
     /// A relation's curated detail (empty for bare bulk relations).
     pub fn relation_detail(&self, ix: RelationIx) -> &RelationDetail {
-        self.relation(ix)
-            .detail
-            .as_deref()
-            .unwrap_or(&NO_RELATION_DETAIL)
+        match self.relation(ix).detail {
+            u32::MAX => &NO_RELATION_DETAIL,
+            d => &self.relation_details[d as usize],
+        }
+    }
+
+    /// What supports a relation: its curated citations, or the bulk file it came from.
+    pub fn relation_citations(&self, ix: RelationIx) -> std::borrow::Cow<'_, [Citation]> {
+        let rec = self.relation(ix);
+        match (rec.detail, rec.file) {
+            (u32::MAX, 0) => std::borrow::Cow::Borrowed(&[]),
+            (u32::MAX, file) => std::borrow::Cow::Owned(vec![Citation {
+                source: self.file_sources[file as usize - 1],
+                quote: None,
+            }]),
+            _ => std::borrow::Cow::Borrowed(&self.relation_details[rec.detail as usize].sources),
+        }
     }
 
     /// All entities, or those of one kind, in id order.
@@ -138,7 +151,7 @@ impl Graph {
     /// The position in `list` (a list in id order) of the first entity whose id is greater
     /// than `id`: where a page after that id starts.
     pub fn position_after(&self, list: &[EntityIx], id: &str) -> usize {
-        list.partition_point(|&e| &*self.entity(e).id <= id)
+        list.partition_point(|&e| self.entity(e).id <= id)
     }
 
     /// The relations whose status history cites `event`, in relation order.
@@ -155,6 +168,11 @@ impl Graph {
         self.cited_by.get(&source).unwrap_or(&NONE)
     }
 
+    /// Whether `source` stands for a bulk file, whose relations are counted rather than listed.
+    pub fn is_file_source(&self, source: EntityIx) -> bool {
+        self.file_sources.contains(&source)
+    }
+
     /// Every source supporting anything about `entity`: itself, its properties, its event's
     /// cause, and every relation touching it with their status steps; in id order.
     pub fn sources_about(&self, entity: EntityIx) -> Vec<EntityIx> {
@@ -169,13 +187,18 @@ impl Graph {
         for hop in self.hops(entity, Direction::Both) {
             let rd = self.relation_detail(hop.relation);
             sources.extend(
-                rd.sources
+                self.relation_citations(hop.relation)
                     .iter()
-                    .chain(rd.status_history.iter().flat_map(|s| &s.sources))
+                    .map(|c| c.source),
+            );
+            sources.extend(
+                rd.status_history
+                    .iter()
+                    .flat_map(|s| &s.sources)
                     .map(|c| c.source),
             );
         }
-        sources.sort_by(|a, b| self.entity(*a).id.cmp(&self.entity(*b).id));
+        sources.sort_by(|a, b| self.entity(*a).id.cmp(self.entity(*b).id));
         sources.dedup();
         sources
     }
@@ -272,9 +295,10 @@ impl Graph {
 /// them into a [`Graph`].
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
-    entities: Vec<EntityRecord>,
-    ids: FxHashMap<Box<str>, EntityIx>,
+    entities: EntityTable,
     relations: Vec<RelationRecord>,
+    relation_details: Vec<RelationDetail>,
+    file_sources: Vec<EntityIx>,
 }
 
 impl GraphBuilder {
@@ -283,78 +307,136 @@ impl GraphBuilder {
         Self::default()
     }
 
-    /// Adds an entity; a second entity with the same id is refused.
-    pub fn add_entity(&mut self, record: EntityRecord) -> Result<EntityIx, GraphError> {
-        if self.ids.contains_key(&record.id) {
-            return Err(GraphError::DuplicateId(record.id.to_string()));
+    /// An empty builder with room for about this many entities, bytes of ids and names, and
+    /// relations, so that a bulk load does not grow its tables by copying.
+    pub fn with_capacity(entities: usize, text: usize, relations: usize) -> Self {
+        GraphBuilder {
+            entities: EntityTable::with_capacity(entities, text),
+            relations: Vec::with_capacity(relations),
+            ..Self::default()
         }
-        let ix = EntityIx(self.entities.len() as u32);
-        self.ids.insert(record.id.clone(), ix);
-        self.entities.push(record);
-        Ok(ix)
+    }
+
+    /// Adds an entity; a second entity with the same id is refused.
+    pub fn add_entity(&mut self, new: NewEntity<'_>) -> Result<EntityIx, GraphError> {
+        let id = new.id;
+        self.entities
+            .insert(new)
+            .map_err(|_| GraphError::DuplicateId(id.to_owned()))
     }
 
     /// The entity added under `id`, if any.
     pub fn lookup(&self, id: &str) -> Option<EntityIx> {
-        self.ids.get(id).copied()
+        self.entities.lookup(id)
     }
 
     /// The kind of an added entity.
     pub fn kind(&self, ix: EntityIx) -> EntityKind {
-        self.entities[ix.0 as usize].kind
+        self.entities.kind(ix)
+    }
+
+    /// What was added of an entity.
+    pub fn entity(&self, ix: EntityIx) -> EntityView<'_> {
+        self.entities.view(ix)
+    }
+
+    /// The number of entities added.
+    pub fn entity_count(&self) -> usize {
+        self.entities.len()
+    }
+
+    /// The number of relations added.
+    pub fn relation_count(&self) -> usize {
+        self.relations.len()
     }
 
     /// Sets the curated detail of an added entity.
     pub fn set_detail(&mut self, ix: EntityIx, detail: EntityDetail) {
-        self.entities[ix.0 as usize].detail = Some(Box::new(detail));
+        self.entities.set_detail(ix, detail);
     }
 
     /// The ids added so far, for "did you mean" suggestions.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.entities.iter().map(|e| &*e.id)
+        (0..self.entities.len() as u32).map(|i| self.entities.view(EntityIx(i)).id)
     }
 
-    /// Adds a relation between two added entities, whose kinds its kind must allow.
-    pub fn add_relation(&mut self, record: RelationRecord) -> Result<(), GraphError> {
-        let spec = record.kind.spec();
-        let (from, to) = (self.kind(record.from), self.kind(record.to));
+    /// Registers a source entity standing for a bulk file; relations from the file name it by
+    /// the number returned. At most 255 files.
+    pub fn file_source(&mut self, source: EntityIx) -> Option<u8> {
+        if self.file_sources.len() == usize::from(u8::MAX) {
+            return None;
+        }
+        self.file_sources.push(source);
+        Some(self.file_sources.len() as u8)
+    }
+
+    /// Checks that a relation of `kind` may join these two added entities.
+    pub fn check_relation(
+        &self,
+        kind: crate::model::RelationKind,
+        from: EntityIx,
+        to: EntityIx,
+    ) -> Result<(), GraphError> {
+        let spec = kind.spec();
+        let (fk, tk) = (self.kind(from), self.kind(to));
         let fits = |a, b| spec.from.contains(a) && spec.to.contains(b);
-        if !(fits(from, to) || spec.symmetric && fits(to, from)) {
+        if !(fits(fk, tk) || spec.symmetric && fits(tk, fk)) {
             return Err(GraphError::KindMismatch {
-                kind: record.kind,
-                from,
-                to,
+                kind,
+                from: fk,
+                to: tk,
             });
         }
-        if record.from == record.to {
-            return Err(GraphError::SelfLoop(
-                self.entities[record.from.0 as usize].id.to_string(),
-            ));
+        if from == to {
+            return Err(GraphError::SelfLoop(self.entities.view(from).id.to_owned()));
         }
-        self.relations.push(record);
         Ok(())
     }
 
-    /// Freezes the graph: merges symmetric relations given in
-    /// both directions, sorts relations and builds the adjacency and indexes.
+    /// Adds a relation between two added entities, whose kinds its kind must allow.
+    pub fn add_relation(&mut self, new: NewRelation) -> Result<(), GraphError> {
+        self.check_relation(new.kind, new.from, new.to)?;
+        let detail = match new.detail {
+            Some(d) => {
+                self.relation_details.push(d);
+                (self.relation_details.len() - 1) as u32
+            }
+            None => u32::MAX,
+        };
+        self.relations.push(RelationRecord {
+            from: new.from,
+            to: new.to,
+            window: new.window,
+            confidence: new.confidence,
+            detail,
+            kind: new.kind,
+            unsourced: new.unsourced,
+            file: new.file,
+        });
+        Ok(())
+    }
+
+    /// Freezes the graph: merges symmetric relations given in both directions, sorts relations
+    /// and builds the adjacency and indexes.
     pub fn finish(self) -> Graph {
         let GraphBuilder {
-            entities,
+            mut entities,
             relations,
-            ids,
+            mut relation_details,
+            file_sources,
         } = self;
-        let relations = merge_symmetric(relations);
-        let mut sorted: Vec<EntityIx> = (0..entities.len() as u32).map(EntityIx).collect();
-        sorted.sort_unstable_by(|a, b| entities[a.0 as usize].id.cmp(&entities[b.0 as usize].id));
+        entities.shrink();
+        let relations = merge_symmetric(relations, &mut relation_details);
+        let sorted = entities.sorted_by_id();
         let mut by_kind = vec![Vec::new(); EntityKind::ALL.len()];
         for &ix in &sorted {
-            by_kind[entities[ix.0 as usize].kind as usize].push(ix);
+            by_kind[entities.kind(ix) as usize].push(ix);
         }
 
         let mut by_target: Vec<u32> = (0..relations.len() as u32).collect();
-        by_target.sort_by_key(|&r| {
+        by_target.sort_unstable_by_key(|&r| {
             let rec = &relations[r as usize];
-            (rec.to, rec.from, rec.kind)
+            (rec.to, rec.from, rec.kind, r)
         });
         let out = adjacency(
             entities.len(),
@@ -370,10 +452,13 @@ impl GraphBuilder {
                 (rec.to.0, rec.from.0, p as u32)
             }),
         );
-        let search = SearchIndex::build(&entities);
+        let search = SearchIndex::build(entities.names());
         let mut changed_by: FxHashMap<EntityIx, Vec<RelationIx>> = FxHashMap::default();
         for (i, r) in relations.iter().enumerate() {
-            for step in r.detail.iter().flat_map(|d| &d.status_history) {
+            if r.detail == u32::MAX {
+                continue;
+            }
+            for step in &relation_details[r.detail as usize].status_history {
                 if let Some(event) = step.event {
                     let list = changed_by.entry(event).or_default();
                     if list.last() != Some(&RelationIx(i as u32)) {
@@ -382,14 +467,15 @@ impl GraphBuilder {
                 }
             }
         }
-        let cited_by = cited_by(&entities, &relations, &sorted);
+        let cited_by = cited_by(&entities, &relations, &relation_details, &sorted);
         Graph {
             entities,
             relations,
+            relation_details,
+            file_sources,
             by_target,
             out,
             inc,
-            ids,
             sorted,
             by_kind,
             search,
@@ -401,13 +487,14 @@ impl GraphBuilder {
 
 /// Indexes who cites each source.
 fn cited_by(
-    entities: &[EntityRecord],
+    entities: &EntityTable,
     relations: &[RelationRecord],
+    details: &[RelationDetail],
     sorted: &[EntityIx],
 ) -> FxHashMap<EntityIx, Citing> {
     let mut index: FxHashMap<EntityIx, Citing> = FxHashMap::default();
     for &e in sorted {
-        let Some(d) = entities[e.0 as usize].detail.as_deref() else {
+        let Some(d) = entities.detail(e) else {
             continue;
         };
         let mut sources: Vec<EntityIx> = d
@@ -424,9 +511,10 @@ fn cited_by(
         }
     }
     for (i, r) in relations.iter().enumerate() {
-        let Some(d) = r.detail.as_deref() else {
+        if r.detail == u32::MAX {
             continue;
-        };
+        }
+        let d = &details[r.detail as usize];
         let mut sources: Vec<EntityIx> = d
             .sources
             .iter()
@@ -466,47 +554,56 @@ fn adjacency(nodes: usize, sorted: impl Iterator<Item = (u32, u32, u32)>) -> Adj
 /// Sorts relations by `(from, to, kind)`, turning each symmetric relation to a canonical
 /// direction (lower entity number first) and merging the ones given in both directions: the same
 /// claim read from each end, so their sources and origins are pooled.
-fn merge_symmetric(mut relations: Vec<RelationRecord>) -> Vec<RelationRecord> {
+fn merge_symmetric(
+    mut relations: Vec<RelationRecord>,
+    details: &mut [RelationDetail],
+) -> Vec<RelationRecord> {
     for r in &mut relations {
         if r.kind.spec().symmetric && r.from > r.to {
             std::mem::swap(&mut r.from, &mut r.to);
         }
     }
-    relations.sort_by_key(|r| (r.from, r.to, r.kind));
+    // Unstable sorting needs no buffer; the detail number keeps curated claims in file order.
+    relations.sort_unstable_by_key(|r| (r.from, r.to, r.kind, r.detail));
     let mut merged: Vec<RelationRecord> = Vec::with_capacity(relations.len());
     for r in relations {
         if let Some(last) = merged.last_mut()
             && r.kind.spec().symmetric
             && (last.from, last.to, last.kind) == (r.from, r.to, r.kind)
-            && same_claim(last, &r)
+            && same_claim(last, &r, details)
         {
-            let theirs = r.detail.map(|d| *d).unwrap_or_default();
-            let mine = last.detail.get_or_insert_with(Default::default);
-            for c in theirs.sources {
-                if !mine.sources.contains(&c) {
-                    mine.sources.push(c);
+            if last.detail != u32::MAX && r.detail != u32::MAX {
+                let theirs = std::mem::take(&mut details[r.detail as usize]);
+                let mine = &mut details[last.detail as usize];
+                for c in theirs.sources {
+                    if !mine.sources.contains(&c) {
+                        mine.sources.push(c);
+                    }
                 }
+                mine.origin = format!("{}; {}", mine.origin, theirs.origin);
             }
-            mine.origin = format!("{}; {}", mine.origin, theirs.origin);
             last.unsourced = last.unsourced && r.unsourced;
             continue;
         }
         merged.push(r);
     }
+    merged.shrink_to_fit();
     merged
 }
 
 /// Whether two records of the same kind and ends say the same thing (and so may be merged).
-fn same_claim(a: &RelationRecord, b: &RelationRecord) -> bool {
-    let (da, db) = (
-        a.detail.as_deref().cloned().unwrap_or_default(),
-        b.detail.as_deref().cloned().unwrap_or_default(),
-    );
-    a.window == b.window
-        && a.confidence == b.confidence
-        && da.market == db.market
-        && da.role == db.role
-        && da.status_history == db.status_history
+fn same_claim(a: &RelationRecord, b: &RelationRecord, details: &[RelationDetail]) -> bool {
+    if a.window != b.window || a.confidence != b.confidence || a.file != b.file {
+        return false;
+    }
+    match (a.detail, b.detail) {
+        (u32::MAX, u32::MAX) => true,
+        (u32::MAX, _) | (_, u32::MAX) => false,
+        (x, y) => {
+            let (da, db) = (&details[x as usize], &details[y as usize]);
+            da.market == db.market && da.role == db.role && da.status_history == db.status_history
+        }
+    }
 }
 
 #[cfg(test)]
@@ -516,25 +613,19 @@ mod tests {
     use crate::model::{DateBound, EntityKind as E, RelationKind as K, Status, Validity};
 
     pub(crate) fn entity(b: &mut GraphBuilder, id: &str, kind: EntityKind) -> EntityIx {
-        b.add_entity(EntityRecord {
-            id: id.into(),
+        b.add_entity(NewEntity {
+            id,
             kind,
-            name: id.to_uppercase().into(),
+            name: &id.to_uppercase(),
+            country: None,
+            date: None,
             detail: None,
         })
         .unwrap()
     }
 
-    pub(crate) fn relation(from: EntityIx, kind: K, to: EntityIx) -> RelationRecord {
-        RelationRecord {
-            from,
-            to,
-            kind,
-            window: crate::model::Window::ALWAYS,
-            confidence: 1.0,
-            unsourced: true,
-            detail: None,
-        }
+    pub(crate) fn relation(from: EntityIx, kind: K, to: EntityIx) -> NewRelation {
+        NewRelation::bare(from, kind, to)
     }
 
     fn small() -> Graph {
@@ -550,7 +641,7 @@ mod tests {
             until: None,
         };
         deal.window = validity.window();
-        deal.detail = Some(Box::new(RelationDetail {
+        deal.detail = Some(RelationDetail {
             validity,
             status_history: vec![
                 StatusChange {
@@ -567,7 +658,7 @@ mod tests {
                 },
             ],
             ..RelationDetail::default()
-        }));
+        });
         b.add_relation(deal).unwrap();
         // The same partnership given from both ends, and a rivalry.
         b.add_relation(relation(huawei, K::PartnersWith, att))
@@ -640,10 +731,12 @@ mod tests {
         let x = entity(&mut b, "x", E::Vendor);
         let m = entity(&mut b, "m", E::Market);
         assert_eq!(
-            b.add_entity(EntityRecord {
-                id: "x".into(),
+            b.add_entity(NewEntity {
+                id: "x",
                 kind: E::Carrier,
-                name: "X".into(),
+                name: "X",
+                country: None,
+                date: None,
                 detail: None
             })
             .unwrap_err(),
@@ -667,13 +760,13 @@ mod tests {
         let ids: Vec<&str> = g
             .entities_of(None)
             .iter()
-            .map(|e| &*g.entity(*e).id)
+            .map(|e| g.entity(*e).id)
             .collect();
         assert_eq!(ids, ["apple", "att", "huawei", "mate-10-pro"]);
         let vendors = g.entities_of(Some(E::Vendor));
         assert_eq!(g.position_after(vendors, "apple"), 1);
         let hits = g.search_index().search("mate", 5);
         assert_eq!(hits.len(), 1);
-        assert_eq!(&*g.entity(hits[0].0).id, "mate-10-pro");
+        assert_eq!(g.entity(hits[0].0).id, "mate-10-pro");
     }
 }

@@ -253,7 +253,7 @@ impl Graph {
             }
         }
         let mut list: Vec<Common> = shared.into_values().collect();
-        list.sort_by(|x, y| self.entity(x.entity).id.cmp(&self.entity(y.entity).id));
+        list.sort_by(|x, y| self.entity(x.entity).id.cmp(self.entity(y.entity).id));
         list
     }
 }
@@ -261,18 +261,20 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::record::{EntityRecord, RelationRecord};
     use crate::graph::{Direction, GraphBuilder};
-    use crate::model::{EntityKind as E, RelationKind as K, Window};
+    use crate::graph::{NewEntity, NewRelation};
+    use crate::model::{EntityKind as E, RelationKind as K};
 
     /// x makes p; carrier c carries p; retailer r sells x; c partners with x.
     fn market() -> Graph {
         let mut g = GraphBuilder::new();
         let mut add = |id: &str, kind| {
-            g.add_entity(EntityRecord {
-                id: id.into(),
+            g.add_entity(NewEntity {
+                id,
                 kind,
-                name: id.into(),
+                name: id,
+                country: None,
+                date: None,
                 detail: None,
             })
             .unwrap()
@@ -289,16 +291,7 @@ mod tests {
             (r, K::Sells, x),
             (c, K::PartnersWith, x),
         ] {
-            g.add_relation(RelationRecord {
-                from: a,
-                to: b,
-                kind: k,
-                window: Window::ALWAYS,
-                confidence: 1.0,
-                unsourced: true,
-                detail: None,
-            })
-            .unwrap();
+            g.add_relation(NewRelation::bare(a, k, b)).unwrap();
         }
         g.finish()
     }
@@ -358,7 +351,7 @@ mod tests {
         let (x, c) = (g.lookup("x").unwrap(), g.lookup("c").unwrap());
         let common = g.common_neighbours(x, c, &RelationFilter::default());
         assert_eq!(common.len(), 1);
-        assert_eq!(&*g.entity(common[0].entity).id, "p");
+        assert_eq!(g.entity(common[0].entity).id, "p");
         assert_eq!(g.relation(common[0].via_a[0].relation).kind, K::Makes);
         assert_eq!(g.relation(common[0].via_b[0].relation).kind, K::Carries);
     }

@@ -21,8 +21,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 pub use report::{Problem, Report};
 
 use crate::graph::{
-    Cause, Citation, EntityDetail, EntityIx, EntityRecord, Graph, GraphBuilder, GraphError,
-    PropertyCitation, RelationDetail, RelationRecord, StatusChange,
+    Cause, Citation, EntityDetail, EntityIx, Graph, GraphBuilder, GraphError, NewEntity,
+    NewRelation, PropertyCitation, RelationDetail, StatusChange,
 };
 use crate::model::{
     DateBound, EntityKind, EventType, KindSet, ProductCategory, RelationKind, Status, Validity,
@@ -287,10 +287,12 @@ impl<'a> Loader<'a> {
             );
         }
         self.check_fields(kind, place.file, raw);
-        let record = EntityRecord {
-            id: id.as_str().into(),
+        let record = NewEntity {
+            id: id.as_str(),
             kind,
-            name: raw.name.get_ref().trim().into(),
+            name: raw.name.get_ref().trim(),
+            country: None,
+            date: None,
             detail: None,
         };
         match self.builder.add_entity(record) {
@@ -413,7 +415,6 @@ impl<'a> Loader<'a> {
                 ok.then(|| w.get_ref().clone())
             }),
             iso_code: raw.iso_code.as_ref().map(|c| c.get_ref().to_lowercase()),
-            country: None,
             founded: parse(self, &raw.founded),
             category: raw.category.as_ref().and_then(|c| {
                 self.vocabulary(
@@ -673,14 +674,15 @@ impl<'a> Loader<'a> {
         let (Some(kind), Some(from), Some(to)) = (kind, from, to) else {
             return;
         };
-        let record = RelationRecord {
+        let record = NewRelation {
             from,
             to,
             kind,
             window: validity.window(),
             confidence,
             unsourced,
-            detail: Some(Box::new(RelationDetail {
+            file: 0,
+            detail: Some(RelationDetail {
                 validity,
                 status_history,
                 sources,
@@ -692,7 +694,7 @@ impl<'a> Loader<'a> {
                 target,
                 note: raw.note.clone(),
                 origin: self.origin(&at(raw.kind.span())),
-            })),
+            }),
         };
         match self.builder.add_relation(record) {
             Ok(()) => {}

@@ -116,7 +116,13 @@ async fn analytics_past_the_work_budget_is_limit_exceeded() {
     use tower::ServiceExt;
 
     let loaded = phonegraph::seed::load(&crate::helpers::path("seed-data")).unwrap();
-    let app = AppState::new(loaded, Limits { work: 50, ..DEFAULT_LIMITS });
+    let app = AppState::new(
+        loaded,
+        Limits {
+            work: 50,
+            ..DEFAULT_LIMITS
+        },
+    );
     let body = json!({ "query": "{ ranking(metric: BETWEENNESS) { rank } }" }).to_string();
     let response = router(app, &HttpConfig::default())
         .oneshot(

@@ -1,0 +1,218 @@
+//! The entity table: every id and name in one string arena, fixed-size nodes pointing into it,
+//! curated detail in a side vector, and a hash index from id to entity that stores only entity
+//! numbers (the id text is read back from the arena), so a million entities cost a few dozen
+//! bytes each.
+
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+
+use super::record::{EntityDetail, EntityIx};
+use crate::model::{DateBound, Day, EntityKind, PartialDate};
+
+const NO_DETAIL: u32 = u32::MAX;
+const NO_DATE: Day = Day::MIN;
+
+/// An entity as the table keeps it: 28 bytes.
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    id: (u32, u32),
+    name: (u32, u32),
+    detail: u32,
+    date: Day,
+    kind: EntityKind,
+    country: [u8; 2],
+}
+
+/// What callers see of an entity: borrowed text and plain values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntityView<'g> {
+    /// The id.
+    pub id: &'g str,
+    /// What it is.
+    pub kind: EntityKind,
+    /// Its display name.
+    pub name: &'g str,
+    /// An ISO 3166 code given by a bulk row (a market's code, an organisation's headquarters
+    /// country), upper case.
+    pub country: Option<&'g str>,
+    /// A day given by a bulk row (founding, release or event date).
+    pub date: Option<Day>,
+}
+
+impl EntityView<'_> {
+    /// The bulk date as a partial date known to the day.
+    pub fn date_bound(&self) -> Option<DateBound> {
+        self.date.map(|d| PartialDate::from_day(d).into())
+    }
+}
+
+/// A new entity for the table.
+#[derive(Clone, Debug)]
+pub struct NewEntity<'a> {
+    /// The id, unique across kinds.
+    pub id: &'a str,
+    /// What it is.
+    pub kind: EntityKind,
+    /// Its display name.
+    pub name: &'a str,
+    /// An ISO 3166 code from a bulk row (two ASCII letters).
+    pub country: Option<[u8; 2]>,
+    /// A day from a bulk row.
+    pub date: Option<Day>,
+    /// Curated detail.
+    pub detail: Option<EntityDetail>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct EntityTable {
+    text: String,
+    nodes: Vec<Node>,
+    details: Vec<EntityDetail>,
+    index: HashTable<u32>,
+}
+
+impl EntityTable {
+    pub(crate) fn with_capacity(entities: usize, text: usize) -> Self {
+        EntityTable {
+            text: String::with_capacity(text),
+            nodes: Vec::with_capacity(entities),
+            details: Vec::new(),
+            index: HashTable::with_capacity(entities),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn span(&self, (at, len): (u32, u32)) -> &str {
+        &self.text[at as usize..(at + len) as usize]
+    }
+
+    fn push_text(&mut self, s: &str) -> (u32, u32) {
+        let at = self.text.len() as u32;
+        self.text.push_str(s);
+        (at, s.len() as u32)
+    }
+
+    /// Adds an entity, or gives back the one already holding the id.
+    pub(crate) fn insert(&mut self, new: NewEntity<'_>) -> Result<EntityIx, EntityIx> {
+        if let Some(existing) = self.lookup(new.id) {
+            return Err(existing);
+        }
+        let ix = self.nodes.len() as u32;
+        let id = self.push_text(new.id);
+        let name = self.push_text(new.name);
+        let detail = match new.detail {
+            Some(d) => {
+                self.details.push(d);
+                (self.details.len() - 1) as u32
+            }
+            None => NO_DETAIL,
+        };
+        self.nodes.push(Node {
+            id,
+            name,
+            detail,
+            date: new.date.unwrap_or(NO_DATE),
+            kind: new.kind,
+            country: new.country.unwrap_or([0, 0]),
+        });
+        let hash = FxBuildHasher.hash_one(new.id);
+        let (text, nodes) = (&self.text, &self.nodes);
+        self.index.insert_unique(hash, ix, |&i| {
+            let n = nodes[i as usize];
+            FxBuildHasher.hash_one(&text[n.id.0 as usize..(n.id.0 + n.id.1) as usize])
+        });
+        Ok(EntityIx(ix))
+    }
+
+    pub(crate) fn lookup(&self, id: &str) -> Option<EntityIx> {
+        let hash = FxBuildHasher.hash_one(id);
+        self.index
+            .find(hash, |&i| self.span(self.nodes[i as usize].id) == id)
+            .map(|&i| EntityIx(i))
+    }
+
+    pub(crate) fn view(&self, ix: EntityIx) -> EntityView<'_> {
+        let n = &self.nodes[ix.0 as usize];
+        EntityView {
+            id: self.span(n.id),
+            kind: n.kind,
+            name: self.span(n.name),
+            country: (n.country != [0, 0])
+                .then(|| std::str::from_utf8(&n.country).unwrap_or_default()),
+            date: (n.date != NO_DATE).then_some(n.date),
+        }
+    }
+
+    pub(crate) fn kind(&self, ix: EntityIx) -> EntityKind {
+        self.nodes[ix.0 as usize].kind
+    }
+
+    pub(crate) fn detail(&self, ix: EntityIx) -> Option<&EntityDetail> {
+        match self.nodes[ix.0 as usize].detail {
+            NO_DETAIL => None,
+            d => Some(&self.details[d as usize]),
+        }
+    }
+
+    pub(crate) fn set_detail(&mut self, ix: EntityIx, detail: EntityDetail) {
+        let node = &mut self.nodes[ix.0 as usize];
+        if node.detail == NO_DETAIL {
+            self.details.push(detail);
+            node.detail = (self.details.len() - 1) as u32;
+        } else {
+            self.details[node.detail as usize] = detail;
+        }
+    }
+
+    /// Entity numbers sorted by id.
+    pub(crate) fn sorted_by_id(&self) -> Vec<EntityIx> {
+        let mut sorted: Vec<EntityIx> = (0..self.nodes.len() as u32).map(EntityIx).collect();
+        sorted.sort_unstable_by(|a, b| self.view(*a).id.cmp(self.view(*b).id));
+        sorted
+    }
+
+    /// Every entity's name and aliases, for the search index.
+    pub(crate) fn names(&self) -> impl Iterator<Item = (EntityIx, &str, &[String])> {
+        (0..self.nodes.len() as u32).map(move |i| {
+            let ix = EntityIx(i);
+            let aliases = self.detail(ix).map_or(&[][..], |d| d.aliases.as_slice());
+            (ix, self.view(ix).name, aliases)
+        })
+    }
+
+    pub(crate) fn shrink(&mut self) {
+        self.text.shrink_to_fit();
+        self.nodes.shrink_to_fit();
+        self.details.shrink_to_fit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_index_into_the_arena() {
+        let mut t = EntityTable::default();
+        let new = |id| NewEntity {
+            id,
+            kind: EntityKind::Vendor,
+            name: "N",
+            country: Some(*b"CN"),
+            date: None,
+            detail: None,
+        };
+        let a = t.insert(new("xiaomi")).unwrap();
+        let b = t.insert(new("huawei")).unwrap();
+        assert_eq!(t.insert(new("xiaomi")), Err(a));
+        assert_eq!(t.lookup("huawei"), Some(b));
+        assert_eq!(t.lookup("zte"), None);
+        assert_eq!(t.view(a).country, Some("CN"));
+        assert_eq!(std::mem::size_of::<Node>(), 28);
+    }
+}
