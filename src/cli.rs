@@ -26,6 +26,21 @@ pub enum Command {
     Validate(DataArgs),
     /// Print the GraphQL schema (SDL), exactly as committed in `schema/schema.graphql`.
     Schema,
+    /// Write a synthetic market (`nodes.csv`, `edges.csv`) for benchmarks and demos.
+    Generate(GenerateArgs),
+}
+
+/// What to generate.
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// About how many entities.
+    #[arg(long)]
+    pub entities: usize,
+    /// The seed: the same count and seed write the same files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The folder to write into.
+    pub dir: PathBuf,
 }
 
 /// Where the data comes from.
@@ -34,6 +49,25 @@ pub struct DataArgs {
     /// The folder of curated TOML files (read at any depth).
     #[arg(long, env = "PHONEGRAPH_SEED_DATA", default_value = "seed-data")]
     pub seed_data: PathBuf,
+    /// A folder of bulk CSV (`nodes.csv`, `edges.csv`) loaded on top of the seed data; repeat
+    /// for several (comma-separated in the environment variable).
+    #[arg(long = "csv", env = "PHONEGRAPH_CSV", value_delimiter = ',')]
+    pub csv: Vec<PathBuf>,
+    /// Leave out bad CSV rows, reporting how many, instead of refusing to load.
+    #[arg(long, env = "PHONEGRAPH_SKIP_BAD_ROWS")]
+    pub skip_bad_rows: bool,
+}
+
+impl DataArgs {
+    fn load(&self) -> Result<crate::seed::Loaded, crate::seed::SeedError> {
+        crate::seed::load_with(
+            &self.seed_data,
+            &crate::seed::LoadOptions {
+                csv_dirs: self.csv.clone(),
+                skip_bad_rows: self.skip_bad_rows,
+            },
+        )
+    }
 }
 
 /// How to serve.
@@ -90,7 +124,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", crate::gql::sdl());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Validate(data) => match crate::seed::load(&data.seed_data) {
+        Command::Generate(args) => {
+            let written = crate::generate::generate(args.entities, args.seed, &args.dir)
+                .with_context(|| format!("cannot write into `{}`", args.dir.display()))?;
+            println!(
+                "{}: {} entities, {} relations",
+                args.dir.display(),
+                written.entities,
+                written.relations
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate(data) => match data.load() {
             Ok(loaded) => {
                 println!(
                     "{}: {} files, {} entities, {} relations; data version {}",
@@ -100,6 +145,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     loaded.graph.relation_count(),
                     loaded.data_version
                 );
+                for f in &loaded.csv {
+                    println!(
+                        "{}: {} rows, {} skipped",
+                        f.path.display(),
+                        f.rows,
+                        f.skipped
+                    );
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Err(crate::seed::SeedError::Invalid(report)) => {
@@ -109,12 +162,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Err(e) => Err(e.into()),
         },
         Command::Serve(args) => {
-            let loaded = crate::seed::load(&args.data.seed_data).with_context(|| {
+            let loaded = args.data.load().with_context(|| {
                 format!(
                     "cannot serve: the seed data in `{}` does not load",
                     args.data.seed_data.display()
                 )
             })?;
+            for f in &loaded.csv {
+                tracing::info!(file = %f.path.display(), rows = f.rows, skipped = f.skipped, "bulk file loaded");
+            }
             tracing::info!(
                 entities = loaded.graph.entity_count(),
                 relations = loaded.graph.relation_count(),

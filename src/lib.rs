@@ -6,9 +6,11 @@
 //! - [`seed`]: reading curated TOML files into a store, reporting every problem with its place.
 //! - [`gql`]: the GraphQL schema, thin projections of graph queries.
 //! - [`http`]: the axum router and server: GraphQL over HTTP, GraphiQL, health.
-//! - [`cli`]: the command line: `serve`, `validate`, `schema`.
+//! - [`generate`]: a synthetic market in the bulk CSV layout, for benchmarks and demos.
+//! - [`cli`]: the command line: `serve`, `validate`, `schema`, `generate`.
 
 pub mod cli;
+pub mod generate;
 pub mod gql;
 pub mod graph;
 pub mod http;

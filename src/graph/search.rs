@@ -13,6 +13,14 @@ const END: char = '\u{0}';
 
 /// Folds text for matching: decomposed, without accents, lowercase, whitespace collapsed.
 pub fn fold(text: &str) -> String {
+    if text.is_ascii()
+        && !text.contains("  ")
+        && text.trim() == text
+        && !text.contains(['\t', '\n', '\r'])
+    {
+        // The common case needs neither decomposition nor whitespace work.
+        return text.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     let mut space = false;
     for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
@@ -46,6 +54,8 @@ pub enum MatchRank {
 struct Entry {
     /// Where the word starts in the arena.
     at: u32,
+    /// Where its name or alias ends.
+    end: u32,
     /// Where its name or alias starts.
     start: u32,
     entity: u32,
@@ -74,12 +84,14 @@ impl SearchIndex {
                     continue;
                 }
                 let start = arena.len() as u32;
+                let end = start + folded.len() as u32;
                 texts.push((start, i));
                 let mut word_start = true;
                 for (off, c) in folded.char_indices() {
                     if word_start {
                         entries.push(Entry {
                             at: start + off as u32,
+                            end,
                             start,
                             entity: i,
                         });
@@ -90,7 +102,7 @@ impl SearchIndex {
                 arena.push(END);
             }
         }
-        let key = |e: &Entry| key_at(&arena, e.at);
+        let key = |e: &Entry| &arena.as_bytes()[e.at as usize..e.end as usize];
         entries.sort_unstable_by(|a, b| key(a).cmp(key(b)).then(a.entity.cmp(&b.entity)));
         SearchIndex {
             arena,
@@ -106,12 +118,10 @@ impl SearchIndex {
         if q.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let lo = self
-            .entries
-            .partition_point(|e| key_at(&self.arena, e.at) < q.as_str());
+        let lo = self.entries.partition_point(|e| self.key(e) < q.as_str());
         let mut best: Vec<(u32, MatchRank)> = Vec::new();
         for e in &self.entries[lo..] {
-            let key = key_at(&self.arena, e.at);
+            let key = self.key(e);
             if !key.starts_with(&q) {
                 break;
             }
@@ -140,16 +150,15 @@ impl SearchIndex {
             .collect()
     }
 
+    fn key(&self, e: &Entry) -> &str {
+        &self.arena[e.at as usize..e.end as usize]
+    }
+
     /// The entity whose folded text contains arena position `at`.
     fn entity_at(&self, at: u32) -> u32 {
         let i = self.texts.partition_point(|&(start, _)| start <= at);
         self.texts[i - 1].1
     }
-}
-
-fn key_at(arena: &str, at: u32) -> &str {
-    let rest = &arena[at as usize..];
-    &rest[..rest.find(END).unwrap_or(rest.len())]
 }
 
 #[cfg(test)]

@@ -172,7 +172,8 @@ impl EntityTable {
     /// Entity numbers sorted by id.
     pub(crate) fn sorted_by_id(&self) -> Vec<EntityIx> {
         let mut sorted: Vec<EntityIx> = (0..self.nodes.len() as u32).map(EntityIx).collect();
-        sorted.sort_unstable_by(|a, b| self.view(*a).id.cmp(self.view(*b).id));
+        let id = |e: &EntityIx| self.span(self.nodes[e.0 as usize].id).as_bytes();
+        sorted.sort_unstable_by(|a, b| id(a).cmp(id(b)));
         sorted
     }
 

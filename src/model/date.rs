@@ -243,6 +243,12 @@ pub fn days_from_civil(year: i32, month: u32, day: u32) -> Day {
     era * 146_097 + doe - 719_468
 }
 
+/// Days since 1970-01-01 of a civil date, or `None` when there is no such day.
+pub fn days_from_civil_checked(year: i32, month: u32, day: u32) -> Option<Day> {
+    ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month))
+        .then(|| days_from_civil(year, month, day))
+}
+
 /// The civil date `(year, month, day)` of a day count.
 pub fn civil_from_days(days: Day) -> (i32, u32, u32) {
     let z = days + 719_468;

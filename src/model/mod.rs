@@ -7,7 +7,7 @@ pub mod date;
 pub mod kind;
 pub mod validity;
 
-pub use date::{DateBound, DateError, Day, PartialDate, Precision};
+pub use date::{DateBound, DateError, Day, PartialDate, Precision, days_from_civil_checked};
 pub use kind::{
     EntityKind, EventType, KindSet, ProductCategory, RelationKind, RelationSpec, Status,
 };

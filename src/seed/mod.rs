@@ -8,6 +8,7 @@
 //! Invariant: this module is the only one that knows the file format; the graph never sees a
 //! raw struct, a span or a path.
 
+mod csv;
 mod raw;
 mod report;
 
@@ -18,6 +19,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
+pub use csv::CsvFileReport;
 pub use report::{Problem, Report};
 
 use crate::graph::{
@@ -54,12 +56,29 @@ pub struct Loaded {
     pub graph: Graph,
     /// A content hash of every file read (paths and bytes), stable across machines.
     pub data_version: String,
-    /// The files read, in order.
+    /// The curated files read, in order.
     pub files: Vec<PathBuf>,
+    /// What each CSV file gave.
+    pub csv: Vec<CsvFileReport>,
+}
+
+/// What to load besides the curated files.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Folders holding `nodes.csv` and/or `edges.csv`, loaded on top of the curated files.
+    pub csv_dirs: Vec<PathBuf>,
+    /// Leave bad CSV rows out (counting them) instead of refusing the whole load.
+    pub skip_bad_rows: bool,
 }
 
 /// Loads every `*.toml` file below `dir` (any depth), or reports every problem found.
 pub fn load(dir: &Path) -> Result<Loaded, SeedError> {
+    load_with(dir, &LoadOptions::default())
+}
+
+/// Loads the curated files below `dir` and the CSV folders of `options`, or reports every
+/// problem found.
+pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Loaded, SeedError> {
     let files = read_tree(dir)?;
     let mut hasher = blake3::Hasher::new();
     for f in &files {
@@ -69,13 +88,48 @@ pub fn load(dir: &Path) -> Result<Loaded, SeedError> {
         hasher.update(f.text.as_bytes());
         hasher.update(&[0]);
     }
+    let (graph, csv) = Loader::new(&files, options).run(options, &mut hasher)?;
     let data_version = hasher.finalize().to_hex()[..16].to_owned();
-    let graph = Loader::new(&files).run()?;
     Ok(Loaded {
         graph,
         data_version,
         files: files.into_iter().map(|f| f.path).collect(),
+        csv,
     })
+}
+
+/// The CSV files of the given folders that exist, nodes and edges apart; a folder with neither
+/// is an error.
+fn csv_files(dirs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), SeedError> {
+    let (mut nodes, mut edges) = (Vec::new(), Vec::new());
+    for dir in dirs {
+        let (n, e) = (dir.join("nodes.csv"), dir.join("edges.csv"));
+        if !n.is_file() && !e.is_file() {
+            return Err(SeedError::Io {
+                path: dir.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no nodes.csv or edges.csv in this folder",
+                ),
+            });
+        }
+        if n.is_file() {
+            nodes.push(n);
+        }
+        if e.is_file() {
+            edges.push(e);
+        }
+    }
+    Ok((nodes, edges))
+}
+
+/// An estimate of rows from a file's size, to size tables up front.
+fn estimated_rows(paths: &[PathBuf], bytes_per_row: u64) -> usize {
+    paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| (m.len() / bytes_per_row) as usize)
+        .sum()
 }
 
 struct SeedFile {
@@ -129,11 +183,18 @@ struct Loader<'a> {
 const SEE_FORMAT: &str = "see the seed-data format in README.md";
 
 impl<'a> Loader<'a> {
-    fn new(files: &'a [SeedFile]) -> Self {
+    fn new(files: &'a [SeedFile], options: &LoadOptions) -> Self {
+        let (nodes, edges) = csv_files(&options.csv_dirs).unwrap_or_default();
+        let entities = estimated_rows(&nodes, 40);
+        let builder = GraphBuilder::with_capacity(
+            entities + 1024,
+            estimated_rows(&nodes, 1) / 2,
+            estimated_rows(&edges, 36) + 1024,
+        );
         Loader {
             files,
             problems: Vec::new(),
-            builder: GraphBuilder::new(),
+            builder,
             places: Vec::new(),
         }
     }
@@ -156,7 +217,12 @@ impl<'a> Loader<'a> {
         format!("{}:{line}:{column}", f.path.display())
     }
 
-    fn run(mut self) -> Result<Graph, SeedError> {
+    fn run(
+        mut self,
+        options: &LoadOptions,
+        hasher: &mut blake3::Hasher,
+    ) -> Result<(Graph, Vec<CsvFileReport>), SeedError> {
+        let (node_files, edge_files) = csv_files(&options.csv_dirs)?;
         let mut entities = Vec::new();
         let mut relations = Vec::new();
         for file in 0..self.files.len() {
@@ -171,6 +237,29 @@ impl<'a> Loader<'a> {
                 added.push((ix, place.file, raw));
             }
         }
+        // Bulk entities come after the curated ones (so a clash names the curated place first)
+        // and before curated relations (which may point at them).
+        let curated_origins: Vec<String> = self.places.iter().map(|p| self.origin(p)).collect();
+        let mut sources = Vec::new();
+        let reports = {
+            let mut load = csv::CsvLoad {
+                builder: &mut self.builder,
+                problems: &mut self.problems,
+                skip_bad_rows: options.skip_bad_rows,
+                hasher,
+                reports: Vec::new(),
+                origins: Vec::new(),
+                files: Vec::new(),
+                curated_origins: &curated_origins,
+            };
+            for path in &node_files {
+                load.nodes(path)?;
+            }
+            for path in &edge_files {
+                sources.push(load.file_source(path));
+            }
+            load.reports
+        };
         for (ix, file, raw) in added {
             let detail = self.entity_detail(file, self.builder.kind(ix), raw);
             self.builder.set_detail(ix, detail);
@@ -178,8 +267,22 @@ impl<'a> Loader<'a> {
         for (place, raw) in &relations {
             self.add_relation(place, raw);
         }
+        let mut load = csv::CsvLoad {
+            builder: &mut self.builder,
+            problems: &mut self.problems,
+            skip_bad_rows: options.skip_bad_rows,
+            hasher,
+            reports,
+            origins: Vec::new(),
+            files: Vec::new(),
+            curated_origins: &curated_origins,
+        };
+        for (path, source) in edge_files.iter().zip(sources) {
+            load.edges(path, source?)?;
+        }
+        let reports = load.reports;
         if self.problems.is_empty() {
-            Ok(self.builder.finish())
+            Ok((self.builder.finish(), reports))
         } else {
             self.problems.sort();
             Err(SeedError::Invalid(Report {
