@@ -267,7 +267,8 @@ impl Relation {
             text += &format!(" in {}", g.entity(m).name);
         }
         let mut notes = Vec::new();
-        match (d.validity.from, d.validity.until) {
+        let validity = g.validity(self.ix);
+        match (validity.from, validity.until) {
             (None, None) => {}
             (Some(from), None) => notes.push(format!("since {from}")),
             (None, Some(until)) => notes.push(format!("until {until}")),
@@ -335,7 +336,7 @@ impl Relation {
     }
     /// When it holds.
     async fn validity(&self) -> Validity {
-        let v = self.detail().validity;
+        let v = self.store.graph.validity(self.ix);
         Validity {
             from: fuzzy(v.from),
             until: fuzzy(v.until),

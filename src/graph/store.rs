@@ -127,6 +127,22 @@ impl Graph {
         }
     }
 
+    /// A relation's validity with its partial dates: as curated, or, for a bare bulk relation,
+    /// the days of its window.
+    pub fn validity(&self, ix: RelationIx) -> crate::model::Validity {
+        let rec = self.relation(ix);
+        if rec.detail != u32::MAX {
+            return self.relation_details[rec.detail as usize].validity;
+        }
+        let day = |d: crate::model::Day, open: crate::model::Day| {
+            (d != open).then(|| crate::model::PartialDate::from_day(d).into())
+        };
+        crate::model::Validity {
+            from: day(rec.window.started_possibly, crate::model::Day::MIN),
+            until: day(rec.window.ends_earliest, crate::model::Day::MAX),
+        }
+    }
+
     /// What supports a relation: its curated citations, or the bulk file it came from.
     pub fn relation_citations(&self, ix: RelationIx) -> std::borrow::Cow<'_, [Citation]> {
         let rec = self.relation(ix);

@@ -92,9 +92,10 @@ impl Graph {
                 continue;
             }
             if filter.statuses.is_empty() {
+                let validity = self.validity(hop.relation);
                 let bounds = [
-                    (detail.validity.from, EntryKind::Started),
-                    (detail.validity.until, EntryKind::Ended),
+                    (validity.from, EntryKind::Started),
+                    (validity.until, EntryKind::Ended),
                 ];
                 for (date, kind) in bounds {
                     if let Some(date) = date {

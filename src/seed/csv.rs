@@ -229,15 +229,12 @@ impl CsvLoad<'_> {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
-                    let (line, message) = csv_error(&e);
-                    self.problem(
-                        path,
-                        line,
-                        1,
-                        message,
-                        Some("every row needs the same columns as the header".into()),
-                    );
                     skipped += 1;
+                    if !self.skip_bad_rows {
+                        let (line, message) = csv_error(&e);
+                        let hint = "every row needs the same columns as the header".to_owned();
+                        self.problem(path, line, 1, message, Some(hint));
+                    }
                     continue;
                 }
             }
@@ -474,15 +471,12 @@ impl CsvLoad<'_> {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
-                    let (line, message) = csv_error(&e);
-                    self.problem(
-                        path,
-                        line,
-                        1,
-                        message,
-                        Some("every row needs the same columns as the header".into()),
-                    );
                     skipped += 1;
+                    if !self.skip_bad_rows {
+                        let (line, message) = csv_error(&e);
+                        let hint = "every row needs the same columns as the header".to_owned();
+                        self.problem(path, line, 1, message, Some(hint));
+                    }
                     continue;
                 }
             }
