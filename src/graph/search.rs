@@ -103,7 +103,9 @@ impl SearchIndex {
             }
         }
         let key = |e: &Entry| &arena.as_bytes()[e.at as usize..e.end as usize];
-        entries.sort_unstable_by(|a, b| key(a).cmp(key(b)).then(a.entity.cmp(&b.entity)));
+        rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut entries[..], |a, b| {
+            key(a).cmp(key(b)).then(a.entity.cmp(&b.entity))
+        });
         SearchIndex {
             arena,
             entries,

@@ -4,6 +4,7 @@
 use std::sync::LazyLock;
 
 use petgraph::csr::Csr;
+use rayon::slice::ParallelSliceMut;
 use rustc_hash::FxHashMap;
 
 use super::GraphError;
@@ -15,8 +16,8 @@ use super::table::{EntityTable, EntityView, NewEntity};
 use crate::model::{EntityKind, Presence};
 
 /// Adjacency of one direction: row = entity, column = the entity at the other end, weight = the
-/// first position (in [`Graph::relations`] for outgoing, in `by_target` for incoming) of the run
-/// of relations between that pair. petgraph's `Csr` allows one edge per pair, so parallel
+/// position in [`Graph::relations`] of the first of the relations between that pair (they are
+/// contiguous, the list being in `(from, to, kind)` order), in both directions. petgraph's `Csr` allows one edge per pair, so parallel
 /// relations (a deal and a partnership between the same two companies) share one edge and sit
 /// side by side in the run.
 type Adjacency = Csr<(), u32, petgraph::Directed, u32>;
@@ -33,7 +34,6 @@ pub struct Graph {
     relation_details: Vec<RelationDetail>,
     /// The source entity standing for each bulk file.
     file_sources: Vec<EntityIx>,
-    by_target: Vec<u32>,
     out: Adjacency,
     inc: Adjacency,
     /// Every entity, in id order.
@@ -239,7 +239,7 @@ impl Graph {
             .inc
             .edges_slice(node)
             .iter()
-            .flat_map(move |&first| self.in_run(first))
+            .flat_map(move |&first| self.out_run(first))
             .map(|r| (r, false));
         outs.chain(ins).filter_map(move |(r, outgoing)| {
             let rec = &self.relations[r as usize];
@@ -265,19 +265,6 @@ impl Graph {
             let rec = &self.relations[r as usize];
             (rec.from, rec.to) == pair
         })
-    }
-
-    /// The relations of one pair's incoming run, starting at position `first` of `by_target`.
-    fn in_run(&self, first: u32) -> impl Iterator<Item = u32> + '_ {
-        let head = &self.relations[self.by_target[first as usize] as usize];
-        let pair = (head.from, head.to);
-        self.by_target[first as usize..]
-            .iter()
-            .copied()
-            .take_while(move |&r| {
-                let rec = &self.relations[r as usize];
-                (rec.from, rec.to) == pair
-            })
     }
 
     /// Every relation, in store order.
@@ -386,6 +373,11 @@ impl GraphBuilder {
         Some(self.file_sources.len() as u8)
     }
 
+    /// The entity added under `id` and its kind.
+    pub fn lookup_kind(&self, id: &str) -> Option<(EntityIx, EntityKind)> {
+        self.entities.lookup_kind(id)
+    }
+
     /// Checks that a relation of `kind` may join these two added entities.
     pub fn check_relation(
         &self,
@@ -393,8 +385,17 @@ impl GraphBuilder {
         from: EntityIx,
         to: EntityIx,
     ) -> Result<(), GraphError> {
+        self.check_kinds(kind, (from, self.kind(from)), (to, self.kind(to)))
+    }
+
+    /// Checks a relation whose ends' kinds are already known.
+    pub fn check_kinds(
+        &self,
+        kind: crate::model::RelationKind,
+        (from, fk): (EntityIx, EntityKind),
+        (to, tk): (EntityIx, EntityKind),
+    ) -> Result<(), GraphError> {
         let spec = kind.spec();
-        let (fk, tk) = (self.kind(from), self.kind(to));
         let fits = |a, b| spec.from.contains(a) && spec.to.contains(b);
         if !(fits(fk, tk) || spec.symmetric && fits(tk, fk)) {
             return Err(GraphError::KindMismatch {
@@ -412,6 +413,12 @@ impl GraphBuilder {
     /// Adds a relation between two added entities, whose kinds its kind must allow.
     pub fn add_relation(&mut self, new: NewRelation) -> Result<(), GraphError> {
         self.check_relation(new.kind, new.from, new.to)?;
+        self.push_relation(new);
+        Ok(())
+    }
+
+    /// Adds a relation already checked with [`GraphBuilder::check_kinds`].
+    pub(crate) fn push_relation(&mut self, new: NewRelation) {
         let detail = match new.detail {
             Some(d) => {
                 self.relation_details.push(d);
@@ -429,7 +436,6 @@ impl GraphBuilder {
             unsourced: new.unsourced,
             file: new.file,
         });
-        Ok(())
     }
 
     /// Freezes the graph: merges symmetric relations given in both directions, sorts relations
@@ -441,34 +447,35 @@ impl GraphBuilder {
             mut relation_details,
             file_sources,
         } = self;
+        let started = std::time::Instant::now();
         entities.shrink();
         let relations = merge_symmetric(relations, &mut relation_details);
-        let sorted = entities.sorted_by_id();
+        tracing::debug!(elapsed = ?started.elapsed(), "relations sorted and merged");
+        let (sorted, search) = rayon::join(
+            || entities.sorted_by_id(),
+            || SearchIndex::build(entities.names()),
+        );
+        tracing::debug!(elapsed = ?started.elapsed(), "ids and names sorted");
         let mut by_kind = vec![Vec::new(); EntityKind::ALL.len()];
         for &ix in &sorted {
             by_kind[entities.kind(ix) as usize].push(ix);
         }
-
-        let mut by_target: Vec<u32> = (0..relations.len() as u32).collect();
-        by_target.sort_unstable_by_key(|&r| {
-            let rec = &relations[r as usize];
-            (rec.to, rec.from, rec.kind, r)
-        });
-        let out = adjacency(
-            entities.len(),
-            (0..relations.len() as u32).map(|r| {
-                let rec = &relations[r as usize];
-                (rec.from.0, rec.to.0, r)
-            }),
-        );
-        let inc = adjacency(
-            entities.len(),
-            by_target.iter().enumerate().map(|(p, &r)| {
-                let rec = &relations[r as usize];
-                (rec.to.0, rec.from.0, p as u32)
-            }),
-        );
-        let search = SearchIndex::build(entities.names());
+        // One edge list serves both directions: `(from, to, first relation)` for each pair in
+        // relation order, then the same triples turned round and sorted by `to`.
+        let mut edges: Vec<(u32, u32, u32)> = relations
+            .iter()
+            .enumerate()
+            .map(|(r, rec)| (rec.from.0, rec.to.0, r as u32))
+            .collect();
+        edges.dedup_by_key(|e| (e.0, e.1));
+        let out = adjacency(entities.len(), &edges);
+        for e in &mut edges {
+            std::mem::swap(&mut e.0, &mut e.1);
+        }
+        edges.par_sort_unstable();
+        let inc = adjacency(entities.len(), &edges);
+        drop(edges);
+        tracing::debug!(elapsed = ?started.elapsed(), "adjacency built");
         let mut changed_by: FxHashMap<EntityIx, Vec<RelationIx>> = FxHashMap::default();
         for (i, r) in relations.iter().enumerate() {
             if r.detail == u32::MAX {
@@ -489,7 +496,6 @@ impl GraphBuilder {
             relations,
             relation_details,
             file_sources,
-            by_target,
             out,
             inc,
             sorted,
@@ -550,17 +556,10 @@ fn cited_by(
     index
 }
 
-/// Builds one direction's adjacency from `(row, column, position)` triples sorted by row then
-/// column, keeping the first position of each pair's run.
-fn adjacency(nodes: usize, sorted: impl Iterator<Item = (u32, u32, u32)>) -> Adjacency {
-    let mut edges: Vec<(u32, u32, u32)> = Vec::new();
-    for (a, b, p) in sorted {
-        if edges.last().is_none_or(|&(la, lb, _)| (la, lb) != (a, b)) {
-            edges.push((a, b, p));
-        }
-    }
-    let mut csr =
-        Adjacency::from_sorted_edges(&edges).expect("edges are sorted by row then column");
+/// Builds one direction's adjacency from `(row, column, first relation)` triples sorted by row
+/// then column, one per pair; entities without relations get empty rows.
+fn adjacency(nodes: usize, edges: &[(u32, u32, u32)]) -> Adjacency {
+    let mut csr = Adjacency::from_sorted_edges(edges).expect("edges are sorted by row then column");
     while csr.node_count() < nodes {
         csr.add_node(());
     }
@@ -580,14 +579,13 @@ fn merge_symmetric(
         }
     }
     // Unstable sorting needs no buffer; the detail number keeps curated claims in file order.
-    relations.sort_unstable_by_key(|r| (r.from, r.to, r.kind, r.detail));
-    let mut merged: Vec<RelationRecord> = Vec::with_capacity(relations.len());
-    for r in relations {
-        if let Some(last) = merged.last_mut()
-            && r.kind.spec().symmetric
+    relations.par_sort_unstable_by_key(|r| (r.from, r.to, r.kind, r.detail));
+    // Compacts in place: a second copy of millions of records would double the peak memory.
+    relations.dedup_by(|r, last| {
+        let same = r.kind.spec().symmetric
             && (last.from, last.to, last.kind) == (r.from, r.to, r.kind)
-            && same_claim(last, &r, details)
-        {
+            && same_claim(last, r, details);
+        if same {
             if last.detail != u32::MAX && r.detail != u32::MAX {
                 let theirs = std::mem::take(&mut details[r.detail as usize]);
                 let mine = &mut details[last.detail as usize];
@@ -599,12 +597,11 @@ fn merge_symmetric(
                 mine.origin = format!("{}; {}", mine.origin, theirs.origin);
             }
             last.unsourced = last.unsourced && r.unsourced;
-            continue;
         }
-        merged.push(r);
-    }
-    merged.shrink_to_fit();
-    merged
+        same
+    });
+    relations.shrink_to_fit();
+    relations
 }
 
 /// Whether two records of the same kind and ends say the same thing (and so may be merged).

@@ -457,35 +457,64 @@ impl CsvLoad<'_> {
     }
 
     /// Reads every `edges.csv` row into the builder; `source` is the file's number among the
-    /// bulk sources.
+    /// bulk sources. Rows are read in batches whose ids are resolved on two threads (the entity
+    /// table is only read meanwhile), then added in file order.
     pub(crate) fn edges(&mut self, path: &Path, source: u8) -> Result<(), SeedError> {
+        const BATCH: usize = 1 << 15;
         let mut reader = Self::open(path)?;
         let headers = reader.byte_headers().map_err(|e| csv_io(path, e))?.clone();
         let Some(columns) = self.header(path, &headers, &EDGE_COLUMNS, &EDGE_OPTIONAL) else {
             return Ok(());
         };
-        let mut record = ByteRecord::new();
+        let mut batch: Vec<ByteRecord> = Vec::new();
         let (mut rows, mut skipped) = (0, 0);
-        loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    skipped += 1;
-                    if !self.skip_bad_rows {
-                        let (line, message) = csv_error(&e);
-                        let hint = "every row needs the same columns as the header".to_owned();
-                        self.problem(path, line, 1, message, Some(hint));
+        let mut done = false;
+        while !done {
+            let mut n = 0;
+            while n < BATCH {
+                if batch.len() == n {
+                    batch.push(ByteRecord::new());
+                }
+                match reader.read_byte_record(&mut batch[n]) {
+                    Ok(true) => n += 1,
+                    Ok(false) => {
+                        done = true;
+                        break;
                     }
-                    continue;
+                    Err(e) => {
+                        skipped += 1;
+                        if !self.skip_bad_rows {
+                            let (line, message) = csv_error(&e);
+                            let hint = "every row needs the same columns as the header".to_owned();
+                            self.problem(path, line, 1, message, Some(hint));
+                        }
+                    }
                 }
             }
-            match self.edge(&columns, &record, source) {
-                Ok(()) => rows += 1,
-                Err(e) => {
-                    skipped += 1;
-                    if !self.skip_bad_rows {
-                        self.report_row(path, &record, e);
+            let records = &batch[..n];
+            let (first, second) = records.split_at(n / 2);
+            let builder = &*self.builder;
+            let resolve = |part: &[ByteRecord]| -> Vec<Result<NewRelation, RowError>> {
+                part.iter()
+                    .map(|r| edge(builder, &columns, r, source))
+                    .collect()
+            };
+            let (a, b) = std::thread::scope(|scope| {
+                let other = scope.spawn(|| resolve(second));
+                let mine = resolve(first);
+                (mine, other.join().expect("resolving rows does not panic"))
+            });
+            for (record, result) in records.iter().zip(a.into_iter().chain(b)) {
+                match result {
+                    Ok(new) => {
+                        self.builder.push_relation(new);
+                        rows += 1;
+                    }
+                    Err(e) => {
+                        skipped += 1;
+                        if !self.skip_bad_rows {
+                            self.report_row(path, record, e);
+                        }
                     }
                 }
             }
@@ -498,165 +527,175 @@ impl CsvLoad<'_> {
         });
         Ok(())
     }
+}
 
-    fn endpoint(
-        &self,
-        c: &Columns,
-        record: &ByteRecord,
-        which: usize,
-    ) -> Result<EntityIx, RowError> {
-        let text = c.get(record, which);
-        std::str::from_utf8(text)
-            .ok()
-            .and_then(|id| self.builder.lookup(id))
-            .ok_or_else(|| {
-                row_error(
-                    c.index[which],
-                    format!("unknown entity `{}`", String::from_utf8_lossy(text)),
-                    Some("add it to a nodes.csv or a seed file, or fix the id"),
-                )
-            })
-    }
-
-    fn edge(&mut self, c: &Columns, record: &ByteRecord, source: u8) -> Result<(), RowError> {
-        let kind_text = String::from_utf8_lossy(c.get(record, 2));
-        let (kind, swap) = RelationKind::parse_csv(&kind_text).ok_or_else(|| {
+fn endpoint(
+    builder: &GraphBuilder,
+    c: &Columns,
+    record: &ByteRecord,
+    which: usize,
+) -> Result<(EntityIx, EntityKind), RowError> {
+    let text = c.get(record, which);
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|id| builder.lookup_kind(id))
+        .ok_or_else(|| {
             row_error(
-                c.index[2],
-                format!("unknown relation kind `{kind_text}`"),
-                Some("kinds are HEADQUARTERED_IN, OPERATES_IN, MAKES, CARRIES, SELLS, PARTNERS_WITH, COMPETES_WITH, EXECUTIVE_OF, INVOLVES and the other relation kinds"),
+                c.index[which],
+                format!("unknown entity `{}`", String::from_utf8_lossy(text)),
+                Some("add it to a nodes.csv or a seed file, or fix the id"),
             )
-        })?;
-        let mut from = self.endpoint(c, record, 0)?;
-        let mut to = self.endpoint(c, record, 1)?;
-        if swap {
-            std::mem::swap(&mut from, &mut to);
-        }
-        let since =
-            optional_day(c.get(record, 3)).map_err(|m| row_error(c.index[3], m, Some(ISO_DATE)))?;
-        let until =
-            optional_day(c.get(record, 4)).map_err(|m| row_error(c.index[4], m, Some(ISO_DATE)))?;
-        if let (Some(s), Some(u)) = (since, until)
-            && u <= s
+        })
+}
+
+/// Reads one edge row into a checked relation.
+fn edge(
+    builder: &GraphBuilder,
+    c: &Columns,
+    record: &ByteRecord,
+    source: u8,
+) -> Result<NewRelation, RowError> {
+    let kind_text = String::from_utf8_lossy(c.get(record, 2));
+    let (kind, swap) = RelationKind::parse_csv(&kind_text).ok_or_else(|| {
+        row_error(
+            c.index[2],
+            format!("unknown relation kind `{kind_text}`"),
+            Some("kinds are HEADQUARTERED_IN, OPERATES_IN, MAKES, CARRIES, SELLS, PARTNERS_WITH, COMPETES_WITH, EXECUTIVE_OF, INVOLVES and the other relation kinds"),
+        )
+    })?;
+    let mut from = endpoint(builder, c, record, 0)?;
+    let mut to = endpoint(builder, c, record, 1)?;
+    if swap {
+        std::mem::swap(&mut from, &mut to);
+    }
+    let since =
+        optional_day(c.get(record, 3)).map_err(|m| row_error(c.index[3], m, Some(ISO_DATE)))?;
+    let until =
+        optional_day(c.get(record, 4)).map_err(|m| row_error(c.index[4], m, Some(ISO_DATE)))?;
+    if let (Some(s), Some(u)) = (since, until)
+        && u <= s
+    {
+        return Err(row_error(
+            c.index[4],
+            "the relation ends before it starts",
+            Some("`until` is the first day it no longer held: it must come after `since`"),
+        ));
+    }
+    if let Err(e) = builder.check_kinds(kind, from, to) {
+        let hint = match e {
+            GraphError::KindMismatch { kind, .. } => Some(format!(
+                "`{}` goes from a {} to a {}",
+                kind.as_str().to_uppercase(),
+                kind.spec().from.describe(),
+                kind.spec().to.describe()
+            )),
+            _ => None,
+        };
+        return Err(RowError {
+            field: c.index[2],
+            message: e.to_string(),
+            hint,
+        });
+    }
+    let (from, to) = (from.0, to.0);
+    if kind == RelationKind::HeadquarteredIn {
+        let (org, market) = (builder.entity(from), builder.entity(to));
+        if let (Some(country), Some(code)) = (org.country, market.country)
+            && country != code
         {
             return Err(row_error(
-                c.index[4],
-                "the relation ends before it starts",
-                Some("`until` is the first day it no longer held: it must come after `since`"),
+                c.index[1],
+                format!(
+                    "`{}` is headquartered in `{}` ({code}) but its country is {country}",
+                    org.id, market.id
+                ),
+                Some("make the node's country agree with its HEADQUARTERED_IN market"),
             ));
         }
-        if let Err(e) = self.builder.check_relation(kind, from, to) {
-            let hint = match e {
-                GraphError::KindMismatch { kind, .. } => Some(format!(
-                    "`{}` goes from a {} to a {}",
-                    kind.as_str().to_uppercase(),
-                    kind.spec().from.describe(),
-                    kind.spec().to.describe()
-                )),
-                _ => None,
-            };
-            return Err(RowError {
-                field: c.index[2],
-                message: e.to_string(),
-                hint,
-            });
-        }
-        if kind == RelationKind::HeadquarteredIn {
-            let (org, market) = (self.builder.entity(from), self.builder.entity(to));
-            if let (Some(country), Some(code)) = (org.country, market.country)
-                && country != code
-            {
-                return Err(row_error(
-                    c.index[1],
+    }
+    let confidence = match c.get(record, 5) {
+        [] => 1.0,
+        text => std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| t.parse::<f32>().ok())
+            .filter(|v| (0.0..=1.0).contains(v))
+            .ok_or_else(|| {
+                row_error(
+                    c.index[5],
                     format!(
-                        "`{}` is headquartered in `{}` ({code}) but its country is {country}",
-                        org.id, market.id
+                        "confidence `{}` is not a number from 0 to 1",
+                        String::from_utf8_lossy(text)
                     ),
-                    Some("make the node's country agree with its HEADQUARTERED_IN market"),
-                ));
-            }
-        }
-        let confidence = match c.get(record, 5) {
-            [] => 1.0,
-            text => std::str::from_utf8(text)
-                .ok()
-                .and_then(|t| t.parse::<f32>().ok())
-                .filter(|v| (0.0..=1.0).contains(v))
-                .ok_or_else(|| {
-                    row_error(
-                        c.index[5],
-                        format!(
-                            "confidence `{}` is not a number from 0 to 1",
-                            String::from_utf8_lossy(text)
-                        ),
-                        None,
-                    )
-                })?,
-        };
-        let validity = Validity {
-            from: since.map(|d| PartialDate::from_day(d).into()),
-            until: until.map(|d| PartialDate::from_day(d).into()),
-        };
-        let detail = self.edge_detail(c, record, validity)?;
-        self.builder
-            .add_relation(NewRelation {
-                from,
-                to,
-                kind,
-                window: window(since, until),
-                confidence,
-                unsourced: false,
-                detail,
-                file: source,
-            })
-            .map_err(|e| row_error(c.index[2], e.to_string(), None))
-    }
+                    None,
+                )
+            })?,
+    };
+    let validity = Validity {
+        from: since.map(|d| PartialDate::from_day(d).into()),
+        until: until.map(|d| PartialDate::from_day(d).into()),
+    };
+    let detail = edge_detail(builder, c, record, validity)?;
+    Ok(NewRelation {
+        from,
+        to,
+        kind,
+        window: window(since, until),
+        confidence,
+        unsourced: false,
+        detail,
+        file: source,
+    })
+}
 
-    fn edge_detail(
-        &self,
-        c: &Columns,
-        record: &ByteRecord,
-        validity: Validity,
-    ) -> Result<Option<RelationDetail>, RowError> {
-        let (status, role, market, note) = (
-            c.get(record, 6),
-            c.get(record, 7),
-            c.get(record, 8),
-            c.get(record, 9),
-        );
-        if status.is_empty() && role.is_empty() && market.is_empty() && note.is_empty() {
-            return Ok(None);
-        }
-        let text = |b: &[u8]| (!b.is_empty()).then(|| String::from_utf8_lossy(b).into_owned());
-        let status_history = match text(status) {
-            None => Vec::new(),
-            Some(s) => vec![StatusChange {
-                status: Status::parse(&s).ok_or_else(|| {
-                    row_error(c.index[6], format!("unknown status `{s}`"), Some("statuses are rumoured, planned, announced, confirmed, cancelled, ended"))
-                })?,
-                date: validity.from,
-                event: None,
-                sources: Vec::new(),
-            }],
-        };
-        let market = match text(market) {
-            None => None,
-            Some(m) => Some(
-                self.builder
-                    .lookup(&m)
-                    .filter(|&ix| self.builder.kind(ix) == EntityKind::Market)
-                    .ok_or_else(|| row_error(c.index[8], format!("unknown market `{m}`"), None))?,
-            ),
-        };
-        Ok(Some(RelationDetail {
-            validity,
-            status_history,
-            market,
-            role: text(role),
-            note: text(note),
-            ..RelationDetail::default()
-        }))
+fn edge_detail(
+    builder: &GraphBuilder,
+    c: &Columns,
+    record: &ByteRecord,
+    validity: Validity,
+) -> Result<Option<RelationDetail>, RowError> {
+    let (status, role, market, note) = (
+        c.get(record, 6),
+        c.get(record, 7),
+        c.get(record, 8),
+        c.get(record, 9),
+    );
+    if status.is_empty() && role.is_empty() && market.is_empty() && note.is_empty() {
+        return Ok(None);
     }
+    let text = |b: &[u8]| (!b.is_empty()).then(|| String::from_utf8_lossy(b).into_owned());
+    let status_history = match text(status) {
+        None => Vec::new(),
+        Some(s) => vec![StatusChange {
+            status: Status::parse(&s).ok_or_else(|| {
+                row_error(
+                    c.index[6],
+                    format!("unknown status `{s}`"),
+                    Some("statuses are rumoured, planned, announced, confirmed, cancelled, ended"),
+                )
+            })?,
+            date: validity.from,
+            event: None,
+            sources: Vec::new(),
+        }],
+    };
+    let market = match text(market) {
+        None => None,
+        Some(m) => Some(
+            builder
+                .lookup_kind(&m)
+                .filter(|&(_, kind)| kind == EntityKind::Market)
+                .map(|(ix, _)| ix)
+                .ok_or_else(|| row_error(c.index[8], format!("unknown market `{m}`"), None))?,
+        ),
+    };
+    Ok(Some(RelationDetail {
+        validity,
+        status_history,
+        market,
+        role: text(role),
+        note: text(note),
+        ..RelationDetail::default()
+    }))
 }
 
 const ISO_DATE: &str = "dates are ISO days, like 2018-01-09, or empty";

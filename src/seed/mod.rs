@@ -189,7 +189,7 @@ impl<'a> Loader<'a> {
         let builder = GraphBuilder::with_capacity(
             entities + 1024,
             estimated_rows(&nodes, 1) / 2,
-            estimated_rows(&edges, 36) + 1024,
+            estimated_rows(&edges, 16) + 1024,
         );
         Loader {
             files,
@@ -222,6 +222,7 @@ impl<'a> Loader<'a> {
         options: &LoadOptions,
         hasher: &mut blake3::Hasher,
     ) -> Result<(Graph, Vec<CsvFileReport>), SeedError> {
+        let started = std::time::Instant::now();
         let (node_files, edge_files) = csv_files(&options.csv_dirs)?;
         let mut entities = Vec::new();
         let mut relations = Vec::new();
@@ -255,6 +256,7 @@ impl<'a> Loader<'a> {
             for path in &node_files {
                 load.nodes(path)?;
             }
+            tracing::debug!(elapsed = ?started.elapsed(), "bulk entities read");
             for path in &edge_files {
                 sources.push(load.file_source(path));
             }
@@ -281,6 +283,7 @@ impl<'a> Loader<'a> {
             load.edges(path, source?)?;
         }
         let reports = load.reports;
+        tracing::debug!(elapsed = ?started.elapsed(), "bulk relations read");
         if self.problems.is_empty() {
             Ok((self.builder.finish(), reports))
         } else {
