@@ -8,6 +8,13 @@ use crate::model::{DateBound, EventType, ProductCategory, RelationKind, Status, 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EntityIx(pub(crate) u32);
 
+impl EntityIx {
+    /// The entity's number, from 0 to the entity count: for dense per-entity arrays.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// A relation's position in the store: an opaque handle, valid for the store that issued it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RelationIx(pub(crate) u32);

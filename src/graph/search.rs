@@ -65,7 +65,10 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct SearchIndex {
     arena: String,
-    entries: Vec<Entry>,
+    /// Whole names and aliases, by folded text.
+    names: Vec<Entry>,
+    /// Later words of names and aliases, by folded text from the word on.
+    words: Vec<Entry>,
     /// Where each folded text starts in the arena, and whose it is, in arena order.
     texts: Vec<(u32, u32)>,
 }
@@ -103,12 +106,17 @@ impl SearchIndex {
             }
         }
         let key = |e: &Entry| &arena.as_bytes()[e.at as usize..e.end as usize];
-        rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut entries[..], |a, b| {
-            key(a).cmp(key(b)).then(a.entity.cmp(&b.entity))
-        });
+        let (mut names, mut words): (Vec<Entry>, Vec<Entry>) =
+            entries.into_iter().partition(|e| e.at == e.start);
+        for list in [&mut names, &mut words] {
+            rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut list[..], |a, b| {
+                key(a).cmp(key(b)).then(a.entity.cmp(&b.entity))
+            });
+        }
         SearchIndex {
             arena,
-            entries,
+            names,
+            words,
             texts,
         }
     }
@@ -120,36 +128,44 @@ impl SearchIndex {
         if q.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let lo = self.entries.partition_point(|e| self.key(e) < q.as_str());
-        let mut best: Vec<(u32, MatchRank)> = Vec::new();
-        for e in &self.entries[lo..] {
-            let key = self.key(e);
-            if !key.starts_with(&q) {
-                break;
-            }
-            let rank = match (e.at == e.start, key.len() == q.len()) {
-                (true, true) => MatchRank::Exact,
-                (true, false) => MatchRank::Prefix,
-                (false, _) => MatchRank::WordPrefix,
-            };
-            best.push((e.entity, rank));
-        }
-        if best.len() < limit {
-            // Infix matches are the fallback: a scan over the arena, only when prefixes run short.
-            let mut from = 0;
-            while let Some(pos) = self.arena[from..].find(&q) {
-                let at = (from + pos) as u32;
-                best.push((self.entity_at(at), MatchRank::Substring));
-                from += pos + q.len().max(1);
-            }
-        }
-        best.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
         let mut seen = rustc_hash::FxHashSet::default();
-        best.into_iter()
-            .filter(|(e, _)| seen.insert(*e))
-            .take(limit)
-            .map(|(e, r)| (EntityIx(e), r))
-            .collect()
+        let mut found: Vec<(u32, MatchRank)> = Vec::with_capacity(limit.min(64));
+        // Whole names first: in key order an exact match sorts before the longer keys it
+        // prefixes, so the first hits are the best and the scan stops at `limit`.
+        for (list, whole) in [(&self.names, true), (&self.words, false)] {
+            let lo = list.partition_point(|e| self.key(e) < q.as_str());
+            for e in &list[lo..] {
+                if found.len() == limit {
+                    break;
+                }
+                let key = self.key(e);
+                if !key.starts_with(&q) {
+                    break;
+                }
+                let rank = match (whole, key.len() == q.len()) {
+                    (true, true) => MatchRank::Exact,
+                    (true, false) => MatchRank::Prefix,
+                    (false, _) => MatchRank::WordPrefix,
+                };
+                if seen.insert(e.entity) {
+                    found.push((e.entity, rank));
+                }
+            }
+        }
+        // Infix matches are the fallback: a scan over the arena, only when prefixes run short.
+        let mut from = 0;
+        while found.len() < limit
+            && let Some(pos) = self.arena[from..].find(&q)
+        {
+            let entity = self.entity_at((from + pos) as u32);
+            if seen.insert(entity) {
+                found.push((entity, MatchRank::Substring));
+            }
+            from += pos + q.len().max(1);
+        }
+        // Exact whole names may follow prefixes of other names in key order; rank settles it.
+        found.sort_by_key(|&(_, rank)| rank);
+        found.into_iter().map(|(e, r)| (EntityIx(e), r)).collect()
     }
 
     fn key(&self, e: &Entry) -> &str {

@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::query::RelationFilter;
 use super::record::{EntityIx, RelationIx};
-use super::store::{Graph, Hop};
+use super::store::{Direction, Graph, Hop};
 
 /// A walk from one entity to another, one hop per relation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,8 +122,9 @@ impl Graph {
         found
     }
 
-    /// The shortest path by breadth-first search, avoiding banned entities and relations;
-    /// `None` when there is none within `max_hops`.
+    /// A shortest path by breadth-first search from both ends at once (always growing the
+    /// smaller frontier, so a hub on one side does not flood the search), avoiding banned
+    /// entities and relations; `None` when there is none within `max_hops`.
     fn shortest_path(
         &self,
         from: EntityIx,
@@ -139,45 +140,87 @@ impl Graph {
                 hops: Vec::new(),
             });
         }
-        let mut parent: FxHashMap<EntityIx, Hop> = FxHashMap::default();
-        let mut frontier = vec![from];
-        for _ in 0..max_hops {
+        let mut backward_filter = filter.clone();
+        backward_filter.direction = match filter.direction {
+            Direction::Outgoing => Direction::Incoming,
+            Direction::Incoming => Direction::Outgoing,
+            Direction::Both => Direction::Both,
+        };
+        // For each entity reached: the hop into it from the start side, or the hop out of it
+        // towards the target side.
+        let mut ahead: FxHashMap<EntityIx, Option<Hop>> = FxHashMap::default();
+        let mut behind: FxHashMap<EntityIx, Option<Hop>> = FxHashMap::default();
+        ahead.insert(from, None);
+        behind.insert(to, None);
+        let (mut front, mut back) = (vec![from], vec![to]);
+        let mut hops_used = 0;
+        while hops_used < max_hops && !front.is_empty() && !back.is_empty() {
+            hops_used += 1;
+            let forward = front.len() <= back.len();
+            let (frontier, seen, other_side, f) = if forward {
+                (&front, &mut ahead, &behind, filter)
+            } else {
+                (&back, &mut behind, &ahead, &backward_filter)
+            };
             let mut next = Vec::new();
-            for &node in &frontier {
-                for hop in self.relations_of(node, filter) {
+            let mut meeting = None;
+            for &node in frontier {
+                for hop in self.relations_of(node, f) {
                     let other = hop.other;
-                    if other == from
+                    if seen.contains_key(&other)
                         || banned_nodes.contains(&other)
                         || banned_relations.contains(&hop.relation)
-                        || parent.contains_key(&other)
                     {
                         continue;
                     }
-                    // Remember the hop *into* `other`, seen from `node`.
-                    parent.insert(other, Hop { other: node, ..hop });
-                    if other == to {
-                        return Some(self.unwind(from, to, &parent));
+                    let step = if forward {
+                        Hop { other: node, ..hop }
+                    } else {
+                        Hop {
+                            other: node,
+                            outgoing: !hop.outgoing,
+                            ..hop
+                        }
+                    };
+                    seen.insert(other, Some(step));
+                    if meeting.is_none() && other_side.contains_key(&other) {
+                        meeting = Some(other);
                     }
                     next.push(other);
                 }
             }
-            if next.is_empty() {
-                break;
+            if let Some(meet) = meeting {
+                return Some(self.join_halves(from, meet, &ahead, &behind));
             }
-            frontier = next;
+            if forward {
+                front = next;
+            } else {
+                back = next;
+            }
         }
         None
     }
 
-    fn unwind(&self, from: EntityIx, to: EntityIx, parent: &FxHashMap<EntityIx, Hop>) -> Path {
+    /// The path through `meet`: back along the start side, then on along the target side.
+    fn join_halves(
+        &self,
+        from: EntityIx,
+        meet: EntityIx,
+        ahead: &FxHashMap<EntityIx, Option<Hop>>,
+        behind: &FxHashMap<EntityIx, Option<Hop>>,
+    ) -> Path {
         let mut hops = Vec::new();
-        let mut at = to;
-        while at != from {
-            let back = parent[&at];
-            hops.push(Hop { other: at, ..back });
-            at = back.other;
+        let mut at = meet;
+        while let Some(Some(into)) = ahead.get(&at) {
+            hops.push(Hop { other: at, ..*into });
+            at = into.other;
         }
         hops.reverse();
+        let mut at = meet;
+        while let Some(Some(onward)) = behind.get(&at) {
+            hops.push(*onward);
+            at = onward.other;
+        }
         Path { start: from, hops }
     }
 

@@ -1,0 +1,265 @@
+//! The eight in-process questions of the performance targets, over a generated market of
+//! 100,000 entities (set `PHONEGRAPH_BENCH_ENTITIES` for another size, e.g. 1000000).
+//!
+//! Criterion measures each question over a rotating set of inputs; a second pass then times
+//! single calls and prints the median and 99th percentile, which criterion does not report.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use phonegraph::graph::{Direction, EntityIx, Graph, RelationFilter};
+use phonegraph::model::{DateBound, RelationKind as K};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+struct Market {
+    graph: Graph,
+    vendors: Vec<EntityIx>,
+    products: Vec<EntityIx>,
+    markets: Vec<EntityIx>,
+    vendor_ids: Vec<String>,
+}
+
+fn market() -> Market {
+    let entities: usize = std::env::var("PHONEGRAPH_BENCH_ENTITIES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let data = dir.path().join("data");
+    let seed = dir.path().join("seed");
+    std::fs::create_dir_all(&seed).unwrap();
+    phonegraph::generate::generate(entities, 1, &data).expect("the market is written");
+    let loaded = phonegraph::seed::load_with(
+        &seed,
+        &phonegraph::seed::LoadOptions {
+            csv_dirs: vec![data],
+            skip_bad_rows: false,
+        },
+    )
+    .expect("the generated market loads");
+    let graph = loaded.graph;
+    let of = |prefix: &str| -> Vec<EntityIx> {
+        (0..)
+            .map(|i| format!("{prefix}-{i}"))
+            .map_while(|id| graph.lookup(&id))
+            .collect()
+    };
+    let (vendors, products, markets) = (of("vendor"), of("product"), of("market"));
+    let vendor_ids = (0..vendors.len()).map(|i| format!("vendor-{i}")).collect();
+    Market {
+        graph,
+        vendors,
+        products,
+        markets,
+        vendor_ids,
+    }
+}
+
+/// Deterministic sample positions: every input is a different entity.
+fn pick(n: usize, i: usize) -> usize {
+    (i.wrapping_mul(2_654_435_761)) % n
+}
+
+/// The relations of an entity with the other end's name (the lengths are summed so that the
+/// names are really read).
+fn relations_with_names(g: &Graph, e: EntityIx) -> usize {
+    g.hops(e, Direction::Both)
+        .map(|h| g.entity(h.other).name.len())
+        .sum()
+}
+
+fn carriers_of_vendor_products(g: &Graph, vendor: EntityIx) -> usize {
+    let makes = RelationFilter::kinds(&[K::Makes], Direction::Outgoing);
+    let carries = RelationFilter::kinds(&[K::Carries], Direction::Incoming);
+    let mut carriers = FxHashSet::default();
+    for made in g.relations_of(vendor, &makes) {
+        for c in g.relations_of(made.other, &carries) {
+            carriers.insert(c.other);
+        }
+    }
+    carriers.len()
+}
+
+fn path_length(g: &Graph, a: EntityIx, b: EntityIx) -> Option<usize> {
+    g.k_shortest_paths(a, b, 6, &RelationFilter::default(), 1)
+        .first()
+        .map(|p| p.hops.len())
+}
+
+fn within_two_hops(g: &Graph, product: EntityIx) -> usize {
+    let mut seen = FxHashSet::default();
+    seen.insert(product);
+    let first: Vec<EntityIx> = g.neighbours(product).collect();
+    for &n in &first {
+        seen.insert(n);
+        seen.extend(g.neighbours(n));
+    }
+    seen.len() - 1
+}
+
+fn top_vendors_in_market(
+    g: &Graph,
+    market: EntityIx,
+    seen: &mut Vec<u64>,
+) -> Vec<(EntityIx, usize)> {
+    let operates = RelationFilter::kinds(&[K::OperatesIn], Direction::Incoming);
+    let carries = RelationFilter::kinds(&[K::Carries], Direction::Outgoing);
+    let makes = RelationFilter::kinds(&[K::Makes], Direction::Incoming);
+    let mut counts: FxHashMap<EntityIx, usize> = FxHashMap::default();
+    // A bit per entity marks products already counted: cheaper than hashing at this volume.
+    seen.clear();
+    seen.resize(g.entity_count().div_ceil(64), 0);
+    for carrier in g.relations_of(market, &operates) {
+        if g.entity(carrier.other).kind != phonegraph::model::EntityKind::Carrier {
+            continue;
+        }
+        for carried in g.relations_of(carrier.other, &carries) {
+            let bit = carried.other.index();
+            if seen[bit / 64] & (1 << (bit % 64)) == 0 {
+                seen[bit / 64] |= 1 << (bit % 64);
+                for maker in g.relations_of(carried.other, &makes) {
+                    *counts.entry(maker.other).or_default() += 1;
+                }
+            }
+        }
+    }
+    let mut top: Vec<(EntityIx, usize)> = counts.into_iter().collect();
+    top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    top.truncate(10);
+    top
+}
+
+fn prefix_names(g: &Graph, prefix: &str) -> usize {
+    g.search_index().search(prefix, 20).len()
+}
+
+fn partners_as_of(g: &Graph, vendor: EntityIx, filter: &RelationFilter) -> usize {
+    g.relations_of(vendor, filter).count()
+}
+
+fn questions(c: &mut Criterion) {
+    let m = market();
+    let g = &m.graph;
+    let as_of = RelationFilter {
+        kinds: vec![K::PartnersWith],
+        as_of: Some(DateBound::parse("2020-06-30").unwrap().last_day()),
+        ..RelationFilter::default()
+    };
+    let prefixes = [
+        "phone 1",
+        "vendor 2",
+        "carrier 3",
+        "person 4",
+        "event 5",
+        "market a",
+    ];
+    let mut i = 0usize;
+    let mut next = || {
+        i = i.wrapping_add(1);
+        i
+    };
+    c.bench_function("entity by id", |b| {
+        b.iter(|| g.lookup(black_box(&m.vendor_ids[pick(m.vendor_ids.len(), next())])))
+    });
+    c.bench_function("relations of one entity with names", |b| {
+        b.iter(|| relations_with_names(g, m.products[pick(m.products.len(), next())]))
+    });
+    c.bench_function("carriers of a vendor's products", |b| {
+        b.iter(|| carriers_of_vendor_products(g, m.vendors[pick(m.vendors.len(), next())]))
+    });
+    c.bench_function("shortest path <= 6 hops", |b| {
+        b.iter(|| {
+            let k = next();
+            path_length(
+                g,
+                m.products[pick(m.products.len(), k)],
+                m.products[pick(m.products.len(), k + 7)],
+            )
+        })
+    });
+    c.bench_function("entities within 2 hops of a product", |b| {
+        b.iter(|| within_two_hops(g, m.products[pick(m.products.len(), next())]))
+    });
+    c.bench_function("top 10 vendors by products carried in a market", |b| {
+        let mut seen = Vec::new();
+        b.iter(|| top_vendors_in_market(g, m.markets[pick(m.markets.len(), next())], &mut seen))
+    });
+    c.bench_function("first 20 names by prefix", |b| {
+        b.iter(|| prefix_names(g, prefixes[next() % prefixes.len()]))
+    });
+    c.bench_function("partners of a vendor as of a date", |b| {
+        b.iter(|| partners_as_of(g, m.vendors[pick(m.vendors.len(), next())], &as_of))
+    });
+
+    // Single-call latencies, for the median and the 99th percentile.
+    let report = |name: &str, calls: usize, f: &mut dyn FnMut(usize)| {
+        let mut ns: Vec<u128> = (0..calls)
+            .map(|k| {
+                let t = Instant::now();
+                f(k);
+                t.elapsed().as_nanos()
+            })
+            .collect();
+        ns.sort_unstable();
+        println!(
+            "latency {name:<48} p50 {:>9.2} µs   p99 {:>9.2} µs",
+            ns[calls / 2] as f64 / 1000.0,
+            ns[calls * 99 / 100] as f64 / 1000.0
+        );
+    };
+    report("entity by id", 100_000, &mut |k| {
+        black_box(g.lookup(&m.vendor_ids[pick(m.vendor_ids.len(), k)]));
+    });
+    report("relations of one entity with names", 100_000, &mut |k| {
+        black_box(relations_with_names(
+            g,
+            m.products[pick(m.products.len(), k)],
+        ));
+    });
+    report("carriers of a vendor's products", 20_000, &mut |k| {
+        black_box(carriers_of_vendor_products(
+            g,
+            m.vendors[pick(m.vendors.len(), k)],
+        ));
+    });
+    report("shortest path <= 6 hops", 5_000, &mut |k| {
+        black_box(path_length(
+            g,
+            m.products[pick(m.products.len(), k)],
+            m.products[pick(m.products.len(), k + 7)],
+        ));
+    });
+    report("entities within 2 hops of a product", 5_000, &mut |k| {
+        black_box(within_two_hops(g, m.products[pick(m.products.len(), k)]));
+    });
+    let mut seen = Vec::new();
+    report(
+        "top 10 vendors by products carried in a market",
+        1_000,
+        &mut |k| {
+            black_box(top_vendors_in_market(
+                g,
+                m.markets[pick(m.markets.len(), k)],
+                &mut seen,
+            ));
+        },
+    );
+    report("first 20 names by prefix", 20_000, &mut |k| {
+        black_box(prefix_names(g, prefixes[k % prefixes.len()]));
+    });
+    report("partners of a vendor as of a date", 100_000, &mut |k| {
+        black_box(partners_as_of(
+            g,
+            m.vendors[pick(m.vendors.len(), k)],
+            &as_of,
+        ));
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_millis(500)).measurement_time(std::time::Duration::from_secs(2));
+    targets = questions
+}
+criterion_main!(benches);
