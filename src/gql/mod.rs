@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
 
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{EmptyMutation, EmptySubscription, Schema};
 
 pub use entity::Entity;
@@ -88,14 +89,19 @@ pub const DEFAULT_LIMITS: Limits = Limits {
     work: 50_000_000,
 };
 
-/// What the HTTP layer needs: the schema and the data behind it.
+/// What the HTTP layer needs: the schema, the data behind it, and the parsed documents.
 #[derive(Clone)]
 pub struct AppState {
     /// The executable schema, with the data attached.
     pub schema: PhoneSchema,
     /// The data, for health checks.
     pub store: Store,
+    documents: Arc<Mutex<FxHashMap<String, ExecutableDocument>>>,
 }
+
+/// How many distinct query texts keep their parsed document before the cache starts over.
+/// Dashboards resend a handful of texts with new variables, so a small cache holds them all.
+const DOCUMENTS: usize = 1024;
 
 impl AppState {
     /// Builds the schema over loaded data.
@@ -114,7 +120,32 @@ impl AppState {
             .data(store.clone())
             .limit_depth(limits.depth)
             .finish();
-        AppState { schema, store }
+        AppState {
+            schema,
+            store,
+            documents: Arc::default(),
+        }
+    }
+
+    /// The parsed form of a query text, from the cache when the same text was seen before.
+    /// Only parsing is saved: validation still runs on every request, with its variables.
+    pub fn parse(&self, query: &str) -> Result<ExecutableDocument, async_graphql::parser::Error> {
+        if let Some(doc) = self
+            .documents
+            .lock()
+            .ok()
+            .and_then(|d| d.get(query).cloned())
+        {
+            return Ok(doc);
+        }
+        let doc = async_graphql::parser::parse_query(query)?;
+        if let Ok(mut cache) = self.documents.lock() {
+            if cache.len() >= DOCUMENTS {
+                cache.clear();
+            }
+            cache.insert(query.to_owned(), doc.clone());
+        }
+        Ok(doc)
     }
 }
 

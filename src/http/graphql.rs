@@ -114,27 +114,28 @@ pub(super) async fn handle(
         Some(v @ serde_json::Value::Object(_)) => Variables::from_json(v),
         Some(_) => return bad_request("`variables` must be an object"),
     };
-    let mut request = Request::new(query).variables(variables);
-    if let Some(name) = &params.operation_name {
-        request = request.operation_name(name.clone());
-    }
-    let operation = match request.parsed_query() {
-        Ok(doc) => {
-            let name = params.operation_name.as_deref();
-            doc.operations
-                .iter()
-                .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
-                .map(|(_, op)| op.node.ty)
-        }
+    let doc = match state.app.parse(&query) {
+        Ok(doc) => doc,
         Err(e) => {
             let errors = serde_json::json!([{
-                "message": e.message,
-                "locations": e.locations,
+                "message": e.to_string(),
+                "locations": e.positions().map(|p| serde_json::json!({ "line": p.line, "column": p.column })).collect::<Vec<_>>(),
                 "extensions": { "code": ErrorCode::ParseFailed.as_str() },
             }]);
             return request_error(media, errors);
         }
     };
+    let name = params.operation_name.as_deref();
+    let operation = doc
+        .operations
+        .iter()
+        .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
+        .map(|(_, op)| op.node.ty);
+    let mut request = Request::new(query).variables(variables);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    request.set_parsed_query(doc);
     if method == Method::GET && operation.is_some_and(|op| op != OperationType::Query) {
         let mut r = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
