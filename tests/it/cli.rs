@@ -56,6 +56,43 @@ fn serve_refuses_invalid_data_with_the_same_report() {
 }
 
 #[test]
+fn validate_reports_csv_counts_and_generate_writes_a_market() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = phonegraph(&[
+        "generate",
+        "--entities",
+        "500",
+        "--seed",
+        "3",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let written = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        written.ends_with(": 500 entities, ") || written.contains(": 500 entities, "),
+        "{written}"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let out = phonegraph(&[
+        "validate",
+        "--seed-data",
+        empty.path().to_str().unwrap(),
+        "--csv",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("nodes.csv: 500 rows, 0 skipped"),
+        "{report}"
+    );
+}
+
+#[test]
 fn schema_prints_the_committed_sdl() {
     let out = phonegraph(&["schema"]);
     assert!(out.status.success());
@@ -78,6 +115,8 @@ fn help_lists_every_environment_variable() {
         "PHONEGRAPH_MAX_DEPTH",
         "PHONEGRAPH_MAX_COMPLEXITY",
         "PHONEGRAPH_MAX_WORK",
+        "PHONEGRAPH_CSV",
+        "PHONEGRAPH_SKIP_BAD_ROWS",
     ] {
         assert!(help.contains(var), "{var} missing from --help:\n{help}");
     }

@@ -288,3 +288,26 @@ async fn cors_allows_the_configured_origin() {
     .await;
     assert!(other.headers.get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn the_same_query_text_with_new_variables_gets_new_answers() {
+    let query = "query($id: ID!) { entity(id: $id) { name } }";
+    for (id, name) in [("xiaomi", "Xiaomi"), ("zte", "ZTE"), ("xiaomi", "Xiaomi")] {
+        let reply = post(json!({ "query": query, "variables": { "id": id } }), None).await;
+        assert_eq!(
+            reply.json(),
+            json!({ "data": { "entity": { "name": name } } })
+        );
+    }
+    let reply = post(
+        json!({ "query": query, "variables": { "id": [1] } }),
+        Some(GQL),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::BAD_REQUEST,
+        "validation still runs on a cached document: {}",
+        reply.text
+    );
+}
