@@ -276,23 +276,14 @@ impl Budget {
 mod tests {
     use super::*;
     use crate::graph::GraphBuilder;
-    use crate::graph::{NewEntity, NewRelation};
+    use crate::graph::NewRelation;
+    use crate::graph::testing::entity;
     use crate::model::RelationKind as K;
 
     /// Two vendors (a, b) each partnered with carrier c; c partnered with d; e alone.
     fn star() -> Graph {
         let mut g = GraphBuilder::new();
-        let mut add = |id: &str, kind| {
-            g.add_entity(NewEntity {
-                id,
-                kind,
-                name: id,
-                country: None,
-                date: None,
-                detail: None,
-            })
-            .unwrap()
-        };
+        let mut add = |id: &str, kind| entity(&mut g, id, kind);
         let a = add("a", EntityKind::Vendor);
         let b = add("b", EntityKind::Vendor);
         let c = add("c", EntityKind::Carrier);

@@ -57,3 +57,23 @@ pub enum GraphError {
     )]
     LimitExceeded(u64),
 }
+
+/// Small graphs for unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{EntityIx, GraphBuilder, NewEntity};
+    use crate::model::EntityKind;
+
+    /// Adds a bare entity named after its id.
+    pub(crate) fn entity(b: &mut GraphBuilder, id: &str, kind: EntityKind) -> EntityIx {
+        b.add_entity(NewEntity {
+            id,
+            kind,
+            name: id,
+            country: None,
+            date: None,
+            detail: None,
+        })
+        .unwrap()
+    }
+}

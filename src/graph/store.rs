@@ -625,19 +625,9 @@ mod tests {
     use crate::graph::{RelationFilter, StatusChange};
     use crate::model::{DateBound, EntityKind as E, RelationKind as K, Status, Validity};
 
-    pub(crate) fn entity(b: &mut GraphBuilder, id: &str, kind: EntityKind) -> EntityIx {
-        b.add_entity(NewEntity {
-            id,
-            kind,
-            name: &id.to_uppercase(),
-            country: None,
-            date: None,
-            detail: None,
-        })
-        .unwrap()
-    }
+    use crate::graph::testing::entity;
 
-    pub(crate) fn relation(from: EntityIx, kind: K, to: EntityIx) -> NewRelation {
+    fn relation(from: EntityIx, kind: K, to: EntityIx) -> NewRelation {
         NewRelation::bare(from, kind, to)
     }
 

@@ -304,24 +304,15 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::NewRelation;
+    use crate::graph::testing::entity;
     use crate::graph::{Direction, GraphBuilder};
-    use crate::graph::{NewEntity, NewRelation};
     use crate::model::{EntityKind as E, RelationKind as K};
 
     /// x makes p; carrier c carries p; retailer r sells x; c partners with x.
     fn market() -> Graph {
         let mut g = GraphBuilder::new();
-        let mut add = |id: &str, kind| {
-            g.add_entity(NewEntity {
-                id,
-                kind,
-                name: id,
-                country: None,
-                date: None,
-                detail: None,
-            })
-            .unwrap()
-        };
+        let mut add = |id: &str, kind| entity(&mut g, id, kind);
         let (x, p, c, r) = (
             add("x", E::Vendor),
             add("p", E::Product),

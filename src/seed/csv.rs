@@ -116,12 +116,24 @@ impl CsvLoad<'_> {
             .from_reader(reader))
     }
 
-    /// Folds a finished file's own hash, and its name, into the data version.
-    fn finish_file(&mut self, path: &Path, reader: csv::Reader<Hashing<io::BufReader<File>>>) {
+    /// Folds a finished file's own hash, and its name, into the data version, and records
+    /// what the file gave.
+    fn close(
+        &mut self,
+        path: &Path,
+        reader: csv::Reader<Hashing<io::BufReader<File>>>,
+        rows: usize,
+        skipped: usize,
+    ) {
         let file_hash = reader.into_inner().hasher.finalize();
         self.hasher
             .update(path.file_name().map_or(&[][..], |n| n.as_encoded_bytes()));
         self.hasher.update(file_hash.as_bytes());
+        self.reports.push(CsvFileReport {
+            path: path.to_owned(),
+            rows,
+            skipped,
+        });
     }
 
     fn problem(
@@ -248,12 +260,7 @@ impl CsvLoad<'_> {
                 }
             }
         }
-        self.finish_file(path, reader);
-        self.reports.push(CsvFileReport {
-            path: path.to_owned(),
-            rows,
-            skipped,
-        });
+        self.close(path, reader, rows, skipped);
         Ok(())
     }
 
@@ -519,12 +526,7 @@ impl CsvLoad<'_> {
                 }
             }
         }
-        self.finish_file(path, reader);
-        self.reports.push(CsvFileReport {
-            path: path.to_owned(),
-            rows,
-            skipped,
-        });
+        self.close(path, reader, rows, skipped);
         Ok(())
     }
 }

@@ -3,16 +3,11 @@
 
 use std::path::Path;
 
-use axum::body::Body;
-use axum::http::Request;
-use http_body_util::BodyExt;
 use phonegraph::gql::{AppState, DEFAULT_LIMITS};
-use phonegraph::http::{HttpConfig, router};
 use phonegraph::seed::{LoadOptions, SeedError, load, load_with};
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use serde_json::json;
 
-use crate::helpers::path;
+use crate::helpers::{ask, path};
 
 fn bulk(dirs: &[&str], skip_bad_rows: bool) -> LoadOptions {
     LoadOptions {
@@ -113,21 +108,6 @@ fn the_generator_is_deterministic_for_a_seed() {
     assert!(degree("vendor-0") > 20 * degree("vendor-60").max(1));
 }
 
-async fn answer(app: AppState, query: &str) -> Value {
-    let body = json!({ "query": query }).to_string();
-    let response = router(app, &HttpConfig::default())
-        .oneshot(
-            Request::post("/graphql")
-                .header("content-type", "application/json")
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    serde_json::from_slice(&bytes).unwrap()
-}
-
 const SAME_QUESTIONS: &str = r#"{
   byId: entity(id: "huawei") { id kind name }
   relations: entity(id: "huawei") {
@@ -155,8 +135,8 @@ async fn toml_and_csv_encodings_give_the_same_answers() {
         &bulk(&["tests/fixtures/equivalence/csv"], false),
     )
     .unwrap();
-    let from_toml = answer(AppState::new(toml, DEFAULT_LIMITS), SAME_QUESTIONS).await;
-    let from_csv = answer(AppState::new(csv, DEFAULT_LIMITS), SAME_QUESTIONS).await;
+    let from_toml = ask(AppState::new(toml, DEFAULT_LIMITS), SAME_QUESTIONS).await;
+    let from_csv = ask(AppState::new(csv, DEFAULT_LIMITS), SAME_QUESTIONS).await;
     assert!(from_toml.get("errors").is_none(), "{from_toml}");
     assert_eq!(from_toml, from_csv);
     assert_eq!(from_toml["data"]["path"][0]["length"], 2);

@@ -70,7 +70,12 @@ impl Reply {
 
 /// Sends a request through the router built with `config`.
 pub async fn send_with(config: &HttpConfig, request: Request<Body>) -> Reply {
-    let response = router(app(), config)
+    send_to(app(), config, request).await
+}
+
+/// Sends a request through the router over another app.
+pub async fn send_to(app: AppState, config: &HttpConfig, request: Request<Body>) -> Reply {
+    let response = router(app, config)
         .oneshot(request)
         .await
         .expect("the router answers");
@@ -94,13 +99,29 @@ pub async fn send(request: Request<Body>) -> Reply {
     send_with(&HttpConfig::default(), request).await
 }
 
+/// A GraphQL POST request with a JSON body.
+pub fn graphql_request(body: &Value) -> Request<Body> {
+    Request::post("/graphql")
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+/// Runs a query on another app and returns the whole response body.
+pub async fn ask(app: AppState, query: &str) -> Value {
+    let request = graphql_request(&json!({ "query": query }));
+    send_to(app, &HttpConfig::default(), request).await.json()
+}
+
 /// POSTs a GraphQL request as JSON with the given `Accept`.
 pub async fn post(body: Value, accept: Option<&str>) -> Reply {
-    let mut request = Request::post("/graphql").header("content-type", "application/json");
+    let mut request = graphql_request(&body);
     if let Some(accept) = accept {
-        request = request.header("accept", accept);
+        request
+            .headers_mut()
+            .insert("accept", accept.parse().expect("a valid Accept value"));
     }
-    send(request.body(Body::from(body.to_string())).unwrap()).await
+    send(request).await
 }
 
 /// Runs a query with variables and returns the whole response body, asserting a 200.

@@ -108,12 +108,7 @@ async fn an_unknown_market_filter_is_not_found() {
 
 #[tokio::test]
 async fn analytics_past_the_work_budget_is_limit_exceeded() {
-    use axum::body::Body;
-    use axum::http::Request;
-    use http_body_util::BodyExt;
     use phonegraph::gql::{AppState, DEFAULT_LIMITS, Limits};
-    use phonegraph::http::{HttpConfig, router};
-    use tower::ServiceExt;
 
     let loaded = phonegraph::seed::load(&crate::helpers::path("seed-data")).unwrap();
     let app = AppState::new(
@@ -123,18 +118,7 @@ async fn analytics_past_the_work_budget_is_limit_exceeded() {
             ..DEFAULT_LIMITS
         },
     );
-    let body = json!({ "query": "{ ranking(metric: BETWEENNESS) { rank } }" }).to_string();
-    let response = router(app, &HttpConfig::default())
-        .oneshot(
-            Request::post("/graphql")
-                .header("content-type", "application/json")
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let reply: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let reply = crate::helpers::ask(app, "{ ranking(metric: BETWEENNESS) { rank } }").await;
     assert_eq!(reply["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
     assert_eq!(
         reply["errors"][0]["message"],
