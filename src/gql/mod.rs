@@ -99,6 +99,19 @@ pub struct AppState {
     documents: Arc<Mutex<FxHashMap<String, ExecutableDocument>>>,
 }
 
+/// The data's identity and size, for health checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Health {
+    /// A content hash of the data.
+    pub data_version: String,
+    /// When it was loaded (RFC 3339, UTC).
+    pub loaded_at: String,
+    /// How many entities.
+    pub entities: usize,
+    /// How many relations.
+    pub relations: usize,
+}
+
 /// How many distinct query texts keep their parsed document before the cache starts over.
 /// Dashboards resend a handful of texts with new variables, so a small cache holds them all.
 const DOCUMENTS: usize = 1024;
@@ -124,6 +137,16 @@ impl AppState {
             schema,
             store,
             documents: Arc::default(),
+        }
+    }
+
+    /// What `/healthz` reports: the data's identity and size.
+    pub fn health(&self) -> Health {
+        Health {
+            data_version: self.store.data_version.clone(),
+            loaded_at: self.store.loaded_at.clone(),
+            entities: self.store.graph.entity_count(),
+            relations: self.store.graph.relation_count(),
         }
     }
 

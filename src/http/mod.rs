@@ -155,13 +155,13 @@ async fn graphiql() -> Html<String> {
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<HttpState>) -> Response {
-    let store = &state.app.store;
+    let health = state.app.health();
     let body = json!({
         "status": "ok",
-        "dataVersion": store.data_version,
-        "loadedAt": store.loaded_at,
-        "entities": store.graph.entity_count(),
-        "relations": store.graph.relation_count(),
+        "dataVersion": health.data_version,
+        "loadedAt": health.loaded_at,
+        "entities": health.entities,
+        "relations": health.relations,
     });
     (
         StatusCode::OK,
