@@ -2,11 +2,9 @@
 //! return, its `first` argument (20 when not given) or 10 for lists without one; a
 //! connection's `edges` and `nodes` are the page already paid for, and introspection costs 1. This is the
 //! rule async-graphql's own complexity check cannot apply through interface fields, so it runs
-//! here, on the parsed document, before validation.
+//! on the parsed document, before validation, from the error-code extension's parse hook (one
+//! extension rather than two: every extension adds a hook to each field's resolution).
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::{ServerError, ServerResult, Variables};
@@ -21,52 +19,33 @@ const DEFAULT_LIST: u64 = 10;
 /// Fragment nesting beyond this is refused (validation would reject a cycle later anyway).
 const MAX_FRAGMENT_DEPTH: usize = 64;
 
-/// Refuses documents whose cost exceeds a limit, with `LIMIT_EXCEEDED`.
-pub(crate) struct CostLimit {
-    pub(crate) limit: u64,
-}
-
-impl ExtensionFactory for CostLimit {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostLimit { limit: self.limit })
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for CostLimit {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        let registry = &ctx.schema_env.registry;
-        for (_, op) in doc.operations.iter() {
-            let root = registry.query_type.as_str();
-            let cost = Coster {
-                registry,
-                doc: &doc,
-                variables,
-            }
-            .selection_set(&op.node.selection_set.node, root, 0);
-            if cost > self.limit {
-                let mut e = ServerError::new(
-                    format!(
-                        "Query is too complex: it costs {cost}, the limit is {}.",
-                        self.limit
-                    ),
-                    Some(op.pos),
-                );
-                e.extensions
-                    .get_or_insert_with(Default::default)
-                    .set("code", ErrorCode::LimitExceeded.as_str());
-                return Err(e);
-            }
+/// Refuses a document whose cost exceeds `limit` with `LIMIT_EXCEEDED`. Every operation in
+/// the document is costed, selected or not.
+pub(crate) fn check(
+    registry: &Registry,
+    doc: &ExecutableDocument,
+    variables: &Variables,
+    limit: u64,
+) -> ServerResult<()> {
+    for (_, op) in doc.operations.iter() {
+        let cost = Coster {
+            registry,
+            doc,
+            variables,
         }
-        Ok(doc)
+        .selection_set(&op.node.selection_set.node, &registry.query_type, 0);
+        if cost > limit {
+            let mut e = ServerError::new(
+                format!("Query is too complex: it costs {cost}, the limit is {limit}."),
+                Some(op.pos),
+            );
+            e.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", ErrorCode::LimitExceeded.as_str());
+            return Err(e);
+        }
     }
+    Ok(())
 }
 
 struct Coster<'a> {

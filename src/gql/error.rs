@@ -83,12 +83,17 @@ pub(crate) fn with_code(mut e: ServerError, code: ErrorCode) -> ServerError {
     e
 }
 
-/// Gives parse and validation errors their codes.
-pub(crate) struct ErrorCodes;
+/// Gives parse and validation errors their codes, and holds queries to their cost limit.
+pub(crate) struct ErrorCodes {
+    /// The highest query cost accepted.
+    pub(crate) cost_limit: u64,
+}
 
 impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
+        Arc::new(ErrorCodes {
+            cost_limit: self.cost_limit,
+        })
     }
 }
 
@@ -101,14 +106,16 @@ impl Extension for ErrorCodes {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|e| {
+        let doc = next.run(ctx, query, variables).await.map_err(|e| {
             let code = if e.message.starts_with("The recursion depth of the query") {
                 ErrorCode::LimitExceeded
             } else {
                 ErrorCode::ParseFailed
             };
             with_code(e, code)
-        })
+        })?;
+        super::cost::check(&ctx.schema_env.registry, &doc, variables, self.cost_limit)?;
+        Ok(doc)
     }
 
     async fn validation(

@@ -126,10 +126,7 @@ impl AppState {
             work_budget: limits.work,
             cache: Mutex::default(),
         });
-        let schema = builder()
-            .extension(cost::CostLimit {
-                limit: limits.complexity as u64,
-            })
+        let schema = builder(limits.complexity as u64)
             .data(store.clone())
             .limit_depth(limits.depth)
             .finish();
@@ -194,13 +191,16 @@ impl AppState {
     }
 }
 
-fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription).extension(error::ErrorCodes)
+fn builder(
+    cost_limit: u64,
+) -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .extension(error::ErrorCodes { cost_limit })
 }
 
 /// The schema's SDL, as committed in `schema/schema.graphql`.
 pub fn sdl() -> String {
-    builder().finish().sdl()
+    builder(DEFAULT_LIMITS.complexity as u64).finish().sdl()
 }
 
 fn now_rfc3339() -> String {
