@@ -100,6 +100,17 @@ pub struct EntityDetail {
     pub origin: String,
 }
 
+impl EntityDetail {
+    /// Every source cited for the entity, its properties or its cause (repeats included).
+    pub fn cited_sources(&self) -> impl Iterator<Item = EntityIx> + '_ {
+        self.sources
+            .iter()
+            .chain(self.property_sources.iter().flat_map(|p| &p.sources))
+            .chain(self.cause.iter().flat_map(|c| &c.sources))
+            .map(|c| c.source)
+    }
+}
+
 /// Everything about a relation that traversals do not need.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RelationDetail {

@@ -192,14 +192,7 @@ impl Graph {
     /// Every source supporting anything about `entity`: itself, its properties, its event's
     /// cause, and every relation touching it with their status steps; in id order.
     pub fn sources_about(&self, entity: EntityIx) -> Vec<EntityIx> {
-        let d = self.entity_detail(entity);
-        let mut sources: Vec<EntityIx> = d
-            .sources
-            .iter()
-            .chain(d.property_sources.iter().flat_map(|p| &p.sources))
-            .chain(d.cause.iter().flat_map(|c| &c.sources))
-            .map(|c| c.source)
-            .collect();
+        let mut sources: Vec<EntityIx> = self.entity_detail(entity).cited_sources().collect();
         for hop in self.hops(entity, Direction::Both) {
             let rd = self.relation_detail(hop.relation);
             sources.extend(
@@ -519,13 +512,7 @@ fn cited_by(
         let Some(d) = entities.detail(e) else {
             continue;
         };
-        let mut sources: Vec<EntityIx> = d
-            .sources
-            .iter()
-            .chain(d.property_sources.iter().flat_map(|p| &p.sources))
-            .chain(d.cause.iter().flat_map(|c| &c.sources))
-            .map(|c| c.source)
-            .collect();
+        let mut sources: Vec<EntityIx> = d.cited_sources().collect();
         sources.sort();
         sources.dedup();
         for s in sources {

@@ -153,6 +153,15 @@ impl CsvLoad<'_> {
         });
     }
 
+    /// Reports a row the CSV reader could not read (unless bad rows are being skipped).
+    fn unreadable_row(&mut self, path: &Path, e: &csv::Error) {
+        if !self.skip_bad_rows {
+            let (line, message) = csv_error(e);
+            let hint = "every row needs the same columns as the header".to_owned();
+            self.problem(path, line, 1, message, Some(hint));
+        }
+    }
+
     /// Places a row's error: the column is the field's character offset in its line.
     fn report_row(&mut self, path: &Path, record: &ByteRecord, e: RowError) {
         let pos = record.position();
@@ -242,11 +251,7 @@ impl CsvLoad<'_> {
                 Ok(true) => {}
                 Err(e) => {
                     skipped += 1;
-                    if !self.skip_bad_rows {
-                        let (line, message) = csv_error(&e);
-                        let hint = "every row needs the same columns as the header".to_owned();
-                        self.problem(path, line, 1, message, Some(hint));
-                    }
+                    self.unreadable_row(path, &e);
                     continue;
                 }
             }
@@ -490,11 +495,7 @@ impl CsvLoad<'_> {
                     }
                     Err(e) => {
                         skipped += 1;
-                        if !self.skip_bad_rows {
-                            let (line, message) = csv_error(&e);
-                            let hint = "every row needs the same columns as the header".to_owned();
-                            self.problem(path, line, 1, message, Some(hint));
-                        }
+                        self.unreadable_row(path, &e);
                     }
                 }
             }
