@@ -91,14 +91,12 @@ impl BaseQuery {
         let store = ctx.data_unchecked::<Store>();
         let size = page_size(Some(first.unwrap_or(10)))?;
         let kinds: Vec<model::EntityKind> = kinds.into_iter().flatten().map(Into::into).collect();
-        let hits = store
-            .graph
-            .search_index()
-            .search(&text, if kinds.is_empty() { size } else { usize::MAX });
+        let g = &store.graph;
+        let hits = g.search_index().search_where(&text, size, |e| {
+            kinds.is_empty() || kinds.contains(&g.entity(e).kind)
+        });
         Ok(hits
             .into_iter()
-            .filter(|(ix, _)| kinds.is_empty() || kinds.contains(&store.graph.entity(*ix).kind))
-            .take(size)
             .map(|(ix, rank)| SearchHit {
                 entity: entity(store, ix),
                 rank: rank.into(),

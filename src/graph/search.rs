@@ -124,6 +124,17 @@ impl SearchIndex {
     /// Entities whose name or alias matches `query`, best first (rank, then entity order), at
     /// most `limit`. An empty query matches nothing.
     pub fn search(&self, query: &str, limit: usize) -> Vec<(EntityIx, MatchRank)> {
+        self.search_where(query, limit, |_| true)
+    }
+
+    /// Like [`SearchIndex::search`], counting only entities `keep` accepts, so a narrow search
+    /// still stops at its limit.
+    pub fn search_where(
+        &self,
+        query: &str,
+        limit: usize,
+        keep: impl Fn(EntityIx) -> bool,
+    ) -> Vec<(EntityIx, MatchRank)> {
         let q = fold(query);
         if q.is_empty() || limit == 0 {
             return Vec::new();
@@ -147,7 +158,7 @@ impl SearchIndex {
                     (true, false) => MatchRank::Prefix,
                     (false, _) => MatchRank::WordPrefix,
                 };
-                if seen.insert(e.entity) {
+                if keep(EntityIx(e.entity)) && seen.insert(e.entity) {
                     found.push((e.entity, rank));
                 }
             }
@@ -158,7 +169,7 @@ impl SearchIndex {
             && let Some(pos) = self.arena[from..].find(&q)
         {
             let entity = self.entity_at((from + pos) as u32);
-            if seen.insert(entity) {
+            if keep(EntityIx(entity)) && seen.insert(entity) {
                 found.push((entity, MatchRank::Substring));
             }
             from += pos + q.len().max(1);
