@@ -164,7 +164,9 @@ impl Graph {
             };
             let mut next = Vec::new();
             let mut meeting = None;
-            for &node in frontier {
+            // Every meeting on this level gives a path of the same length, so the first one
+            // found (in the store's stable order) ends the search.
+            'level: for &node in frontier {
                 for hop in self.relations_of(node, f) {
                     let other = hop.other;
                     if seen.contains_key(&other)
@@ -183,8 +185,9 @@ impl Graph {
                         }
                     };
                     seen.insert(other, Some(step));
-                    if meeting.is_none() && other_side.contains_key(&other) {
+                    if other_side.contains_key(&other) {
                         meeting = Some(other);
+                        break 'level;
                     }
                     next.push(other);
                 }
