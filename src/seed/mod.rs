@@ -88,7 +88,13 @@ pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Loaded, SeedError>
         hasher.update(f.text.as_bytes());
         hasher.update(&[0]);
     }
-    let (graph, csv) = Loader::new(&files, options).run(options, &mut hasher)?;
+    let (node_files, edge_files) = csv_files(&options.csv_dirs)?;
+    let (graph, csv) = Loader::new(&files, &node_files, &edge_files).run(
+        &node_files,
+        &edge_files,
+        options.skip_bad_rows,
+        &mut hasher,
+    )?;
     let data_version = hasher.finalize().to_hex()[..16].to_owned();
     Ok(Loaded {
         graph,
@@ -183,13 +189,13 @@ struct Loader<'a> {
 const SEE_FORMAT: &str = "see the seed-data format in README.md";
 
 impl<'a> Loader<'a> {
-    fn new(files: &'a [SeedFile], options: &LoadOptions) -> Self {
-        let (nodes, edges) = csv_files(&options.csv_dirs).unwrap_or_default();
-        let entities = estimated_rows(&nodes, 40);
+    /// A loader whose tables are sized for the CSV files to come.
+    fn new(files: &'a [SeedFile], nodes: &[PathBuf], edges: &[PathBuf]) -> Self {
+        let entities = estimated_rows(nodes, 40);
         let builder = GraphBuilder::with_capacity(
             entities + 1024,
-            estimated_rows(&nodes, 1) / 2,
-            estimated_rows(&edges, 16) + 1024,
+            estimated_rows(nodes, 1) / 2,
+            estimated_rows(edges, 16) + 1024,
         );
         Loader {
             files,
@@ -219,11 +225,12 @@ impl<'a> Loader<'a> {
 
     fn run(
         mut self,
-        options: &LoadOptions,
+        node_files: &[PathBuf],
+        edge_files: &[PathBuf],
+        skip_bad_rows: bool,
         hasher: &mut blake3::Hasher,
     ) -> Result<(Graph, Vec<CsvFileReport>), SeedError> {
         let started = std::time::Instant::now();
-        let (node_files, edge_files) = csv_files(&options.csv_dirs)?;
         let mut entities = Vec::new();
         let mut relations = Vec::new();
         for file in 0..self.files.len() {
@@ -246,18 +253,18 @@ impl<'a> Loader<'a> {
             let mut load = csv::CsvLoad {
                 builder: &mut self.builder,
                 problems: &mut self.problems,
-                skip_bad_rows: options.skip_bad_rows,
+                skip_bad_rows,
                 hasher,
                 reports: Vec::new(),
                 origins: Vec::new(),
                 files: Vec::new(),
                 curated_origins: &curated_origins,
             };
-            for path in &node_files {
+            for path in node_files {
                 load.nodes(path)?;
             }
             tracing::debug!(elapsed = ?started.elapsed(), "bulk entities read");
-            for path in &edge_files {
+            for path in edge_files {
                 sources.push(load.file_source(path));
             }
             load.reports
@@ -272,7 +279,7 @@ impl<'a> Loader<'a> {
         let mut load = csv::CsvLoad {
             builder: &mut self.builder,
             problems: &mut self.problems,
-            skip_bad_rows: options.skip_bad_rows,
+            skip_bad_rows,
             hasher,
             reports,
             origins: Vec::new(),
