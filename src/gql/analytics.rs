@@ -62,7 +62,7 @@ async fn computed(
     key: String,
     work: impl FnOnce(&Store) -> Result<Computed, crate::graph::GraphError> + Send + 'static,
 ) -> Result<Arc<Computed>> {
-    if let Some(hit) = store.cache_get(&key) {
+    if let Some(hit) = store.computed.get(&key) {
         return Ok(hit);
     }
     let owned = store.clone();
@@ -70,7 +70,9 @@ async fn computed(
         .await
         .map_err(|_| coded(ErrorCode::Internal, "internal error"))?
         .map_err(graph_error)?;
-    Ok(store.cache_put(key, result))
+    let result = Arc::new(result);
+    store.computed.put(key, result.clone());
+    Ok(result)
 }
 
 fn subgraph(

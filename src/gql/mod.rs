@@ -6,6 +6,7 @@
 //! `graph`.
 
 mod analytics;
+mod cache;
 mod connect;
 mod cost;
 mod entity;
@@ -15,9 +16,7 @@ mod query;
 mod relation;
 mod select;
 
-use std::sync::{Arc, Mutex};
-
-use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{EmptyMutation, EmptySubscription, Schema};
@@ -44,28 +43,11 @@ pub struct Data {
     pub loaded_at: String,
     /// The most steps one analytics computation may take.
     pub work_budget: u64,
-    cache: Mutex<FxHashMap<String, Arc<analytics::Computed>>>,
+    computed: cache::Bounded<Arc<analytics::Computed>>,
 }
 
 /// How many computed answers the cache keeps before it starts over.
 const CACHE_ENTRIES: usize = 256;
-
-impl Data {
-    fn cache_get(&self, key: &str) -> Option<Arc<analytics::Computed>> {
-        self.cache.lock().ok()?.get(key).cloned()
-    }
-
-    fn cache_put(&self, key: String, value: analytics::Computed) -> Arc<analytics::Computed> {
-        let value = Arc::new(value);
-        if let Ok(mut cache) = self.cache.lock() {
-            if cache.len() >= CACHE_ENTRIES {
-                cache.clear();
-            }
-            cache.insert(key, value.clone());
-        }
-        value
-    }
-}
 
 /// A cheap-to-clone handle on the data. The graph never changes after loading, so an `Arc`
 /// is all the sharing needs: no lock, no copy per request.
@@ -96,7 +78,7 @@ pub struct AppState {
     pub schema: PhoneSchema,
     /// The data, for health checks.
     pub store: Store,
-    documents: Arc<Mutex<FxHashMap<String, ExecutableDocument>>>,
+    documents: Arc<cache::Bounded<ExecutableDocument>>,
 }
 
 /// The data's identity and size, for health checks.
@@ -124,7 +106,7 @@ impl AppState {
             data_version: loaded.data_version,
             loaded_at: now_rfc3339(),
             work_budget: limits.work,
-            cache: Mutex::default(),
+            computed: cache::Bounded::new(CACHE_ENTRIES),
         });
         let schema = builder(limits.complexity as u64)
             .data(store.clone())
@@ -133,7 +115,7 @@ impl AppState {
         AppState {
             schema,
             store,
-            documents: Arc::default(),
+            documents: Arc::new(cache::Bounded::new(DOCUMENTS)),
         }
     }
 
@@ -150,21 +132,11 @@ impl AppState {
     /// The parsed form of a query text, from the cache when the same text was seen before.
     /// Only parsing is saved: validation still runs on every request, with its variables.
     pub fn parse(&self, query: &str) -> Result<ExecutableDocument, async_graphql::parser::Error> {
-        if let Some(doc) = self
-            .documents
-            .lock()
-            .ok()
-            .and_then(|d| d.get(query).cloned())
-        {
+        if let Some(doc) = self.documents.get(query) {
             return Ok(doc);
         }
         let doc = async_graphql::parser::parse_query(query)?;
-        if let Ok(mut cache) = self.documents.lock() {
-            if cache.len() >= DOCUMENTS {
-                cache.clear();
-            }
-            cache.insert(query.to_owned(), doc.clone());
-        }
+        self.documents.put(query.to_owned(), doc.clone());
         Ok(doc)
     }
 }
