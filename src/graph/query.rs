@@ -4,7 +4,7 @@
 use super::EntityIx;
 use super::record::{RelationIx, StatusChange};
 use super::store::{Direction, Graph, Hop};
-use crate::model::{Day, Presence, RelationKind, Status};
+use crate::model::{Day, KindSet, Presence, RelationKind, Status};
 
 /// Which relations count: by kind, direction, time and evidence. The default lets everything in.
 #[derive(Clone, Debug, Default)]
@@ -36,6 +36,37 @@ impl RelationFilter {
             direction,
             ..Self::default()
         }
+    }
+
+    /// The kinds the other end of an admitted relation may have: for relations leaving the
+    /// entity, then for those arriving at it.
+    pub fn ends(&self) -> [KindSet; 2] {
+        if self.kinds.is_empty() {
+            return [KindSet::ALL; 2];
+        }
+        let mut ends = [KindSet::EMPTY; 2];
+        for kind in &self.kinds {
+            let spec = kind.spec();
+            let (leaving, arriving) = if spec.symmetric {
+                let either = spec.from.union(spec.to);
+                (either, either)
+            } else {
+                (
+                    if self.direction == Direction::Incoming {
+                        KindSet::EMPTY
+                    } else {
+                        spec.to
+                    },
+                    if self.direction == Direction::Outgoing {
+                        KindSet::EMPTY
+                    } else {
+                        spec.from
+                    },
+                )
+            };
+            ends = [ends[0].union(leaving), ends[1].union(arriving)];
+        }
+        ends
     }
 
     /// How the relation fares under this filter: `None` when it is filtered out, else its
@@ -112,10 +143,11 @@ impl Graph {
         entity: EntityIx,
         filter: &'g RelationFilter,
     ) -> impl Iterator<Item = Hop> + 'g {
-        self.hops(entity, filter.direction).filter_map(move |hop| {
-            filter
-                .admit(self, hop.relation)
-                .map(|presence| Hop { presence, ..hop })
-        })
+        self.hops_towards(entity, filter.direction, filter.ends())
+            .filter_map(move |hop| {
+                filter
+                    .admit(self, hop.relation)
+                    .map(|presence| Hop { presence, ..hop })
+            })
     }
 }

@@ -100,6 +100,44 @@ pub struct EntityDetail {
     pub origin: String,
 }
 
+/// Maps old entity numbers to new ones after the store renumbers its entities.
+pub(crate) struct Renumbering<'a>(pub(crate) &'a [u32]);
+
+impl Renumbering<'_> {
+    pub(crate) fn apply(&self, ix: &mut EntityIx) {
+        ix.0 = self.0[ix.index()];
+    }
+
+    fn citations(&self, list: &mut [Citation]) {
+        for c in list {
+            self.apply(&mut c.source);
+        }
+    }
+
+    pub(crate) fn entity_detail(&self, d: &mut EntityDetail) {
+        self.citations(&mut d.sources);
+        for p in &mut d.property_sources {
+            self.citations(&mut p.sources);
+        }
+        if let Some(cause) = &mut d.cause {
+            self.citations(&mut cause.sources);
+        }
+    }
+
+    pub(crate) fn relation_detail(&self, d: &mut RelationDetail) {
+        self.citations(&mut d.sources);
+        if let Some(m) = &mut d.market {
+            self.apply(m);
+        }
+        for step in &mut d.status_history {
+            self.citations(&mut step.sources);
+            if let Some(e) = &mut step.event {
+                self.apply(e);
+            }
+        }
+    }
+}
+
 impl EntityDetail {
     /// Every source cited for the entity, its properties or its cause (repeats included).
     pub fn cited_sources(&self) -> impl Iterator<Item = EntityIx> + '_ {

@@ -4,16 +4,18 @@
 use std::sync::LazyLock;
 
 use petgraph::csr::Csr;
+use rayon::iter::{IntoParallelRefMutIterator, ParallelIterator};
 use rayon::slice::ParallelSliceMut;
 use rustc_hash::FxHashMap;
 
 use super::GraphError;
 use super::record::{
     Citation, EntityDetail, EntityIx, NewRelation, RelationDetail, RelationIx, RelationRecord,
+    Renumbering,
 };
 use super::search::SearchIndex;
 use super::table::{EntityTable, EntityView, NewEntity};
-use crate::model::{EntityKind, Presence};
+use crate::model::{EntityKind, KindSet, Presence};
 
 /// Adjacency of one direction: row = entity, column = the entity at the other end, weight = the
 /// position in [`Graph::relations`] of the first of the relations between that pair (they are
@@ -24,9 +26,9 @@ type Adjacency = Csr<(), u32, petgraph::Directed, u32>;
 
 /// An immutable snapshot of the market graph.
 ///
-/// Built once by [`GraphBuilder`]; every query borrows it. Entities keep the order they were
-/// added in, with id-ordered lists beside them; relations are kept in `(from, to, kind)` order,
-/// so every answer comes out in a deterministic order.
+/// Built once by [`GraphBuilder`]; every query borrows it. Entities are numbered kind-major,
+/// each kind in id order (the builder's numbers do not carry over); relations are kept in
+/// `(from, to, kind)` order, so every answer comes out in a deterministic order.
 #[derive(Debug)]
 pub struct Graph {
     entities: EntityTable,
@@ -38,8 +40,10 @@ pub struct Graph {
     inc: Adjacency,
     /// Every entity, in id order.
     sorted: Vec<EntityIx>,
-    /// The entities of each kind, in id order.
-    by_kind: Vec<Vec<EntityIx>>,
+    /// Every entity by number: entities are numbered kind-major, each kind in id order.
+    numbered: Vec<EntityIx>,
+    /// Where each kind's numbers start (in [`EntityKind::ALL`] order), and the entity count.
+    kind_start: Vec<u32>,
     search: SearchIndex,
     changed_by: FxHashMap<EntityIx, Vec<RelationIx>>,
     cited_by: FxHashMap<EntityIx, Citing>,
@@ -159,7 +163,10 @@ impl Graph {
     /// All entities, or those of one kind, in id order.
     pub fn entities_of(&self, kind: Option<EntityKind>) -> &[EntityIx] {
         match kind {
-            Some(kind) => &self.by_kind[kind as usize],
+            Some(kind) => {
+                let k = kind as usize;
+                &self.numbered[self.kind_start[k] as usize..self.kind_start[k + 1] as usize]
+            }
             None => &self.sorted,
         }
     }
@@ -218,19 +225,31 @@ impl Graph {
     }
 
     /// Every relation touching `ix` in the given direction, in a deterministic order (outgoing
-    /// before incoming, each by the other end's position). Symmetric relations read the same from
-    /// both ends, so they match either direction.
+    /// before incoming, each by the other end's kind, then id). Symmetric relations read the same
+    /// from both ends, so they match either direction.
     pub fn hops(&self, ix: EntityIx, direction: Direction) -> impl Iterator<Item = Hop> + '_ {
+        self.hops_towards(ix, direction, [KindSet::ALL; 2])
+    }
+
+    /// [`Graph::hops`] limited to relations whose other end may be of the given kinds: `ends[0]`
+    /// for relations leaving `ix`, `ends[1]` for those arriving. Each adjacency row is sorted by
+    /// entity number, hence grouped by kind, so the row is cut to the span of those kinds by two
+    /// binary searches instead of being read whole (entities of kinds inside the span but not in
+    /// the set may still come out).
+    pub fn hops_towards(
+        &self,
+        ix: EntityIx,
+        direction: Direction,
+        ends: [KindSet; 2],
+    ) -> impl Iterator<Item = Hop> + '_ {
         let node = ix.0;
         let outs = self
-            .out
-            .edges_slice(node)
+            .row(&self.out, node, ends[0])
             .iter()
             .flat_map(move |&first| self.out_run(first))
             .map(|r| (r, true));
         let ins = self
-            .inc
-            .edges_slice(node)
+            .row(&self.inc, node, ends[1])
             .iter()
             .flat_map(move |&first| self.out_run(first))
             .map(|r| (r, false));
@@ -248,6 +267,23 @@ impl Graph {
                 presence: Presence::Sure,
             })
         })
+    }
+
+    /// The first relation of each pair in one adjacency row, cut to the entities whose kinds
+    /// lie in the span of `ends`.
+    fn row<'a>(&self, adjacency: &'a Adjacency, node: u32, ends: KindSet) -> &'a [u32] {
+        let firsts = adjacency.edges_slice(node);
+        if ends == KindSet::ALL {
+            return firsts;
+        }
+        let Some((first_kind, after_kind)) = ends.span() else {
+            return &[];
+        };
+        let (lo, hi) = (self.kind_start[first_kind], self.kind_start[after_kind]);
+        let others = adjacency.neighbors_slice(node);
+        let start = others.partition_point(|&o| o < lo);
+        let end = start + others[start..].partition_point(|&o| o < hi);
+        &firsts[start..end]
     }
 
     /// The relations of one pair's outgoing run, starting at relation `first`.
@@ -442,17 +478,49 @@ impl GraphBuilder {
         } = self;
         let started = std::time::Instant::now();
         entities.shrink();
-        let relations = merge_symmetric(relations, &mut relation_details);
-        tracing::debug!(elapsed = ?started.elapsed(), "relations sorted and merged");
-        let (sorted, search) = rayon::join(
-            || entities.sorted_by_id(),
+        // Entities are renumbered kind-major, each kind in id order, so that every adjacency
+        // row (sorted by the other end's number) is grouped by the other end's kind.
+        let by_id = entities.sorted_by_id();
+        let mut kind_start = vec![0u32; EntityKind::ALL.len() + 1];
+        for &e in &by_id {
+            kind_start[entities.kind(e) as usize + 1] += 1;
+        }
+        for k in 1..kind_start.len() {
+            kind_start[k] += kind_start[k - 1];
+        }
+        let mut order = vec![EntityIx(0); by_id.len()];
+        let mut next = kind_start.clone();
+        for &e in &by_id {
+            let slot = &mut next[entities.kind(e) as usize];
+            order[*slot as usize] = e;
+            *slot += 1;
+        }
+        let new_of = entities.renumber(&order);
+        drop(order);
+        let renumbering = Renumbering(&new_of);
+        let sorted: Vec<EntityIx> = by_id.iter().map(|&e| EntityIx(new_of[e.index()])).collect();
+        drop(by_id);
+        for d in entities.details_mut() {
+            renumbering.entity_detail(d);
+        }
+        for d in &mut relation_details {
+            renumbering.relation_detail(d);
+        }
+        let mut relations = relations;
+        relations.par_iter_mut().for_each(|r| {
+            renumbering.apply(&mut r.from);
+            renumbering.apply(&mut r.to);
+        });
+        let mut file_sources = file_sources;
+        file_sources.iter_mut().for_each(|s| renumbering.apply(s));
+        drop(new_of);
+        tracing::debug!(elapsed = ?started.elapsed(), "entities renumbered by kind and id");
+        let (relations, search) = rayon::join(
+            || merge_symmetric(relations, &mut relation_details),
             || SearchIndex::build(entities.names()),
         );
-        tracing::debug!(elapsed = ?started.elapsed(), "ids and names sorted");
-        let mut by_kind = vec![Vec::new(); EntityKind::ALL.len()];
-        for &ix in &sorted {
-            by_kind[entities.kind(ix) as usize].push(ix);
-        }
+        tracing::debug!(elapsed = ?started.elapsed(), "relations sorted and merged, names indexed");
+        let numbered = (0..entities.len() as u32).map(EntityIx).collect();
         // One edge list serves both directions: `(from, to, first relation)` for each pair in
         // relation order, then the same triples turned round and sorted by `to`.
         let mut edges: Vec<(u32, u32, u32)> = relations
@@ -492,7 +560,8 @@ impl GraphBuilder {
             out,
             inc,
             sorted,
-            by_kind,
+            numbered,
+            kind_start,
             search,
             changed_by,
             cited_by,
@@ -682,6 +751,29 @@ mod tests {
             others(&g, "huawei", &outgoing),
             ["partners_with:att", "competes_with:apple"]
         );
+    }
+
+    #[test]
+    fn rows_are_grouped_by_the_other_ends_kind() {
+        let g = small();
+        let mate = g.lookup("mate-10-pro").unwrap();
+        let ids = |ends| -> Vec<&str> {
+            g.hops_towards(mate, Direction::Both, ends)
+                .map(|h| g.entity(h.other).id)
+                .collect()
+        };
+        assert_eq!(ids([KindSet::ALL; 2]), ["huawei", "att"]);
+        let vendors = KindSet::of(&[E::Vendor]);
+        assert_eq!(ids([KindSet::EMPTY, vendors]), ["huawei"]);
+        assert_eq!(
+            RelationFilter::kinds(&[K::Makes], Direction::Incoming).ends(),
+            [KindSet::EMPTY, vendors]
+        );
+        let vendors_of = |id| {
+            g.entities_of(Some(E::Vendor))
+                .contains(&g.lookup(id).unwrap())
+        };
+        assert!(vendors_of("apple") && vendors_of("huawei") && !vendors_of("att"));
     }
 
     #[test]

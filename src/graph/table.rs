@@ -235,6 +235,26 @@ impl EntityTable {
         sorted
     }
 
+    /// Gives the entities new numbers: the one numbered `order[n]` becomes `n`. Returns, for
+    /// each old number, the new one. Ids stay where they are in the index; only the numbers
+    /// its slots hold change.
+    pub(crate) fn renumber(&mut self, order: &[EntityIx]) -> Vec<u32> {
+        let mut new_of = vec![0; order.len()];
+        for (new, old) in order.iter().enumerate() {
+            new_of[old.index()] = new as u32;
+        }
+        self.nodes = order.iter().map(|old| self.nodes[old.index()]).collect();
+        for slot in self.index.iter_mut() {
+            slot.ix = new_of[slot.ix as usize];
+        }
+        new_of
+    }
+
+    /// Every entity's curated detail, for rewriting the entity numbers it holds.
+    pub(crate) fn details_mut(&mut self) -> &mut [EntityDetail] {
+        &mut self.details
+    }
+
     /// Every entity's name and aliases, for the search index.
     pub(crate) fn names(&self) -> impl Iterator<Item = (EntityIx, &str, &[String])> {
         (0..self.nodes.len() as u32).map(move |i| {
@@ -272,6 +292,10 @@ mod tests {
         assert_eq!(t.lookup("huawei"), Some(b));
         assert_eq!(t.lookup("zte"), None);
         assert_eq!(t.view(a).country, Some("CN"));
+        let new_of = t.renumber(&[b, a]);
+        assert_eq!(new_of, [1, 0]);
+        assert_eq!(t.lookup("xiaomi"), Some(EntityIx(1)));
+        assert_eq!(t.view(EntityIx(0)).id, "huawei");
         assert_eq!(std::mem::size_of::<Node>(), 28);
     }
 }

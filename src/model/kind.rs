@@ -86,9 +86,31 @@ impl KindSet {
         KindSet(bits)
     }
 
+    /// No kind.
+    pub const EMPTY: KindSet = KindSet(0);
+
+    /// Every kind.
+    pub const ALL: KindSet = KindSet::of(EntityKind::ALL);
+
     /// Whether `kind` is in the set.
     pub fn contains(self, kind: EntityKind) -> bool {
         self.0 & (1 << kind as u16) != 0
+    }
+
+    /// The kinds in either set.
+    pub const fn union(self, other: KindSet) -> KindSet {
+        KindSet(self.0 | other.0)
+    }
+
+    /// The positions (in [`EntityKind::ALL`]) of the first kind in the set and of the one after
+    /// its last; `None` for the empty set. Kinds in between need not be in the set.
+    pub fn span(self) -> Option<(usize, usize)> {
+        (self.0 != 0).then(|| {
+            (
+                self.0.trailing_zeros() as usize,
+                16 - self.0.leading_zeros() as usize,
+            )
+        })
     }
 
     /// The kinds in the set, for error messages.

@@ -645,7 +645,7 @@ impl<'a> Loader<'a> {
             span: id.span(),
         };
         let text = id.get_ref();
-        let what = if kinds == KindSet::of(EntityKind::ALL) {
+        let what = if kinds == KindSet::ALL {
             "entity".to_owned()
         } else {
             kinds.describe()
@@ -691,7 +691,7 @@ impl<'a> Loader<'a> {
             RelationKind::parse,
             RelationKind::names,
         );
-        let any = KindSet::of(EntityKind::ALL);
+        let any = KindSet::ALL;
         let from = self.reference(file, &raw.from, any);
         let to = self.reference(file, &raw.to, any);
         let validity = Validity {
