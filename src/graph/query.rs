@@ -38,6 +38,27 @@ impl RelationFilter {
         }
     }
 
+    /// Whether every relation, either way, passes.
+    pub fn admits_all(&self) -> bool {
+        let RelationFilter {
+            kinds,
+            direction,
+            as_of,
+            include_possible: _,
+            min_confidence,
+            sourced_only,
+            statuses,
+            market,
+        } = self;
+        kinds.is_empty()
+            && *direction == Direction::Both
+            && as_of.is_none()
+            && *min_confidence <= 0.0
+            && !sourced_only
+            && statuses.is_empty()
+            && market.is_none()
+    }
+
     /// The kinds the other end of an admitted relation may have: for relations leaving the
     /// entity, then for those arriving at it.
     pub fn ends(&self) -> [KindSet; 2] {

@@ -1,7 +1,7 @@
 //! The store: entity and relation records, petgraph adjacency in both directions, and the
 //! indexes beside it (id → entity, per-kind id order, name search).
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use petgraph::csr::Csr;
 use rayon::iter::{IntoParallelRefMutIterator, ParallelIterator};
@@ -15,6 +15,7 @@ use super::record::{
 };
 use super::search::SearchIndex;
 use super::table::{EntityTable, EntityView, NewEntity};
+use super::traverse::Marks;
 use crate::model::{EntityKind, KindSet, Presence};
 
 /// Adjacency of one direction: row = entity, column = the entity at the other end, weight = the
@@ -47,7 +48,13 @@ pub struct Graph {
     search: SearchIndex,
     changed_by: FxHashMap<EntityIx, Vec<RelationIx>>,
     cited_by: FxHashMap<EntityIx, Citing>,
+    /// Marks for path searches, kept between searches so that none allocates or clears a
+    /// per-entity array; one per search running at the same time, up to [`SPARE_MARKS`].
+    marks: Mutex<Vec<Marks>>,
 }
+
+/// How many sets of path-search marks are kept for reuse.
+const SPARE_MARKS: usize = 4;
 
 /// What one source supports.
 #[derive(Debug, Default)]
@@ -219,6 +226,19 @@ impl Graph {
         sources
     }
 
+    /// Runs a path search with a set of marks taken from the spares (or a new one), then puts
+    /// the set back.
+    pub(super) fn with_marks<R>(&self, search: impl FnOnce(&mut Marks) -> R) -> R {
+        let spares = || self.marks.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut marks = spares().pop().unwrap_or_default();
+        let result = search(&mut marks);
+        let mut spares = spares();
+        if spares.len() < SPARE_MARKS {
+            spares.push(marks);
+        }
+        result
+    }
+
     /// The name and alias index.
     pub fn search_index(&self) -> &SearchIndex {
         &self.search
@@ -242,18 +262,56 @@ impl Graph {
         direction: Direction,
         ends: [KindSet; 2],
     ) -> impl Iterator<Item = Hop> + '_ {
-        let node = ix.0;
-        let outs = self
-            .row(&self.out, node, ends[0])
-            .iter()
-            .flat_map(move |&first| self.out_run(first))
-            .map(|r| (r, true));
-        let ins = self
-            .row(&self.inc, node, ends[1])
-            .iter()
-            .flat_map(move |&first| self.out_run(first))
-            .map(|r| (r, false));
-        outs.chain(ins).filter_map(move |(r, outgoing)| {
+        self.pairs(ix, ends)
+            .flat_map(move |(_, first, outgoing)| self.pair_hops(first, outgoing, direction))
+    }
+
+    /// The relations between `a` and `b` in the given direction (seen from `a`), found by binary
+    /// search in `a`'s rows.
+    pub fn hops_between(
+        &self,
+        a: EntityIx,
+        b: EntityIx,
+        direction: Direction,
+    ) -> impl Iterator<Item = Hop> + '_ {
+        let find = move |adjacency: &Adjacency| {
+            let (others, firsts) = self.row(adjacency, a.0, KindSet::ALL);
+            others.binary_search(&b.0).ok().map(|i| firsts[i])
+        };
+        let outs = find(&self.out).map(|first| (first, true));
+        let ins = find(&self.inc).map(|first| (first, false));
+        outs.into_iter()
+            .chain(ins)
+            .flat_map(move |(first, outgoing)| self.pair_hops(first, outgoing, direction))
+    }
+
+    /// Every entity `ix` shares a relation with, among the kinds of `ends` (see
+    /// [`Graph::hops_towards`]): the other end, the first relation of the pair's run and whether
+    /// the run leaves `ix`; outgoing rows first. An entity related both ways comes out twice.
+    pub(crate) fn pairs(
+        &self,
+        ix: EntityIx,
+        ends: [KindSet; 2],
+    ) -> impl Iterator<Item = (EntityIx, u32, bool)> + '_ {
+        let side = move |adjacency, kinds, outgoing| {
+            let (others, firsts) = self.row(adjacency, ix.0, kinds);
+            others
+                .iter()
+                .zip(firsts)
+                .map(move |(&o, &first)| (EntityIx(o), first, outgoing))
+        };
+        side(&self.out, ends[0], true).chain(side(&self.inc, ends[1], false))
+    }
+
+    /// The relations of the run starting at `first`, seen from the `from` end when `outgoing`,
+    /// else from the `to` end, that go the given direction.
+    pub(crate) fn pair_hops(
+        &self,
+        first: u32,
+        outgoing: bool,
+        direction: Direction,
+    ) -> impl Iterator<Item = Hop> + '_ {
+        self.out_run(first).filter_map(move |r| {
             let rec = &self.relations[r as usize];
             let wanted = match direction {
                 Direction::Both => true,
@@ -269,21 +327,31 @@ impl Graph {
         })
     }
 
-    /// The first relation of each pair in one adjacency row, cut to the entities whose kinds
-    /// lie in the span of `ends`.
-    fn row<'a>(&self, adjacency: &'a Adjacency, node: u32, ends: KindSet) -> &'a [u32] {
-        let firsts = adjacency.edges_slice(node);
+    /// One adjacency row, other ends and the first relation of each pair, cut to the entities
+    /// whose kinds lie in the span of `ends`.
+    fn row<'a>(
+        &self,
+        adjacency: &'a Adjacency,
+        node: u32,
+        ends: KindSet,
+    ) -> (&'a [u32], &'a [u32]) {
+        let (others, firsts) = (adjacency.neighbors_slice(node), adjacency.edges_slice(node));
         if ends == KindSet::ALL {
-            return firsts;
+            return (others, firsts);
         }
         let Some((first_kind, after_kind)) = ends.span() else {
-            return &[];
+            return (&[], &[]);
         };
         let (lo, hi) = (self.kind_start[first_kind], self.kind_start[after_kind]);
-        let others = adjacency.neighbors_slice(node);
         let start = others.partition_point(|&o| o < lo);
         let end = start + others[start..].partition_point(|&o| o < hi);
-        &firsts[start..end]
+        (&others[start..end], &firsts[start..end])
+    }
+
+    /// How many entities `ix` shares a relation with, counting each direction: the work of
+    /// reading its rows.
+    pub(crate) fn row_len(&self, ix: EntityIx) -> usize {
+        self.out.edges_slice(ix.0).len() + self.inc.edges_slice(ix.0).len()
     }
 
     /// The relations of one pair's outgoing run, starting at relation `first`.
@@ -565,6 +633,7 @@ impl GraphBuilder {
             search,
             changed_by,
             cited_by,
+            marks: Mutex::default(),
         }
     }
 }

@@ -11,6 +11,38 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::query::RelationFilter;
 use super::record::{EntityIx, RelationIx};
 use super::store::{Direction, Graph, Hop};
+use crate::model::KindSet;
+
+/// What testing one pair of frontier entities for a direct relation costs, in rows read.
+const PAIR_TEST_COST: usize = 32;
+
+/// Reusable marks for path searches, one slot per entity: which side of the current search
+/// reached it (a stamp that changes with every search, so nothing is cleared between searches)
+/// and the relation and neighbour it was reached through.
+#[derive(Debug, Default)]
+pub(super) struct Marks {
+    stamp: Vec<u32>,
+    via: Vec<(u32, u32)>,
+    round: u32,
+}
+
+impl Marks {
+    /// Starts a search over `entities` entities: the stamps for the start side, the target
+    /// side and banned entities.
+    fn begin(&mut self, entities: usize) -> [u32; 3] {
+        if self.stamp.len() < entities {
+            self.stamp.resize(entities, 0);
+            self.via.resize(entities, (0, 0));
+        }
+        if self.round >= u32::MAX / 3 - 1 {
+            self.stamp.fill(0);
+            self.round = 0;
+        }
+        self.round += 1;
+        let base = self.round * 3;
+        [base, base + 1, base + 2]
+    }
+}
 
 /// A walk from one entity to another, one hop per relation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,6 +86,69 @@ pub struct Common {
     pub via_b: Vec<Hop>,
 }
 
+/// One shortest-path search: what its two sides admit and how they mark what they reach.
+struct Search<'g> {
+    graph: &'g Graph,
+    /// For the start side, then the target side: the filter read that way and the stamp.
+    sides: [(&'g RelationFilter, u32); 2],
+    /// For each side, the kinds its filter's relations may reach.
+    ends: [[KindSet; 2]; 2],
+    banned: u32,
+    banned_relations: &'g FxHashSet<RelationIx>,
+    /// Whether every relation may be taken, so that none need be read.
+    open: bool,
+}
+
+impl Search<'_> {
+    fn usable(&self, hop: &Hop, filter: &RelationFilter) -> bool {
+        !self.banned_relations.contains(&hop.relation)
+            && filter.admit(self.graph, hop.relation).is_some()
+    }
+
+    /// Reads one entity's relations for one side: marks what it reaches for that side and
+    /// returns the link `(start side, relation, target side)` when it reaches the other side.
+    fn grow(
+        &self,
+        marks: &mut Marks,
+        node: EntityIx,
+        forward: bool,
+        next: &mut Vec<EntityIx>,
+    ) -> Option<(EntityIx, u32, EntityIx)> {
+        let (mine, theirs) = if forward { (0, 1) } else { (1, 0) };
+        let (filter, stamp_mine) = self.sides[mine];
+        let stamp_theirs = self.sides[theirs].1;
+        for (other, first, outgoing) in self.graph.pairs(node, self.ends[mine]) {
+            let stamp = marks.stamp[other.index()];
+            if stamp == stamp_mine || stamp == self.banned {
+                continue;
+            }
+            let relation = if self.open {
+                first
+            } else {
+                match self
+                    .graph
+                    .pair_hops(first, outgoing, filter.direction)
+                    .find(|hop| self.usable(hop, filter))
+                {
+                    Some(hop) => hop.relation.0,
+                    None => continue,
+                }
+            };
+            if stamp == stamp_theirs {
+                return Some(if forward {
+                    (node, relation, other)
+                } else {
+                    (other, relation, node)
+                });
+            }
+            marks.stamp[other.index()] = stamp_mine;
+            marks.via[other.index()] = (relation, node.0);
+            next.push(other);
+        }
+        None
+    }
+}
+
 impl Graph {
     /// Up to `k` shortest simple paths from `from` to `to` of at most `max_hops` hops, shortest
     /// first (ties in a stable order). Two paths differ when any hop takes a different relation.
@@ -68,8 +163,21 @@ impl Graph {
         if k == 0 {
             return Vec::new();
         }
+        self.with_marks(|marks| self.yen(from, to, max_hops, filter, k, marks))
+    }
+
+    fn yen(
+        &self,
+        from: EntityIx,
+        to: EntityIx,
+        max_hops: usize,
+        filter: &RelationFilter,
+        k: usize,
+        marks: &mut Marks,
+    ) -> Vec<Path> {
         let (no_nodes, no_relations) = (FxHashSet::default(), FxHashSet::default());
-        let Some(first) = self.shortest_path(from, to, max_hops, filter, &no_nodes, &no_relations)
+        let Some(first) =
+            self.shortest_path(from, to, max_hops, filter, &no_nodes, &no_relations, marks)
         else {
             return Vec::new();
         };
@@ -94,6 +202,7 @@ impl Graph {
                     filter,
                     &banned_nodes,
                     &banned_relations,
+                    marks,
                 ) else {
                     continue;
                 };
@@ -122,9 +231,15 @@ impl Graph {
         found
     }
 
-    /// A shortest path by breadth-first search from both ends at once (always growing the
-    /// smaller frontier, so a hub on one side does not flood the search), avoiding banned
+    /// A shortest path by breadth-first search from both ends at once, avoiding banned
     /// entities and relations; `None` when there is none within `max_hops`.
+    ///
+    /// Each round grows the side whose frontier has fewer relations to read, so a hub on one
+    /// side does not flood the search; when the two frontiers are small enough that testing
+    /// every pair of them for a direct relation (by binary search in the rows) is cheaper than
+    /// growing either, that is tried first. Within a round every meeting gives a path of the
+    /// same length, so the first one found ends the search.
+    #[allow(clippy::too_many_arguments)]
     fn shortest_path(
         &self,
         from: EntityIx,
@@ -133,6 +248,7 @@ impl Graph {
         filter: &RelationFilter,
         banned_nodes: &FxHashSet<EntityIx>,
         banned_relations: &FxHashSet<RelationIx>,
+        marks: &mut Marks,
     ) -> Option<Path> {
         if from == to {
             return Some(Path {
@@ -140,89 +256,124 @@ impl Graph {
                 hops: Vec::new(),
             });
         }
-        let mut backward_filter = filter.clone();
-        backward_filter.direction = match filter.direction {
-            Direction::Outgoing => Direction::Incoming,
-            Direction::Incoming => Direction::Outgoing,
-            Direction::Both => Direction::Both,
+        let backward = RelationFilter {
+            direction: match filter.direction {
+                Direction::Outgoing => Direction::Incoming,
+                Direction::Incoming => Direction::Outgoing,
+                Direction::Both => Direction::Both,
+            },
+            ..filter.clone()
         };
-        // For each entity reached: the hop into it from the start side, or the hop out of it
-        // towards the target side.
-        let mut ahead: FxHashMap<EntityIx, Option<Hop>> = FxHashMap::default();
-        let mut behind: FxHashMap<EntityIx, Option<Hop>> = FxHashMap::default();
-        ahead.insert(from, None);
-        behind.insert(to, None);
+        let [ahead, behind, banned] = marks.begin(self.entity_count());
+        for &node in banned_nodes {
+            marks.stamp[node.index()] = banned;
+        }
+        marks.stamp[from.index()] = ahead;
+        marks.stamp[to.index()] = behind;
+        let search = Search {
+            graph: self,
+            sides: [(filter, ahead), (&backward, behind)],
+            ends: [filter.ends(), backward.ends()],
+            banned,
+            banned_relations,
+            open: filter.admits_all() && banned_relations.is_empty(),
+        };
+        let usable = |hop: &Hop| search.usable(hop, filter);
+        let grow = |marks: &mut Marks, node, forward, next: &mut Vec<EntityIx>| {
+            search.grow(marks, node, forward, next)
+        };
+        let work =
+            |frontier: &[EntityIx]| -> usize { frontier.iter().map(|&e| self.row_len(e)).sum() };
         let (mut front, mut back) = (vec![from], vec![to]);
         let mut hops_used = 0;
         while hops_used < max_hops && !front.is_empty() && !back.is_empty() {
-            hops_used += 1;
-            let forward = front.len() <= back.len();
-            let (frontier, seen, other_side, f) = if forward {
-                (&front, &mut ahead, &behind, filter)
-            } else {
-                (&back, &mut behind, &ahead, &backward_filter)
-            };
-            let mut next = Vec::new();
-            let mut meeting = None;
-            // Every meeting on this level gives a path of the same length, so the first one
-            // found (in the store's stable order) ends the search.
-            'level: for &node in frontier {
-                for hop in self.relations_of(node, f) {
-                    let other = hop.other;
-                    if seen.contains_key(&other)
-                        || banned_nodes.contains(&other)
-                        || banned_relations.contains(&hop.relation)
-                    {
-                        continue;
-                    }
-                    let step = if forward {
-                        Hop { other: node, ..hop }
-                    } else {
-                        Hop {
-                            other: node,
-                            outgoing: !hop.outgoing,
-                            ..hop
+            let (front_work, back_work) = (work(&front), work(&back));
+            let (mut next_front, mut next_back) = (Vec::new(), Vec::new());
+            if front.len() * back.len() * PAIR_TEST_COST < front_work.min(back_work) {
+                // No path is shorter than `hops_used + 1`: test for one that long directly.
+                for &x in &front {
+                    for &y in &back {
+                        if let Some(hop) = self.hops_between(x, y, filter.direction).find(usable) {
+                            let link = (x, hop.relation.0, y);
+                            return Some(self.join_halves((from, to), link, marks, filter));
                         }
-                    };
-                    seen.insert(other, Some(step));
-                    if other_side.contains_key(&other) {
-                        meeting = Some(other);
-                        break 'level;
                     }
-                    next.push(other);
+                }
+                if hops_used + 2 > max_hops {
+                    return None;
+                }
+                // None is that long either, so a path of `hops_used + 2` meets in an entity
+                // next to both frontiers: grow both at once, least related entities first, and
+                // stop at the first entity reached from both sides.
+                hops_used += 2;
+                let mut order: Vec<(usize, EntityIx, bool)> = front
+                    .iter()
+                    .map(|&e| (self.row_len(e), e, true))
+                    .chain(back.iter().map(|&e| (self.row_len(e), e, false)))
+                    .collect();
+                order.sort_unstable();
+                for (_, node, forward) in order {
+                    let next = if forward {
+                        &mut next_front
+                    } else {
+                        &mut next_back
+                    };
+                    if let Some(link) = grow(marks, node, forward, next) {
+                        return Some(self.join_halves((from, to), link, marks, filter));
+                    }
+                }
+                (front, back) = (next_front, next_back);
+                continue;
+            }
+            hops_used += 1;
+            let forward = front_work <= back_work;
+            let frontier = if forward { &front } else { &back };
+            for &node in frontier {
+                if let Some(link) = grow(marks, node, forward, &mut next_front) {
+                    return Some(self.join_halves((from, to), link, marks, filter));
                 }
             }
-            if let Some(meet) = meeting {
-                return Some(self.join_halves(from, meet, &ahead, &behind));
-            }
             if forward {
-                front = next;
+                front = next_front;
             } else {
-                back = next;
+                back = next_front;
             }
         }
         None
     }
 
-    /// The path through `meet`: back along the start side, then on along the target side.
+    /// The path through the relation `link.1` from `link.0` (reached from the start) to
+    /// `link.2` (leading to the target): back along the start side, then on along the target
+    /// side.
     fn join_halves(
         &self,
-        from: EntityIx,
-        meet: EntityIx,
-        ahead: &FxHashMap<EntityIx, Option<Hop>>,
-        behind: &FxHashMap<EntityIx, Option<Hop>>,
+        (from, to): (EntityIx, EntityIx),
+        (last_ahead, link, first_behind): (EntityIx, u32, EntityIx),
+        marks: &Marks,
+        filter: &RelationFilter,
     ) -> Path {
+        let hop = |relation: u32, at: EntityIx, to: EntityIx| Hop {
+            relation: RelationIx(relation),
+            other: to,
+            outgoing: self.relation(RelationIx(relation)).from == at,
+            presence: filter
+                .admit(self, RelationIx(relation))
+                .unwrap_or(crate::model::Presence::Sure),
+        };
         let mut hops = Vec::new();
-        let mut at = meet;
-        while let Some(Some(into)) = ahead.get(&at) {
-            hops.push(Hop { other: at, ..*into });
-            at = into.other;
+        let mut at = last_ahead;
+        while at != from {
+            let (relation, previous) = marks.via[at.index()];
+            hops.push(hop(relation, EntityIx(previous), at));
+            at = EntityIx(previous);
         }
         hops.reverse();
-        let mut at = meet;
-        while let Some(Some(onward)) = behind.get(&at) {
-            hops.push(*onward);
-            at = onward.other;
+        hops.push(hop(link, last_ahead, first_behind));
+        let mut at = first_behind;
+        while at != to {
+            let (relation, onward) = marks.via[at.index()];
+            hops.push(hop(relation, at, EntityIx(onward)));
+            at = EntityIx(onward);
         }
         Path { start: from, hops }
     }
@@ -366,6 +517,161 @@ mod tests {
             ["r-x-c"],
             "partners_with is symmetric; makes/carries point away"
         );
+    }
+
+    /// A random market with skewed degrees (so that the search meets hubs and tests frontier
+    /// pairs), some relations starting only in 2019.
+    fn random_market(seed: u64) -> Graph {
+        use rand_core::Rng;
+        let mut rng = rand_pcg::Pcg64::new(u128::from(seed), 0xa02b_dbf7_bb3c_0a7a);
+        let mut below = |n: u64| (rng.next_u64() % n) as usize;
+        let mut g = GraphBuilder::new();
+        let mut add = |prefix: &str, n: usize, kind| -> Vec<EntityIx> {
+            (0..n)
+                .map(|i| entity(&mut g, &format!("{prefix}-{i}"), kind))
+                .collect()
+        };
+        let vendors = add("v", 8, E::Vendor);
+        let carriers = add("c", 8, E::Carrier);
+        let markets = add("m", 3, E::Market);
+        let products = add("p", 150, E::Product);
+        let later = crate::model::Validity {
+            from: Some(crate::model::DateBound::parse("2019").unwrap()),
+            until: None,
+        }
+        .window();
+        let mut relate = |from, kind, to, late: bool| {
+            let mut r = NewRelation::bare(from, kind, to);
+            if late {
+                r.window = later;
+            }
+            // Repeats are parallel claims, which the search must also handle.
+            g.add_relation(r).unwrap();
+        };
+        for &p in &products {
+            let skewed = |r: usize| r * r / 512;
+            relate(vendors[skewed(below(64))], K::Makes, p, below(5) == 0);
+            for _ in 0..1 + below(2) {
+                relate(carriers[skewed(below(64))], K::Carries, p, below(5) == 0);
+            }
+        }
+        for &org in vendors.iter().chain(&carriers) {
+            relate(org, K::OperatesIn, markets[below(3)], below(4) == 0);
+        }
+        for _ in 0..6 {
+            relate(
+                vendors[below(8)],
+                K::PartnersWith,
+                carriers[below(8)],
+                below(3) == 0,
+            );
+        }
+        g.finish()
+    }
+
+    /// The hop count of a shortest path by plain breadth-first search over `relations_of`.
+    fn distance(g: &Graph, a: EntityIx, b: EntityIx, filter: &RelationFilter) -> Option<usize> {
+        let mut seen = FxHashMap::from_iter([(a, 0)]);
+        let mut queue = VecDeque::from([a]);
+        while let Some(node) = queue.pop_front() {
+            let d = seen[&node];
+            if node == b {
+                return Some(d);
+            }
+            for hop in g.relations_of(node, filter) {
+                if let std::collections::hash_map::Entry::Vacant(v) = seen.entry(hop.other) {
+                    v.insert(d + 1);
+                    queue.push_back(hop.other);
+                }
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn shortest_paths_match_plain_breadth_first_search() {
+        let as_of = RelationFilter {
+            as_of: Some(crate::model::DateBound::parse("2018").unwrap().last_day()),
+            ..RelationFilter::default()
+        };
+        let filters = [
+            RelationFilter::default(),
+            RelationFilter::kinds(&[K::Makes, K::Carries], Direction::Both),
+            RelationFilter::kinds(&[], Direction::Outgoing),
+            as_of,
+        ];
+        for seed in 0..8 {
+            let g = market_or_random(seed);
+            let n = g.entity_count() as u32;
+            for (i, filter) in filters.iter().enumerate() {
+                for k in 0..60u32 {
+                    let a = EntityIx((k * 7919 + seed as u32) % n);
+                    let b = EntityIx((k * 104_729 + i as u32 * 31) % n);
+                    let want = distance(&g, a, b, filter).filter(|&d| d <= 6);
+                    let paths = g.k_shortest_paths(a, b, 6, filter, 1);
+                    let got = paths.first().map(|p| p.hops.len());
+                    assert_eq!(got, want, "seed {seed}, filter {i}, {a:?} to {b:?}");
+                    let Some(path) = paths.first() else { continue };
+                    let mut at = a;
+                    for hop in &path.hops {
+                        assert!(
+                            g.relations_of(at, filter)
+                                .any(|h| h.relation == hop.relation && h.other == hop.other),
+                            "each hop is a relation the filter admits, taken its way"
+                        );
+                        at = hop.other;
+                    }
+                    assert_eq!(at, b);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_direct_link_between_hubs_beats_a_meeting_beside_them() {
+        // pa runs vendors x1 and x2, pb runs carriers y1 and y2; x1 and y1 share a market
+        // (four hops), x2 partners with y2 (three). x2 and y2 are hubs, so the search tests
+        // the frontier pairs before growing both sides.
+        let mut g = GraphBuilder::new();
+        let mut add = |id: &str, kind| entity(&mut g, id, kind);
+        let (pa, pb) = (add("pa", E::Person), add("pb", E::Person));
+        let (x1, x2) = (add("x1", E::Vendor), add("x2", E::Vendor));
+        let (y1, y2) = (add("y1", E::Carrier), add("y2", E::Carrier));
+        let z = add("z", E::Market);
+        let products: Vec<EntityIx> = (0..300)
+            .map(|i| add(&format!("p{i}"), E::Product))
+            .collect();
+        let mut relate = |a, k, b| g.add_relation(NewRelation::bare(a, k, b)).unwrap();
+        for (a, k, b) in [
+            (pa, K::ExecutiveOf, x1),
+            (pa, K::ExecutiveOf, x2),
+            (pb, K::ExecutiveOf, y1),
+            (pb, K::ExecutiveOf, y2),
+            (x1, K::OperatesIn, z),
+            (y1, K::OperatesIn, z),
+            (x2, K::PartnersWith, y2),
+        ] {
+            relate(a, k, b);
+        }
+        for (i, &p) in products.iter().enumerate() {
+            if i % 2 == 0 {
+                relate(x2, K::Makes, p);
+            } else {
+                relate(y2, K::Carries, p);
+            }
+        }
+        let g = g.finish();
+        let (pa, pb) = (g.lookup("pa").unwrap(), g.lookup("pb").unwrap());
+        let paths = g.k_shortest_paths(pa, pb, 6, &RelationFilter::default(), 1);
+        assert_eq!(show(&g, &paths[0]), "pa-x2-y2-pb");
+    }
+
+    fn market_or_random(seed: u64) -> Graph {
+        if seed == 0 {
+            market()
+        } else {
+            random_market(seed)
+        }
     }
 
     #[test]
