@@ -1,13 +1,18 @@
 //! Query cost: every field costs 1, and what a list field selects costs once per item it may
 //! return, its `first` argument (20 when not given) or 10 for lists without one; a
-//! connection's `edges` and `nodes` are the page already paid for, and introspection costs 1. This is the
-//! rule async-graphql's own complexity check cannot apply through interface fields, so it runs
-//! on the parsed document, before validation, from the error-code extension's parse hook (one
-//! extension rather than two: every extension adds a hook to each field's resolution).
+//! connection's `edges` and `nodes` are the page already paid for, and introspection costs 1.
+//! This is the rule async-graphql's own complexity check cannot apply through interface
+//! fields, so it runs on the parsed document, before execution, against a table of the
+//! schema's fields read once from its SDL. It runs outside async-graphql's extension hooks:
+//! any extension adds a hook to every field's resolution, which costs a cheap query a fifth
+//! of its throughput.
 
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::registry::Registry;
-use async_graphql::{ServerError, ServerResult, Variables};
+use std::collections::HashMap;
+
+use async_graphql::parser::types::{
+    BaseType, ExecutableDocument, Selection, SelectionSet, Type, TypeKind, TypeSystemDefinition,
+};
+use async_graphql::{ServerError, Variables};
 use async_graphql_value::{ConstValue, Value};
 
 use super::error::ErrorCode;
@@ -19,37 +24,96 @@ const DEFAULT_LIST: u64 = 10;
 /// Fragment nesting beyond this is refused (validation would reject a cycle later anyway).
 const MAX_FRAGMENT_DEPTH: usize = 64;
 
-/// Refuses a document whose cost exceeds `limit` with `LIMIT_EXCEEDED`. Every operation in
-/// the document is costed, selected or not.
-pub(crate) fn check(
-    registry: &Registry,
-    doc: &ExecutableDocument,
-    variables: &Variables,
-    limit: u64,
-) -> ServerResult<()> {
-    for (_, op) in doc.operations.iter() {
-        let cost = Coster {
-            registry,
-            doc,
-            variables,
+/// What costing needs to know of each field of each object and interface type.
+#[derive(Debug, Default)]
+pub(crate) struct CostModel {
+    types: HashMap<String, HashMap<String, FieldShape>>,
+}
+
+#[derive(Debug)]
+struct FieldShape {
+    /// The named type it returns.
+    returns: String,
+    /// Whether it returns a list.
+    list: bool,
+    /// Whether it takes a `first` argument.
+    paged: bool,
+}
+
+impl CostModel {
+    /// Reads the fields of a schema from its SDL. Types that do not parse are left out, and
+    /// their fields are costed as unknown ones.
+    pub(crate) fn from_sdl(sdl: &str) -> Self {
+        let Ok(doc) = async_graphql::parser::parse_schema(sdl) else {
+            return CostModel::default();
+        };
+        let mut types = HashMap::new();
+        for definition in doc.definitions {
+            let TypeSystemDefinition::Type(ty) = definition else {
+                continue;
+            };
+            let fields = match ty.node.kind {
+                TypeKind::Object(o) => o.fields,
+                TypeKind::Interface(i) => i.fields,
+                _ => continue,
+            };
+            let shapes = fields
+                .into_iter()
+                .map(|f| {
+                    let f = f.node;
+                    let shape = FieldShape {
+                        returns: named(&f.ty.node).to_owned(),
+                        list: matches!(f.ty.node.base, BaseType::List(_)),
+                        paged: f.arguments.iter().any(|a| a.node.name.node == "first"),
+                    };
+                    (f.name.node.to_string(), shape)
+                })
+                .collect();
+            types.insert(ty.node.name.node.to_string(), shapes);
         }
-        .selection_set(&op.node.selection_set.node, &registry.query_type, 0);
-        if cost > limit {
-            let mut e = ServerError::new(
-                format!("Query is too complex: it costs {cost}, the limit is {limit}."),
-                Some(op.pos),
-            );
-            e.extensions
-                .get_or_insert_with(Default::default)
-                .set("code", ErrorCode::LimitExceeded.as_str());
-            return Err(e);
-        }
+        CostModel { types }
     }
-    Ok(())
+
+    /// Refuses a document whose cost exceeds `limit` with `LIMIT_EXCEEDED`. Every operation
+    /// in the document is costed, selected or not.
+    pub(crate) fn check(
+        &self,
+        doc: &ExecutableDocument,
+        variables: &Variables,
+        limit: u64,
+    ) -> Result<(), ServerError> {
+        for (_, op) in doc.operations.iter() {
+            let cost = Coster {
+                model: self,
+                doc,
+                variables,
+            }
+            .selection_set(&op.node.selection_set.node, "Query", 0);
+            if cost > limit {
+                let mut e = ServerError::new(
+                    format!("Query is too complex: it costs {cost}, the limit is {limit}."),
+                    Some(op.pos),
+                );
+                e.extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", ErrorCode::LimitExceeded.as_str());
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The named type inside a type reference: `[Relation!]!` → `Relation`.
+fn named(ty: &Type) -> &str {
+    match &ty.base {
+        BaseType::Named(name) => name.as_str(),
+        BaseType::List(inner) => named(inner),
+    }
 }
 
 struct Coster<'a> {
-    registry: &'a Registry,
+    model: &'a CostModel,
     doc: &'a ExecutableDocument,
     variables: &'a Variables,
 }
@@ -69,29 +133,28 @@ impl Coster<'_> {
                         total = total.saturating_add(1);
                         continue;
                     }
-                    let meta = self
-                        .registry
+                    let shape = self
+                        .model
                         .types
                         .get(type_name)
-                        .and_then(|t| t.field_by_name(field.name.node.as_str()));
-                    let Some(meta) = meta else {
+                        .and_then(|t| t.get(field.name.node.as_str()));
+                    let Some(shape) = shape else {
                         // An unknown or introspection field: validation judges it; cost it as
                         // one plus what it selects.
                         let inner = self.selection_set(&field.selection_set.node, "", depth + 1);
                         total = total.saturating_add(1 + inner);
                         continue;
                     };
-                    let child_type = named_type(&meta.ty);
                     let inner =
-                        self.selection_set(&field.selection_set.node, child_type, depth + 1);
-                    let items = if meta.args.contains_key("first") {
+                        self.selection_set(&field.selection_set.node, &shape.returns, depth + 1);
+                    let items = if shape.paged {
                         field
                             .arguments
                             .iter()
                             .find(|(name, _)| name.node == "first")
                             .and_then(|(_, v)| self.int(&v.node))
                             .unwrap_or(DEFAULT_FIRST)
-                    } else if meta.ty.starts_with('[') && !type_name.ends_with("Connection") {
+                    } else if shape.list && !type_name.ends_with("Connection") {
                         // A connection's `edges` and `nodes` are the page its field paid for.
                         DEFAULT_LIST
                     } else {
@@ -134,9 +197,4 @@ impl Coster<'_> {
         };
         number.map(|n| n.max(0) as u64)
     }
-}
-
-/// The named type inside a type reference: `[Relation!]!` → `Relation`.
-fn named_type(ty: &str) -> &str {
-    ty.trim_matches(|c| c == '[' || c == ']' || c == '!')
 }

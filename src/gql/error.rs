@@ -1,14 +1,7 @@
-//! The error codes every GraphQL error carries in `extensions.code`, and the extension that
-//! gives parse and validation errors theirs (async-graphql reports depth and complexity
-//! failures as bare messages).
+//! The error codes every GraphQL error carries in `extensions.code`, and the coding of the
+//! errors async-graphql raises without one.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ErrorExtensions, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{ErrorExtensions, ServerError};
 
 use crate::graph::GraphError;
 
@@ -83,59 +76,19 @@ pub(crate) fn with_code(mut e: ServerError, code: ErrorCode) -> ServerError {
     e
 }
 
-/// Gives parse and validation errors their codes, and holds queries to their cost limit.
-pub(crate) struct ErrorCodes {
-    /// The highest query cost accepted.
-    pub(crate) cost_limit: u64,
-}
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes {
-            cost_limit: self.cost_limit,
-        })
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await.map_err(|e| {
-            let code = if e.message.starts_with("The recursion depth of the query") {
-                ErrorCode::LimitExceeded
-            } else {
-                ErrorCode::ParseFailed
-            };
-            with_code(e, code)
-        })?;
-        super::cost::check(&ctx.schema_env.registry, &doc, variables, self.cost_limit)?;
-        Ok(doc)
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| {
-                    let code = match e.message.as_str() {
-                        "Query is nested too deep." | "Query is too complex." => {
-                            ErrorCode::LimitExceeded
-                        }
-                        _ => ErrorCode::ValidationFailed,
-                    };
-                    with_code(e, code)
-                })
-                .collect()
-        })
-    }
+/// Gives an error async-graphql raised without a code its code: before execution (`before`),
+/// the depth and recursion limits are `LIMIT_EXCEEDED` and anything else (an unknown field or
+/// operation, a variable of the wrong type) `GRAPHQL_VALIDATION_FAILED`; during execution,
+/// `INTERNAL`.
+pub(crate) fn code_uncoded(e: ServerError, before: bool) -> ServerError {
+    let code = if !before {
+        ErrorCode::Internal
+    } else if e.message == "Query is nested too deep."
+        || e.message.starts_with("The recursion depth of the query")
+    {
+        ErrorCode::LimitExceeded
+    } else {
+        ErrorCode::ValidationFailed
+    };
+    with_code(e, code)
 }

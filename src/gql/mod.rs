@@ -79,6 +79,8 @@ pub struct AppState {
     /// The data, for health checks.
     pub store: Store,
     documents: Arc<cache::Bounded<ExecutableDocument>>,
+    costs: Arc<cost::CostModel>,
+    cost_limit: u64,
 }
 
 /// The data's identity and size, for health checks.
@@ -108,14 +110,17 @@ impl AppState {
             work_budget: limits.work,
             computed: cache::Bounded::new(CACHE_ENTRIES),
         });
-        let schema = builder(limits.complexity as u64)
+        let schema = builder()
             .data(store.clone())
             .limit_depth(limits.depth)
             .finish();
+        let costs = Arc::new(cost::CostModel::from_sdl(&schema.sdl()));
         AppState {
             schema,
             store,
             documents: Arc::new(cache::Bounded::new(DOCUMENTS)),
+            costs,
+            cost_limit: limits.complexity as u64,
         }
     }
 
@@ -145,34 +150,36 @@ impl AppState {
     /// Executes a request. Every error in the response carries a code: errors async-graphql
     /// raises before execution without one (an unknown operation name) are validation
     /// failures, any other is `INTERNAL`.
-    pub async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
+    ///
+    /// The query is costed first (see `cost`), on the parsed document the request carries or
+    /// on one parsed here.
+    pub async fn execute(&self, mut request: async_graphql::Request) -> async_graphql::Response {
+        let variables = std::mem::take(&mut request.variables);
+        let costed = match request.parsed_query() {
+            Ok(doc) => self.costs.check(doc, &variables, self.cost_limit),
+            Err(e) => Err(error::with_code(e, ErrorCode::ParseFailed)),
+        };
+        if let Err(e) = costed {
+            return async_graphql::Response::from_errors(vec![e]);
+        }
+        request.variables = variables;
         let mut response = self.schema.execute(request).await;
         let before_execution = response.data == async_graphql::Value::Null;
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
-            .map(|e| {
-                let fallback = if before_execution {
-                    ErrorCode::ValidationFailed
-                } else {
-                    ErrorCode::Internal
-                };
-                error::with_code(e, fallback)
-            })
+            .map(|e| error::code_uncoded(e, before_execution))
             .collect();
         response
     }
 }
 
-fn builder(
-    cost_limit: u64,
-) -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .extension(error::ErrorCodes { cost_limit })
 }
 
 /// The schema's SDL, as committed in `schema/schema.graphql`.
 pub fn sdl() -> String {
-    builder(DEFAULT_LIMITS.complexity as u64).finish().sdl()
+    builder().finish().sdl()
 }
 
 fn now_rfc3339() -> String {
