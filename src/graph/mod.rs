@@ -15,7 +15,7 @@ mod timeline;
 mod traverse;
 
 pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgraph};
-pub use query::{RelationFilter, status_as_of};
+pub use query::{RelatedBy, RelationFilter, status_as_of};
 pub use record::{
     Cause, Citation, EntityDetail, EntityIx, NewRelation, PropertyCitation, RelationDetail,
     RelationIx, RelationRecord, StatusChange,

@@ -4,7 +4,7 @@
 use super::EntityIx;
 use super::record::{RelationIx, StatusChange};
 use super::store::{Direction, Graph, Hop};
-use crate::model::{Day, KindSet, Presence, RelationKind, Status};
+use crate::model::{Day, EntityKind, KindSet, Presence, RelationKind, Status};
 
 /// Which relations count: by kind, direction, time and evidence. The default lets everything in.
 #[derive(Clone, Debug, Default)]
@@ -57,6 +57,39 @@ impl RelationFilter {
             && !sourced_only
             && statuses.is_empty()
             && market.is_none()
+    }
+
+    /// Whether every relation between an entity of kind `own` and entities of the kinds
+    /// `others` passes, judged from those kinds alone (`leaving`: relations stored from the
+    /// entity; symmetric ones may be stored either way). Only a filter asking nothing but
+    /// kinds and a direction can be judged so.
+    pub fn admits_every(&self, own: EntityKind, leaving: bool, others: KindSet) -> bool {
+        let kinds_only = self.as_of.is_none()
+            && self.min_confidence <= 0.0
+            && !self.sourced_only
+            && self.statuses.is_empty()
+            && self.market.is_none();
+        if !kinds_only {
+            return false;
+        }
+        let own_set = KindSet::of(&[own]);
+        RelationKind::ALL.iter().all(|&kind| {
+            let spec = kind.spec();
+            let stored_here = if leaving {
+                spec.from.contains(own) && spec.to.intersects(others)
+            } else {
+                spec.to.contains(own) && spec.from.intersects(others)
+            };
+            let possible = stored_here
+                || spec.symmetric && (spec.from.intersects(others) && spec.to.intersects(own_set));
+            let admitted = (self.kinds.is_empty() || self.kinds.contains(&kind))
+                && match self.direction {
+                    Direction::Both => true,
+                    Direction::Outgoing => leaving || spec.symmetric,
+                    Direction::Incoming => !leaving || spec.symmetric,
+                };
+            !possible || admitted
+        })
     }
 
     /// The kinds the other end of an admitted relation may have: for relations leaving the
@@ -158,6 +191,31 @@ impl Graph {
         series
     }
 
+    /// The entities `entity` has a relation passing `filter` with: each once for the
+    /// relations stored from `entity`, once for those stored to it. Where the kinds of the two
+    /// ends decide that every relation between them passes, none is read. To ask this of many
+    /// entities, prepare the filter once with [`Graph::related_by`].
+    pub fn related<'g>(
+        &'g self,
+        entity: EntityIx,
+        filter: &'g RelationFilter,
+    ) -> impl Iterator<Item = EntityIx> + 'g {
+        let ends = filter.ends();
+        let own = self.kind_of(entity);
+        RelatedBy::walk(self, filter, ends, every_passes(filter, ends, own), entity)
+    }
+
+    /// [`Graph::related`] with `filter` prepared once for any number of entities.
+    pub fn related_by<'g>(&'g self, filter: &'g RelationFilter) -> RelatedBy<'g> {
+        let ends = filter.ends();
+        RelatedBy {
+            graph: self,
+            filter,
+            ends,
+            every: std::array::from_fn(|k| every_passes(filter, ends, EntityKind::ALL[k])),
+        }
+    }
+
     /// The relations of `entity` that pass `filter`, each seen from `entity`.
     pub fn relations_of<'g>(
         &'g self,
@@ -171,4 +229,58 @@ impl Graph {
                     .map(|presence| Hop { presence, ..hop })
             })
     }
+}
+
+const KINDS: usize = EntityKind::ALL.len();
+
+/// A filter prepared for [`Graph::related`] questions about many entities.
+#[derive(Debug)]
+pub struct RelatedBy<'g> {
+    graph: &'g Graph,
+    filter: &'g RelationFilter,
+    ends: [KindSet; 2],
+    /// For each kind of entity, whether every relation it stores from it (then to it) passes.
+    every: [[bool; 2]; KINDS],
+}
+
+impl<'g> RelatedBy<'g> {
+    /// The entities `entity` has a relation passing the filter with (see [`Graph::related`]).
+    pub fn of(&self, entity: EntityIx) -> impl Iterator<Item = EntityIx> + 'g {
+        let own = self.graph.kind_of(entity);
+        Self::walk(
+            self.graph,
+            self.filter,
+            self.ends,
+            self.every[own as usize],
+            entity,
+        )
+    }
+
+    fn walk(
+        graph: &'g Graph,
+        filter: &'g RelationFilter,
+        ends: [KindSet; 2],
+        every: [bool; 2],
+        entity: EntityIx,
+    ) -> impl Iterator<Item = EntityIx> + 'g {
+        graph
+            .pairs(entity, ends)
+            .filter(move |&(_, first, outgoing)| {
+                every[usize::from(!outgoing)]
+                    || graph
+                        .pair_hops(first, outgoing, filter.direction)
+                        .any(|hop| filter.admit(graph, hop.relation).is_some())
+            })
+            .map(|(other, _, _)| other)
+    }
+}
+
+/// For an entity of kind `own`, whether every relation stored from it, then to it, within the
+/// rows cut to `ends` passes `filter`.
+fn every_passes(filter: &RelationFilter, ends: [KindSet; 2], own: EntityKind) -> [bool; 2] {
+    [0, 1].map(|side| {
+        ends[side].span().is_some_and(|(first, after)| {
+            filter.admits_every(own, side == 0, KindSet::between(first, after))
+        })
+    })
 }

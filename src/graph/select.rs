@@ -67,8 +67,8 @@ impl Condition {
                 from.is_none_or(|f| d.last_day() >= f) && to.is_none_or(|t| d.first_day() <= t)
             }),
             Condition::Related(filter, inner) => graph
-                .relations_of(entity, filter)
-                .any(|hop| inner.holds(graph, hop.other)),
+                .related(entity, filter)
+                .any(|other| inner.holds(graph, other)),
         }
     }
 
@@ -202,8 +202,7 @@ pub fn group(graph: &Graph, list: &[EntityIx], key: &GroupKey) -> Vec<Bucket> {
                 entity_date(graph, e).map_or_else(none, |d| (d.earliest.year().to_string(), None)),
             ],
             GroupKey::Related(filter) => {
-                let mut others: Vec<EntityIx> =
-                    graph.relations_of(e, filter).map(|h| h.other).collect();
+                let mut others: Vec<EntityIx> = graph.related(e, filter).collect();
                 others.sort();
                 others.dedup();
                 if others.is_empty() {

@@ -120,6 +120,12 @@ impl Graph {
         self.entities.view(ix)
     }
 
+    /// An entity's kind, read from its number alone (entities are numbered kind-major).
+    pub fn kind_of(&self, ix: EntityIx) -> EntityKind {
+        let after = self.kind_start.partition_point(|&start| start <= ix.0);
+        EntityKind::ALL[after - 1]
+    }
+
     /// An entity's curated detail (empty for bare bulk entities).
     pub fn entity_detail(&self, ix: EntityIx) -> &EntityDetail {
         self.entities.detail(ix).unwrap_or(&NO_ENTITY_DETAIL)
@@ -335,13 +341,13 @@ impl Graph {
         node: u32,
         ends: KindSet,
     ) -> (&'a [u32], &'a [u32]) {
+        let Some((first_kind, after_kind)) = ends.span() else {
+            return (&[], &[]);
+        };
         let (others, firsts) = (adjacency.neighbors_slice(node), adjacency.edges_slice(node));
         if ends == KindSet::ALL {
             return (others, firsts);
         }
-        let Some((first_kind, after_kind)) = ends.span() else {
-            return (&[], &[]);
-        };
         let (lo, hi) = (self.kind_start[first_kind], self.kind_start[after_kind]);
         let start = others.partition_point(|&o| o < lo);
         let end = start + others[start..].partition_point(|&o| o < hi);
@@ -837,6 +843,29 @@ mod tests {
         assert_eq!(
             RelationFilter::kinds(&[K::Makes], Direction::Incoming).ends(),
             [KindSet::EMPTY, vendors]
+        );
+        for &e in g.entities_of(None) {
+            assert_eq!(g.kind_of(e), g.entity(e).kind);
+        }
+        let related = |id, filter: &RelationFilter| -> Vec<&str> {
+            let e = g.lookup(id).unwrap();
+            g.related(e, filter).map(|o| g.entity(o).id).collect()
+        };
+        let made_by = RelationFilter::kinds(&[K::Makes], Direction::Incoming);
+        assert!(made_by.admits_every(E::Product, false, vendors));
+        assert_eq!(related("mate-10-pro", &made_by), ["huawei"]);
+        let carried = RelationFilter::kinds(&[K::Carries], Direction::Both);
+        assert!(!carried.admits_every(E::Vendor, false, KindSet::of(&[E::Carrier])));
+        assert!(
+            related("huawei", &carried).is_empty(),
+            "a partner, not a carrier"
+        );
+        let mut as_of = carried.clone();
+        as_of.as_of = Some(DateBound::parse("2017-11").unwrap().last_day());
+        assert!(!as_of.admits_every(E::Product, false, KindSet::of(&[E::Carrier])));
+        assert!(
+            related("mate-10-pro", &as_of).is_empty(),
+            "the deal starts in December"
         );
         let vendors_of = |id| {
             g.entities_of(Some(E::Vendor))

@@ -102,6 +102,16 @@ impl KindSet {
         KindSet(self.0 | other.0)
     }
 
+    /// Whether the sets share a kind.
+    pub fn intersects(self, other: KindSet) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// The kinds at positions `first..after` of [`EntityKind::ALL`].
+    pub fn between(first: usize, after: usize) -> KindSet {
+        KindSet(((1u32 << after) - (1u32 << first)) as u16)
+    }
+
     /// The positions (in [`EntityKind::ALL`]) of the first kind in the set and of the one after
     /// its last; `None` for the empty set. Kinds in between need not be in the set.
     pub fn span(self) -> Option<(usize, usize)> {
