@@ -213,8 +213,9 @@ pub struct NewRelation {
     pub confidence: f32,
     /// Whether no source supports it.
     pub unsourced: bool,
-    /// Curated detail, if any.
-    pub detail: Option<RelationDetail>,
+    /// Curated detail, if any (boxed: most bulk relations have none, and a bare
+    /// `NewRelation` stays small to move).
+    pub detail: Option<Box<RelationDetail>>,
     /// The bulk file it came from (see `GraphBuilder::file_source`), 0 for none.
     pub file: u8,
 }

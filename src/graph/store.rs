@@ -524,7 +524,7 @@ impl GraphBuilder {
     pub(crate) fn push_relation(&mut self, new: NewRelation) {
         let detail = match new.detail {
             Some(d) => {
-                self.relation_details.push(d);
+                self.relation_details.push(*d);
                 (self.relation_details.len() - 1) as u32
             }
             None => u32::MAX,
@@ -775,7 +775,7 @@ mod tests {
             until: None,
         };
         deal.window = validity.window();
-        deal.detail = Some(RelationDetail {
+        deal.detail = Some(Box::new(RelationDetail {
             validity,
             status_history: vec![
                 StatusChange {
@@ -792,7 +792,7 @@ mod tests {
                 },
             ],
             ..RelationDetail::default()
-        });
+        }));
         b.add_relation(deal).unwrap();
         // The same partnership given from both ends, and a rivalry.
         b.add_relation(relation(huawei, K::PartnersWith, att))

@@ -795,7 +795,7 @@ impl<'a> Loader<'a> {
             confidence,
             unsourced,
             file: 0,
-            detail: Some(RelationDetail {
+            detail: Some(Box::new(RelationDetail {
                 validity,
                 status_history,
                 sources,
@@ -807,7 +807,7 @@ impl<'a> Loader<'a> {
                 target,
                 note: raw.note.clone(),
                 origin: self.origin(&at(raw.kind.span())),
-            }),
+            })),
         };
         match self.builder.add_relation(record) {
             Ok(()) => {}
