@@ -351,28 +351,33 @@ impl ConnectQuery {
                     entity: entity(store, e),
                 })
                 .collect(),
-            edges: n
-                .edges
-                .iter()
-                .map(|hop| {
-                    let rec = g.relation(hop.relation);
-                    let relation = Relation {
-                        store: store.clone(),
-                        ix: hop.relation,
-                        seen_from: None,
-                        presence: hop.presence,
-                        as_of: filter.as_of,
-                    };
-                    GraphEdge {
-                        id: ID(relation.stable_id()),
-                        from: id(rec.from),
-                        to: id(rec.to),
-                        kind: rec.kind.into(),
-                        presence: hop.presence.into(),
-                        relation,
-                    }
-                })
-                .collect(),
+            // The relations among the nodes are read only when asked for: they take every
+            // relation of every node, hubs included.
+            edges: if ctx.look_ahead().field("edges").exists() {
+                g.relations_among(&n.nodes, &filter)
+            } else {
+                Vec::new()
+            }
+            .iter()
+            .map(|hop| {
+                let rec = g.relation(hop.relation);
+                let relation = Relation {
+                    store: store.clone(),
+                    ix: hop.relation,
+                    seen_from: None,
+                    presence: hop.presence,
+                    as_of: filter.as_of,
+                };
+                GraphEdge {
+                    id: ID(relation.stable_id()),
+                    from: id(rec.from),
+                    to: id(rec.to),
+                    kind: rec.kind.into(),
+                    presence: hop.presence.into(),
+                    relation,
+                }
+            })
+            .collect(),
             truncated: n.truncated,
         })
     }

@@ -64,13 +64,12 @@ impl Path {
     }
 }
 
-/// The nodes and edges around an entity, ready to draw.
+/// The entities around an entity (see [`Graph::relations_among`] for the relations joining
+/// them).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Neighbourhood {
     /// Entities reached, in breadth-first order, with their distance from the centre.
     pub nodes: Vec<(EntityIx, u32)>,
-    /// Relations between the entities reached, each once, with how they hold.
-    pub edges: Vec<Hop>,
     /// Whether the node limit cut the neighbourhood short.
     pub truncated: bool,
 }
@@ -378,8 +377,8 @@ impl Graph {
         Path { start: from, hops }
     }
 
-    /// The entities within `depth` hops of `center` (at most `limit` of them, centre included)
-    /// and the relations among them.
+    /// The entities within `depth` hops of `center` (at most `limit` of them, centre
+    /// included).
     pub fn neighbourhood(
         &self,
         center: EntityIx,
@@ -409,15 +408,24 @@ impl Graph {
                 queue.push_back((hop.other, d + 1));
             }
         }
-        let mut edges = FxHashSet::default();
-        for &(node, _) in &out.nodes {
+        out
+    }
+
+    /// The relations passing `filter` among the entities of a neighbourhood, each once: what
+    /// joins its nodes when it is drawn. Apart from [`Graph::neighbourhood`] because it reads
+    /// every relation of every node, hubs included, and many callers want the nodes only.
+    pub fn relations_among(&self, nodes: &[(EntityIx, u32)], filter: &RelationFilter) -> Vec<Hop> {
+        let members: FxHashSet<EntityIx> = nodes.iter().map(|&(e, _)| e).collect();
+        let mut seen = FxHashSet::default();
+        let mut edges = Vec::new();
+        for &(node, _) in nodes {
             for hop in self.relations_of(node, filter) {
-                if seen.contains_key(&hop.other) && edges.insert(hop.relation) {
-                    out.edges.push(hop);
+                if members.contains(&hop.other) && seen.insert(hop.relation) {
+                    edges.push(hop);
                 }
             }
         }
-        out
+        edges
     }
 
     /// The entities related to both `a` and `b` (other than `a` and `b`), in id order, with the
@@ -681,7 +689,11 @@ mod tests {
         let all = RelationFilter::default();
         let n = g.neighbourhood(x, 1, &all, 10);
         assert_eq!(n.nodes.len(), 4);
-        assert_eq!(n.edges.len(), 4, "the c–p edge joins two nodes at depth 1");
+        assert_eq!(
+            g.relations_among(&n.nodes, &all).len(),
+            4,
+            "the c–p edge joins two nodes at depth 1"
+        );
         assert!(!n.truncated);
         let cut = g.neighbourhood(x, 2, &all, 2);
         assert_eq!(cut.nodes.len(), 2);
