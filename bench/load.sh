@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Load test over HTTP: generates a market, starts phonegraph on it and a bare axum handler
-# beside it, and prints the start-up time, peak memory, and requests/s and latency for each
-# question through the normal GraphQL executor.
+# Load test over HTTP: generates a market, starts phonegraph on it, a bare axum handler and an
+# Apollo Server over graphology (bench/apollo) beside it, and prints the start-up time, peak
+# memory, and requests/s and latency for each question through the normal GraphQL executor,
+# with phonegraph's throughput as a multiple of Apollo's on the same question.
 #
 #   bench/load.sh                       # 100,000 entities, 10 s a question, 16 connections
 #   ENTITIES=1000000 bench/load.sh      # a million entities
+#   APOLLO=0 bench/load.sh              # without the Apollo comparison (no Node.js needed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,15 +15,20 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-16}
 PORT=${PORT:-18080}
 BASE_PORT=${BASE_PORT:-18081}
+APOLLO_PORT=${APOLLO_PORT:-18082}
+APOLLO=${APOLLO:-1}
 
 if ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
 cargo build --release --quiet --bin phonegraph --example fixed-json
+if [ "$APOLLO" = 1 ]; then
+  (cd bench/apollo && npm ci --no-audit --no-fund --silent)
+fi
 
 work=$(mktemp -d)
 cleanup() {
-  kill "${server:-}" "${baseline:-}" 2>/dev/null || true
+  kill "${server:-}" "${baseline:-}" "${apollo:-}" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -42,20 +49,43 @@ printf 'healthz 200 after %.2f s; peak resident memory %s\n' \
 baseline=$!
 until curl -fs -X POST "http://127.0.0.1:$BASE_PORT/graphql" >/dev/null 2>&1; do sleep 0.02; done
 
-run() { # name url body
-  local lua="$work/$1.lua"
+if [ "$APOLLO" = 1 ]; then
+  NODE_ENV=production node bench/apollo/server.js "$work/csv" "$APOLLO_PORT" &
+  apollo=$!
+  until curl -fs -X POST -H 'Content-Type: application/json' -d '{"query":"{__typename}"}' \
+    "http://127.0.0.1:$APOLLO_PORT/graphql" >/dev/null 2>&1; do sleep 0.1; done
+fi
+
+rate() { awk '/Requests\/sec/ {print $2}' "$work/$1.out"; }
+
+script() { # name body: the wrk script posting that body
   local body
-  body=$(printf '%s' "$3" | sed 's/\\/\\\\/g; s/"/\\"/g')
-  cat >"$lua" <<LUA
+  body=$(printf '%s' "$2" | sed 's/\\/\\\\/g; s/"/\\"/g')
+  cat >"$work/$1.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = "$body"
 LUA
-  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$lua" "$2" >"$work/$1.out"
-  printf '%-34s %10s req/s   p50 %8s   p99 %8s\n' "$1" \
-    "$(awk '/Requests\/sec/ {print $2}' "$work/$1.out")" \
+}
+
+run() { # name url body
+  script "$1" "$3"
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$work/$1.lua" "$2" >"$work/$1.out"
+  printf '%-40s %10s req/s   p50 %8s   p99 %8s\n' "$1" "$(rate "$1")" \
     "$(awk '$1 == "50%" {print $2}' "$work/$1.out")" \
     "$(awk '$1 == "99%" {print $2}' "$work/$1.out")"
+}
+
+ask() { # name body: phonegraph, then Apollo on the same question
+  run "$1" "$gql" "$2"
+  if [ "$APOLLO" = 1 ]; then
+    # Node compiles hot code as it runs: two seconds of the same question first.
+    script "$1 (Apollo warm-up)" "$2"
+    wrk -t2 -c"$CONNECTIONS" -d2s -s "$work/$1 (Apollo warm-up).lua" \
+      "http://127.0.0.1:$APOLLO_PORT/graphql" >/dev/null
+    run "$1 (Apollo)" "http://127.0.0.1:$APOLLO_PORT/graphql" "$2"
+    printf '%-40s %9.1f×\n' "  phonegraph / Apollo" "$(echo "$(rate "$1") / $(rate "$1 (Apollo)")" | bc -l)"
+  fi
 }
 
 gql="http://127.0.0.1:$PORT/graphql"
@@ -67,13 +97,15 @@ for round in 1 2 3; do
   run "entity lookup #$round" "$gql" "$lookup"
 done
 median() { sort -n | sed -n 2p; }
-base=$(for r in 1 2 3; do awk '/Requests\/sec/ {print $2}' "$work/bare axum, fixed JSON #$r.out"; done | median)
-mine=$(for r in 1 2 3; do awk '/Requests\/sec/ {print $2}' "$work/entity lookup #$r.out"; done | median)
+base=$(for r in 1 2 3; do rate "bare axum, fixed JSON #$r"; done | median)
+mine=$(for r in 1 2 3; do rate "entity lookup #$r"; done | median)
 printf 'median: bare axum %s req/s, entity lookup %s req/s = %.0f%%\n' "$base" "$mine" \
   "$(echo "100 * $mine / $base" | bc -l)"
-run "relations with names" "$gql" '{"query":"query($id: ID!) { entity(id: $id) { relations(first: 100) { nodes { kind other { name } } } } }","variables":{"id":"product-1234"}}'
-run "carriers of a vendor's products" "$gql" '{"query":"query($id: ID!) { entity(id: $id) { ... on Vendor { products { other { ... on Product { channels { other { id } } } } } } } }","variables":{"id":"vendor-40"}}'
-run "shortest path" "$gql" '{"query":"query($a: ID!, $b: ID!) { paths(from: $a, to: $b, maxHops: 6, limit: 1) { length } }","variables":{"a":"product-1234","b":"product-4321"}}'
-run "two-hop neighbourhood" "$gql" '{"query":"query($id: ID!) { neighbourhood(center: $id, hops: 2, limit: 500) { truncated nodes { id } } }","variables":{"id":"product-1234"}}'
-run "prefix search" "$gql" '{"query":"query($t: String!) { search(text: $t, first: 20) { entity { id name } } }","variables":{"t":"phone 12"}}'
-run "partners as of a date" "$gql" '{"query":"query($id: ID!) { entity(id: $id) { ... on Vendor { partners(filter: { asOf: \"2020-06-30\" }) { other { id } } } } }","variables":{"id":"vendor-40"}}'
+
+ask "entity lookup" "$lookup"
+ask "relations with names" '{"query":"query($id: ID!) { entity(id: $id) { relations(first: 100) { nodes { kind other { name } } } } }","variables":{"id":"product-1234"}}'
+ask "carriers of a vendor's products" '{"query":"query($id: ID!) { entity(id: $id) { ... on Vendor { products { other { ... on Product { channels { other { id } } } } } } } }","variables":{"id":"vendor-40"}}'
+ask "shortest path" '{"query":"query($a: ID!, $b: ID!) { paths(from: $a, to: $b, maxHops: 6, limit: 1) { length } }","variables":{"a":"product-1234","b":"product-4321"}}'
+ask "two-hop neighbourhood" '{"query":"query($id: ID!) { neighbourhood(center: $id, hops: 2, limit: 500) { truncated nodes { id } } }","variables":{"id":"product-1234"}}'
+ask "prefix search" '{"query":"query($t: String!) { search(text: $t, first: 20) { entity { id name } } }","variables":{"t":"phone 12"}}'
+ask "partners as of a date" '{"query":"query($id: ID!) { entity(id: $id) { ... on Vendor { partners(filter: { asOf: \"2020-06-30\" }) { other { id } } } } }","variables":{"id":"vendor-40"}}'
