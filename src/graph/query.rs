@@ -40,9 +40,15 @@ impl RelationFilter {
 
     /// Whether every relation, either way, passes.
     pub fn admits_all(&self) -> bool {
+        self.kinds.is_empty() && self.direction == Direction::Both && self.asks_only_kinds()
+    }
+
+    /// Whether the filter asks nothing but kinds and a direction (its time, evidence, status
+    /// and scope conditions are all open).
+    fn asks_only_kinds(&self) -> bool {
         let RelationFilter {
-            kinds,
-            direction,
+            kinds: _,
+            direction: _,
             as_of,
             include_possible: _,
             min_confidence,
@@ -50,9 +56,7 @@ impl RelationFilter {
             statuses,
             market,
         } = self;
-        kinds.is_empty()
-            && *direction == Direction::Both
-            && as_of.is_none()
+        as_of.is_none()
             && *min_confidence <= 0.0
             && !sourced_only
             && statuses.is_empty()
@@ -64,12 +68,7 @@ impl RelationFilter {
     /// entity; symmetric ones may be stored either way). Only a filter asking nothing but
     /// kinds and a direction can be judged so.
     pub fn admits_every(&self, own: EntityKind, leaving: bool, others: KindSet) -> bool {
-        let kinds_only = self.as_of.is_none()
-            && self.min_confidence <= 0.0
-            && !self.sourced_only
-            && self.statuses.is_empty()
-            && self.market.is_none();
-        if !kinds_only {
+        if !self.asks_only_kinds() {
             return false;
         }
         let own_set = KindSet::of(&[own]);
@@ -83,11 +82,7 @@ impl RelationFilter {
             let possible = stored_here
                 || spec.symmetric && (spec.from.intersects(others) && spec.to.intersects(own_set));
             let admitted = (self.kinds.is_empty() || self.kinds.contains(&kind))
-                && match self.direction {
-                    Direction::Both => true,
-                    Direction::Outgoing => leaving || spec.symmetric,
-                    Direction::Incoming => !leaving || spec.symmetric,
-                };
+                && self.direction.follows(leaving, spec.symmetric);
             !possible || admitted
         })
     }
@@ -101,24 +96,24 @@ impl RelationFilter {
         let mut ends = [KindSet::EMPTY; 2];
         for kind in &self.kinds {
             let spec = kind.spec();
-            let (leaving, arriving) = if spec.symmetric {
+            // A symmetric relation may be stored either way round.
+            let (to, from) = if spec.symmetric {
                 let either = spec.from.union(spec.to);
                 (either, either)
             } else {
-                (
-                    if self.direction == Direction::Incoming {
-                        KindSet::EMPTY
-                    } else {
-                        spec.to
-                    },
-                    if self.direction == Direction::Outgoing {
-                        KindSet::EMPTY
-                    } else {
-                        spec.from
-                    },
-                )
+                (spec.to, spec.from)
             };
-            ends = [ends[0].union(leaving), ends[1].union(arriving)];
+            let side = |leaving, kinds| {
+                if self.direction.follows(leaving, spec.symmetric) {
+                    kinds
+                } else {
+                    KindSet::EMPTY
+                }
+            };
+            ends = [
+                ends[0].union(side(true, to)),
+                ends[1].union(side(false, from)),
+            ];
         }
         ends
     }

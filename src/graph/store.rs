@@ -80,6 +80,27 @@ pub enum Direction {
     Both,
 }
 
+impl Direction {
+    /// Whether a relation stored from the entity (`leaving`) or to it goes this way; symmetric
+    /// relations go both ways.
+    pub fn follows(self, leaving: bool, symmetric: bool) -> bool {
+        match self {
+            Direction::Both => true,
+            Direction::Outgoing => leaving || symmetric,
+            Direction::Incoming => !leaving || symmetric,
+        }
+    }
+
+    /// The same way seen from the other end.
+    pub fn reversed(self) -> Direction {
+        match self {
+            Direction::Outgoing => Direction::Incoming,
+            Direction::Incoming => Direction::Outgoing,
+            Direction::Both => Direction::Both,
+        }
+    }
+}
+
 /// A relation seen from one of its ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Hop {
@@ -319,11 +340,7 @@ impl Graph {
     ) -> impl Iterator<Item = Hop> + '_ {
         self.out_run(first).filter_map(move |r| {
             let rec = &self.relations[r as usize];
-            let wanted = match direction {
-                Direction::Both => true,
-                Direction::Outgoing => outgoing || rec.kind.spec().symmetric,
-                Direction::Incoming => !outgoing || rec.kind.spec().symmetric,
-            };
+            let wanted = direction.follows(outgoing, rec.kind.spec().symmetric);
             wanted.then_some(Hop {
                 relation: RelationIx(r),
                 other: if outgoing { rec.to } else { rec.from },

@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::query::RelationFilter;
 use super::record::{EntityIx, RelationIx};
-use super::store::{Direction, Graph, Hop};
+use super::store::{Graph, Hop};
 use crate::model::KindSet;
 
 /// What testing one pair of frontier entities for a direct relation costs, in rows read.
@@ -256,11 +256,7 @@ impl Graph {
             });
         }
         let backward = RelationFilter {
-            direction: match filter.direction {
-                Direction::Outgoing => Direction::Incoming,
-                Direction::Incoming => Direction::Outgoing,
-                Direction::Both => Direction::Both,
-            },
+            direction: filter.direction.reversed(),
             ..filter.clone()
         };
         let [ahead, behind, banned] = marks.begin(self.entity_count());
@@ -278,9 +274,6 @@ impl Graph {
             open: filter.admits_all() && banned_relations.is_empty(),
         };
         let usable = |hop: &Hop| search.usable(hop, filter);
-        let grow = |marks: &mut Marks, node, forward, next: &mut Vec<EntityIx>| {
-            search.grow(marks, node, forward, next)
-        };
         let work =
             |frontier: &[EntityIx]| -> usize { frontier.iter().map(|&e| self.row_len(e)).sum() };
         let (mut front, mut back) = (vec![from], vec![to]);
@@ -317,7 +310,7 @@ impl Graph {
                     } else {
                         &mut next_back
                     };
-                    if let Some(link) = grow(marks, node, forward, next) {
+                    if let Some(link) = search.grow(marks, node, forward, next) {
                         return Some(self.join_halves((from, to), link, marks, filter));
                     }
                 }
@@ -328,7 +321,7 @@ impl Graph {
             let forward = front_work <= back_work;
             let frontier = if forward { &front } else { &back };
             for &node in frontier {
-                if let Some(link) = grow(marks, node, forward, &mut next_front) {
+                if let Some(link) = search.grow(marks, node, forward, &mut next_front) {
                     return Some(self.join_halves((from, to), link, marks, filter));
                 }
             }
