@@ -563,46 +563,24 @@ impl GraphBuilder {
     pub fn finish(self) -> Graph {
         let GraphBuilder {
             mut entities,
-            relations,
+            mut relations,
             mut relation_details,
-            file_sources,
+            mut file_sources,
         } = self;
         let started = std::time::Instant::now();
         entities.shrink();
-        // Entities are renumbered kind-major, each kind in id order, so that every adjacency
-        // row (sorted by the other end's number) is grouped by the other end's kind.
-        let by_id = entities.sorted_by_id();
-        let mut kind_start = vec![0u32; EntityKind::ALL.len() + 1];
-        for &e in &by_id {
-            kind_start[entities.kind(e) as usize + 1] += 1;
-        }
-        for k in 1..kind_start.len() {
-            kind_start[k] += kind_start[k - 1];
-        }
-        let mut order = vec![EntityIx(0); by_id.len()];
-        let mut next = kind_start.clone();
-        for &e in &by_id {
-            let slot = &mut next[entities.kind(e) as usize];
-            order[*slot as usize] = e;
-            *slot += 1;
-        }
-        let new_of = entities.renumber(&order);
-        drop(order);
+        let (new_of, sorted, kind_start) = number_kind_major(&mut entities);
         let renumbering = Renumbering(&new_of);
-        let sorted: Vec<EntityIx> = by_id.iter().map(|&e| EntityIx(new_of[e.index()])).collect();
-        drop(by_id);
         for d in entities.details_mut() {
             renumbering.entity_detail(d);
         }
         for d in &mut relation_details {
             renumbering.relation_detail(d);
         }
-        let mut relations = relations;
         relations.par_iter_mut().for_each(|r| {
             renumbering.apply(&mut r.from);
             renumbering.apply(&mut r.to);
         });
-        let mut file_sources = file_sources;
         file_sources.iter_mut().for_each(|s| renumbering.apply(s));
         drop(new_of);
         tracing::debug!(elapsed = ?started.elapsed(), "entities renumbered by kind and id");
@@ -659,6 +637,31 @@ impl GraphBuilder {
             marks: Mutex::default(),
         }
     }
+}
+
+/// Renumbers the entities kind-major, each kind in id order, so that every adjacency row
+/// (sorted by the other end's number) is grouped by the other end's kind. Returns each old
+/// number's new one, every entity in id order (new numbers), and where each kind's numbers
+/// start, followed by the entity count.
+fn number_kind_major(entities: &mut EntityTable) -> (Vec<u32>, Vec<EntityIx>, Vec<u32>) {
+    let by_id = entities.sorted_by_id();
+    let mut kind_start = vec![0u32; EntityKind::ALL.len() + 1];
+    for &e in &by_id {
+        kind_start[entities.kind(e) as usize + 1] += 1;
+    }
+    for k in 1..kind_start.len() {
+        kind_start[k] += kind_start[k - 1];
+    }
+    let mut order = vec![EntityIx(0); by_id.len()];
+    let mut next = kind_start.clone();
+    for &e in &by_id {
+        let slot = &mut next[entities.kind(e) as usize];
+        order[*slot as usize] = e;
+        *slot += 1;
+    }
+    let new_of = entities.renumber(&order);
+    let sorted = by_id.iter().map(|&e| EntityIx(new_of[e.index()])).collect();
+    (new_of, sorted, kind_start)
 }
 
 /// Indexes who cites each source.
