@@ -108,32 +108,21 @@ impl Renumbering<'_> {
         ix.0 = self.0[ix.index()];
     }
 
-    fn citations(&self, list: &mut [Citation]) {
-        for c in list {
+    pub(crate) fn entity_detail(&self, d: &mut EntityDetail) {
+        for c in d.citations_mut() {
             self.apply(&mut c.source);
         }
     }
 
-    pub(crate) fn entity_detail(&self, d: &mut EntityDetail) {
-        self.citations(&mut d.sources);
-        for p in &mut d.property_sources {
-            self.citations(&mut p.sources);
-        }
-        if let Some(cause) = &mut d.cause {
-            self.citations(&mut cause.sources);
-        }
-    }
-
     pub(crate) fn relation_detail(&self, d: &mut RelationDetail) {
-        self.citations(&mut d.sources);
         if let Some(m) = &mut d.market {
             self.apply(m);
         }
-        for step in &mut d.status_history {
-            self.citations(&mut step.sources);
-            if let Some(e) = &mut step.event {
-                self.apply(e);
-            }
+        for e in d.status_history.iter_mut().filter_map(|s| s.event.as_mut()) {
+            self.apply(e);
+        }
+        for c in d.citations_mut() {
+            self.apply(&mut c.source);
         }
     }
 }
@@ -146,6 +135,18 @@ impl EntityDetail {
             .chain(self.property_sources.iter().flat_map(|p| &p.sources))
             .chain(self.cause.iter().flat_map(|c| &c.sources))
             .map(|c| c.source)
+    }
+
+    /// The citations of [`EntityDetail::cited_sources`], to rewrite.
+    fn citations_mut(&mut self) -> impl Iterator<Item = &mut Citation> {
+        self.sources
+            .iter_mut()
+            .chain(
+                self.property_sources
+                    .iter_mut()
+                    .flat_map(|p| &mut p.sources),
+            )
+            .chain(self.cause.iter_mut().flat_map(|c| &mut c.sources))
     }
 }
 
@@ -174,6 +175,23 @@ pub struct RelationDetail {
     pub note: Option<String>,
     /// Where it was defined (`file:line:column`, or several when merged).
     pub origin: String,
+}
+
+impl RelationDetail {
+    /// Every source cited for the relation or a step of its status (repeats included).
+    pub fn cited_sources(&self) -> impl Iterator<Item = EntityIx> + '_ {
+        self.sources
+            .iter()
+            .chain(self.status_history.iter().flat_map(|s| &s.sources))
+            .map(|c| c.source)
+    }
+
+    /// The citations of [`RelationDetail::cited_sources`], to rewrite.
+    fn citations_mut(&mut self) -> impl Iterator<Item = &mut Citation> {
+        self.sources
+            .iter_mut()
+            .chain(self.status_history.iter_mut().flat_map(|s| &mut s.sources))
+    }
 }
 
 /// A relation as the store keeps it: 36 bytes, so millions fit; curated detail sits in a side

@@ -688,12 +688,7 @@ fn cited_by(
             continue;
         }
         let d = &details[r.detail as usize];
-        let mut sources: Vec<EntityIx> = d
-            .sources
-            .iter()
-            .chain(d.status_history.iter().flat_map(|s| &s.sources))
-            .map(|c| c.source)
-            .collect();
+        let mut sources: Vec<EntityIx> = d.cited_sources().collect();
         sources.sort();
         sources.dedup();
         for s in sources {
