@@ -15,7 +15,7 @@ use async_graphql::parser::types::{
 use async_graphql::{ServerError, Variables};
 use async_graphql_value::{ConstValue, Value};
 
-use super::error::ErrorCode;
+use super::error::{ErrorCode, with_code};
 
 /// Items assumed for a paged field without `first`.
 const DEFAULT_FIRST: u64 = 20;
@@ -90,14 +90,10 @@ impl CostModel {
             }
             .selection_set(&op.node.selection_set.node, "Query", 0);
             if cost > limit {
-                let mut e = ServerError::new(
-                    format!("Query is too complex: it costs {cost}, the limit is {limit}."),
-                    Some(op.pos),
-                );
-                e.extensions
-                    .get_or_insert_with(Default::default)
-                    .set("code", ErrorCode::LimitExceeded.as_str());
-                return Err(e);
+                let message =
+                    format!("Query is too complex: it costs {cost}, the limit is {limit}.");
+                let e = ServerError::new(message, Some(op.pos));
+                return Err(with_code(e, ErrorCode::LimitExceeded));
             }
         }
         Ok(())
