@@ -23,6 +23,7 @@ pub use record::{
 pub use search::{MatchRank, SearchIndex, fold};
 pub use select::{Bucket, Condition, GroupKey, OrderKey, entity_date, group, order};
 pub use store::{Citing, Direction, Graph, GraphBuilder, Hop};
+pub(crate) use table::InlineId;
 pub use table::{EntityView, NewEntity};
 pub use timeline::{Entry, EntryKind, TimelineFilter};
 pub use traverse::{Common, Neighbourhood, Path};

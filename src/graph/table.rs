@@ -71,33 +71,47 @@ pub struct NewEntity<'a> {
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     ix: u32,
-    len: u8,
     kind: EntityKind,
-    inline: [u8; INLINE],
+    id: InlineId,
 }
-
-const INLINE: usize = 16;
 
 impl Slot {
     fn new(ix: u32, id: &str, kind: EntityKind) -> Self {
-        let mut inline = [0; INLINE];
-        let len = if id.len() <= INLINE {
-            inline[..id.len()].copy_from_slice(id.as_bytes());
+        Slot {
+            ix,
+            kind,
+            id: InlineId::new(id.as_bytes()),
+        }
+    }
+}
+
+/// An id of up to [`InlineId::MAX`] bytes kept in place, so that comparing with it touches no
+/// other memory; a longer one is not kept.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct InlineId {
+    len: u8,
+    bytes: [u8; InlineId::MAX],
+}
+
+impl InlineId {
+    /// The longest id kept in place.
+    pub(crate) const MAX: usize = 16;
+
+    /// `id` kept in place, if it is short enough.
+    pub(crate) fn new(id: &[u8]) -> Self {
+        let mut bytes = [0; Self::MAX];
+        let len = if id.len() <= Self::MAX {
+            bytes[..id.len()].copy_from_slice(id);
             id.len() as u8
         } else {
             u8::MAX
         };
-        Slot {
-            ix,
-            len,
-            kind,
-            inline,
-        }
+        InlineId { len, bytes }
     }
 
-    /// Whether the slot holds `id`; `None` when only the arena can tell.
-    fn holds(&self, id: &[u8]) -> Option<bool> {
-        (self.len != u8::MAX).then(|| &self.inline[..usize::from(self.len)] == id)
+    /// Whether this is `id`; `None` when the id was too long to keep.
+    pub(crate) fn holds(&self, id: &[u8]) -> Option<bool> {
+        (self.len != u8::MAX).then(|| &self.bytes[..usize::from(self.len)] == id)
     }
 }
 
@@ -174,7 +188,8 @@ impl EntityTable {
     }
 
     fn matches(text: &str, nodes: &[Node], slot: &Slot, id: &str) -> bool {
-        slot.holds(id.as_bytes())
+        slot.id
+            .holds(id.as_bytes())
             .unwrap_or_else(|| Self::slot_id(text, nodes, slot) == id)
     }
 
@@ -297,5 +312,6 @@ mod tests {
         assert_eq!(t.lookup("xiaomi"), Some(EntityIx(1)));
         assert_eq!(t.view(EntityIx(0)).id, "huawei");
         assert_eq!(std::mem::size_of::<Node>(), 28);
+        assert_eq!(std::mem::size_of::<Slot>(), 24);
     }
 }
