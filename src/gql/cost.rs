@@ -10,7 +10,8 @@
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{
-    BaseType, ExecutableDocument, Selection, SelectionSet, Type, TypeKind, TypeSystemDefinition,
+    BaseType, ExecutableDocument, Selection, SelectionSet, ServiceDocument, Type, TypeKind,
+    TypeSystemDefinition,
 };
 use async_graphql::{ServerError, Variables};
 use async_graphql_value::{ConstValue, Value};
@@ -41,26 +42,22 @@ struct FieldShape {
 }
 
 impl CostModel {
-    /// Reads the fields of a schema from its SDL. Types that do not parse are left out, and
-    /// their fields are costed as unknown ones.
-    pub(crate) fn from_sdl(sdl: &str) -> Self {
-        let Ok(doc) = async_graphql::parser::parse_schema(sdl) else {
-            return CostModel::default();
-        };
+    /// Reads the fields of a schema from its parsed SDL.
+    pub(crate) fn from_sdl(doc: &ServiceDocument) -> Self {
         let mut types = HashMap::new();
-        for definition in doc.definitions {
+        for definition in &doc.definitions {
             let TypeSystemDefinition::Type(ty) = definition else {
                 continue;
             };
-            let fields = match ty.node.kind {
-                TypeKind::Object(o) => o.fields,
-                TypeKind::Interface(i) => i.fields,
+            let fields = match &ty.node.kind {
+                TypeKind::Object(o) => &o.fields,
+                TypeKind::Interface(i) => &i.fields,
                 _ => continue,
             };
             let shapes = fields
-                .into_iter()
+                .iter()
                 .map(|f| {
-                    let f = f.node;
+                    let f = &f.node;
                     let shape = FieldShape {
                         returns: named(&f.ty.node).to_owned(),
                         list: matches!(f.ty.node.base, BaseType::List(_)),

@@ -12,11 +12,13 @@ mod cost;
 mod entity;
 mod enums;
 mod error;
+mod inputs;
 mod query;
 mod relation;
 mod select;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{EmptyMutation, EmptySubscription, Schema};
@@ -76,11 +78,33 @@ pub const DEFAULT_LIMITS: Limits = Limits {
 pub struct AppState {
     /// The executable schema, with the data attached.
     pub schema: PhoneSchema,
+    /// The same schema, validating only what depends on the request (see `inputs`): for
+    /// documents that have passed full validation before.
+    prevalidated: PhoneSchema,
     /// The data, for health checks.
     pub store: Store,
-    documents: Arc<cache::Bounded<ExecutableDocument>>,
+    documents: Arc<cache::Bounded<Parsed>>,
     costs: Arc<cost::CostModel>,
+    inputs: Arc<inputs::InputTypes>,
     cost_limit: u64,
+}
+
+/// A parsed query text, kept for the next request with the same text, and whether it has
+/// passed full validation.
+#[derive(Clone, Debug)]
+pub struct Parsed(Arc<ParsedText>);
+
+#[derive(Debug)]
+struct ParsedText {
+    document: ExecutableDocument,
+    valid: AtomicBool,
+}
+
+impl Parsed {
+    /// The parsed document.
+    pub fn document(&self) -> &ExecutableDocument {
+        &self.0.document
+    }
 }
 
 /// The data's identity and size, for health checks.
@@ -110,16 +134,23 @@ impl AppState {
             work_budget: limits.work,
             computed: cache::Bounded::new(CACHE_ENTRIES),
         });
-        let schema = builder()
-            .data(store.clone())
-            .limit_depth(limits.depth)
-            .finish();
-        let costs = Arc::new(cost::CostModel::from_sdl(&schema.sdl()));
+        let build = |mode| {
+            builder()
+                .data(store.clone())
+                .limit_depth(limits.depth)
+                .validation_mode(mode)
+                .finish()
+        };
+        let schema = build(async_graphql::ValidationMode::Strict);
+        let sdl = async_graphql::parser::parse_schema(schema.sdl())
+            .expect("async-graphql writes SDL it can parse");
         AppState {
+            prevalidated: build(async_graphql::ValidationMode::Fast),
             schema,
             store,
             documents: Arc::new(cache::Bounded::new(DOCUMENTS)),
-            costs,
+            costs: Arc::new(cost::CostModel::from_sdl(&sdl)),
+            inputs: Arc::new(inputs::InputTypes::from_sdl(&sdl)),
             cost_limit: limits.complexity as u64,
         }
     }
@@ -135,14 +166,16 @@ impl AppState {
     }
 
     /// The parsed form of a query text, from the cache when the same text was seen before.
-    /// Only parsing is saved: validation still runs on every request, with its variables.
-    pub fn parse(&self, query: &str) -> Result<ExecutableDocument, async_graphql::parser::Error> {
-        if let Some(doc) = self.documents.get(query) {
-            return Ok(doc);
+    pub fn parse(&self, query: &str) -> Result<Parsed, async_graphql::parser::Error> {
+        if let Some(parsed) = self.documents.get(query) {
+            return Ok(parsed);
         }
-        let doc = async_graphql::parser::parse_query(query)?;
-        self.documents.put(query.to_owned(), doc.clone());
-        Ok(doc)
+        let parsed = Parsed(Arc::new(ParsedText {
+            document: async_graphql::parser::parse_query(query)?,
+            valid: AtomicBool::new(false),
+        }));
+        self.documents.put(query.to_owned(), parsed.clone());
+        Ok(parsed)
     }
 }
 
@@ -153,7 +186,42 @@ impl AppState {
     ///
     /// The query is costed first (see `cost`), on the parsed document the request carries or
     /// on one parsed here.
-    pub async fn execute(&self, mut request: async_graphql::Request) -> async_graphql::Response {
+    pub async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
+        self.run(&self.schema, request).await
+    }
+
+    /// Executes a request for a parsed text. A text that passed full validation before is
+    /// validated again only in what depends on this request: its cost, depth and variables
+    /// (see `inputs`).
+    pub async fn execute_parsed(
+        &self,
+        parsed: &Parsed,
+        mut request: async_graphql::Request,
+    ) -> async_graphql::Response {
+        let text = &parsed.0;
+        let known = text.valid.load(Ordering::Relaxed)
+            && self.inputs.accepts(
+                &text.document,
+                request.operation_name.as_deref(),
+                &request.variables,
+            );
+        request.set_parsed_query(text.document.clone());
+        if known {
+            return self.run(&self.prevalidated, request).await;
+        }
+        let response = self.run(&self.schema, request).await;
+        // Validation failures leave no data; anything that ran had passed validation.
+        if response.errors.is_empty() || response.data != async_graphql::Value::Null {
+            text.valid.store(true, Ordering::Relaxed);
+        }
+        response
+    }
+
+    async fn run(
+        &self,
+        schema: &PhoneSchema,
+        mut request: async_graphql::Request,
+    ) -> async_graphql::Response {
         let variables = std::mem::take(&mut request.variables);
         let costed = match request.parsed_query() {
             Ok(doc) => self.costs.check(doc, &variables, self.cost_limit),
@@ -163,7 +231,7 @@ impl AppState {
             return async_graphql::Response::from_errors(vec![e]);
         }
         request.variables = variables;
-        let mut response = self.schema.execute(request).await;
+        let mut response = schema.execute(request).await;
         let before_execution = response.data == async_graphql::Value::Null;
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()

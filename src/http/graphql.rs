@@ -114,8 +114,8 @@ pub(super) async fn handle(
         Some(v @ serde_json::Value::Object(_)) => Variables::from_json(v),
         Some(_) => return bad_request("`variables` must be an object"),
     };
-    let doc = match state.app.parse(&query) {
-        Ok(doc) => doc,
+    let parsed = match state.app.parse(&query) {
+        Ok(parsed) => parsed,
         Err(e) => {
             let errors = serde_json::json!([{
                 "message": e.to_string(),
@@ -126,7 +126,8 @@ pub(super) async fn handle(
         }
     };
     let name = params.operation_name.as_deref();
-    let operation = doc
+    let operation = parsed
+        .document()
         .operations
         .iter()
         .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
@@ -135,7 +136,6 @@ pub(super) async fn handle(
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
-    request.set_parsed_query(doc);
     if method == Method::GET && operation.is_some_and(|op| op != OperationType::Query) {
         let mut r = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -146,7 +146,7 @@ pub(super) async fn handle(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    let response = state.app.execute(request).await;
+    let response = state.app.execute_parsed(&parsed, request).await;
     let is_request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| {

@@ -299,15 +299,48 @@ async fn the_same_query_text_with_new_variables_gets_new_answers() {
             json!({ "data": { "entity": { "name": name } } })
         );
     }
-    let reply = post(
-        json!({ "query": query, "variables": { "id": [1] } }),
-        Some(GQL),
+}
+
+/// A text that passed validation before is validated again with each request's variables:
+/// a bad value gets the same answer as on the text's first request.
+#[tokio::test]
+async fn bad_variables_get_the_same_answer_before_and_after_the_text_is_known() {
+    let query = "query Known($id: ID!, $kinds: [EntityKind!], $first: Int) {
+        entity(id: $id) { name }
+        entities(where: { kindIn: $kinds }, first: $first) { totalCount }
+    }";
+    let bad = [
+        json!({ "id": [1] }),
+        json!({ "id": null }),
+        json!({ "id": "xiaomi", "kinds": ["PHONE"] }),
+        json!({ "id": "xiaomi", "kinds": "vendor" }),
+        json!({ "id": "xiaomi", "first": "ten" }),
+        json!({ "id": "xiaomi", "first": 3_000_000_000_i64 }),
+    ];
+    let mut first_time = Vec::new();
+    for variables in &bad {
+        let reply = post(json!({ "query": query, "variables": variables }), Some(GQL)).await;
+        first_time.push((reply.status, reply.text));
+    }
+    let good = post(
+        json!({ "query": query, "variables": { "id": "xiaomi", "kinds": ["VENDOR"], "first": 1 } }),
+        None,
     )
     .await;
     assert_eq!(
-        reply.status,
-        StatusCode::BAD_REQUEST,
-        "validation still runs on a cached document: {}",
-        reply.text
+        good.json()["data"]["entity"]["name"],
+        "Xiaomi",
+        "{}",
+        good.text
+    );
+    for (variables, before) in bad.iter().zip(first_time) {
+        let reply = post(json!({ "query": query, "variables": variables }), Some(GQL)).await;
+        assert_eq!((reply.status, reply.text), before, "variables {variables}");
+    }
+    assert_eq!(
+        post(json!({ "query": query, "variables": bad[0] }), Some(GQL))
+            .await
+            .codes(),
+        ["GRAPHQL_VALIDATION_FAILED"]
     );
 }
