@@ -70,7 +70,7 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
 struct Params {
     query: Option<String>,
     #[serde(default)]
-    variables: Option<serde_json::Value>,
+    variables: Option<async_graphql::Value>,
     #[serde(default)]
     operation_name: Option<String>,
 }
@@ -110,8 +110,8 @@ pub(super) async fn handle(
         return bad_request("the request has no `query`");
     };
     let variables = match params.variables {
-        None | Some(serde_json::Value::Null) => Variables::default(),
-        Some(v @ serde_json::Value::Object(_)) => Variables::from_json(v),
+        None | Some(async_graphql::Value::Null) => Variables::default(),
+        Some(v @ async_graphql::Value::Object(_)) => Variables::from_value(v),
         Some(_) => return bad_request("`variables` must be an object"),
     };
     let parsed = match state.app.parse(&query) {
