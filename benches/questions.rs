@@ -12,6 +12,11 @@ use phonegraph::graph::{Direction, EntityIx, Graph, RelationFilter};
 use phonegraph::model::{DateBound, RelationKind as K};
 use rustc_hash::FxHashSet;
 
+/// The server's allocator, so that the questions allocate as they do when served.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 struct Market {
     graph: Graph,
     vendors: Vec<EntityIx>,
