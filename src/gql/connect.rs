@@ -115,19 +115,50 @@ impl PathResult {
     }
 }
 
-/// An entity of a neighbourhood, ready to draw.
-#[derive(SimpleObject, Clone)]
+/// A node of a neighbourhood. Its fields are read only when asked for: a neighbourhood holds
+/// up to 500 nodes, and a drawing often asks only their ids.
+#[derive(Clone, Copy)]
 pub struct GraphNode {
+    ix: EntityIx,
+    depth: u32,
+}
+
+/// An entity of a neighbourhood, ready to draw.
+#[Object]
+impl GraphNode {
     /// Its id.
-    pub id: ID,
+    async fn id(&self, ctx: &Context<'_>) -> ID {
+        ID(ctx
+            .data_unchecked::<Store>()
+            .graph
+            .entity(self.ix)
+            .id
+            .to_owned())
+    }
+
     /// Its kind.
-    pub kind: EntityKind,
+    async fn kind(&self, ctx: &Context<'_>) -> EntityKind {
+        ctx.data_unchecked::<Store>().graph.kind_of(self.ix).into()
+    }
+
     /// Its name.
-    pub name: String,
+    async fn name(&self, ctx: &Context<'_>) -> String {
+        ctx.data_unchecked::<Store>()
+            .graph
+            .entity(self.ix)
+            .name
+            .to_owned()
+    }
+
     /// Its distance in hops from the centre.
-    pub depth: u32,
+    async fn depth(&self) -> u32 {
+        self.depth
+    }
+
     /// The entity itself, for anything more.
-    pub entity: Entity,
+    async fn entity(&self, ctx: &Context<'_>) -> Entity {
+        entity(ctx.data_unchecked::<Store>(), self.ix)
+    }
 }
 
 /// A relation of a neighbourhood, ready to draw.
@@ -343,13 +374,7 @@ impl ConnectQuery {
             nodes: n
                 .nodes
                 .iter()
-                .map(|&(e, depth)| GraphNode {
-                    id: id(e),
-                    kind: g.entity(e).kind.into(),
-                    name: g.entity(e).name.to_string(),
-                    depth,
-                    entity: entity(store, e),
-                })
+                .map(|&(ix, depth)| GraphNode { ix, depth })
                 .collect(),
             // The relations among the nodes are read only when asked for: they take every
             // relation of every node, hubs included.
