@@ -32,6 +32,7 @@ pub enum Metric {
 
 /// An entity's place in a ranking.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct Score {
     /// Its position, from 1.
     pub rank: u32,
@@ -43,6 +44,7 @@ pub struct Score {
 
 /// A connected component of the subgraph.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct Component {
     /// How many entities it holds.
     pub size: u64,
@@ -87,7 +89,7 @@ fn subgraph(
     })
 }
 
-#[Object]
+#[Object(serial)]
 impl AnalyticsQuery {
     /// Entities ranked by a metric over the subgraph of the given entity kinds and the
     /// relations the filter admits, highest first.

@@ -50,7 +50,7 @@ impl PathHop {
 }
 
 /// One hop of a path: the relation taken, from where to where.
-#[Object]
+#[Object(serial)]
 impl PathHop {
     /// The entity this hop leaves.
     async fn from(&self) -> Entity {
@@ -124,7 +124,7 @@ pub struct GraphNode {
 }
 
 /// An entity of a neighbourhood, ready to draw.
-#[Object]
+#[Object(serial)]
 impl GraphNode {
     /// Its id.
     async fn id(&self, ctx: &Context<'_>) -> ID {
@@ -163,6 +163,7 @@ impl GraphNode {
 
 /// A relation of a neighbourhood, ready to draw.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct GraphEdge {
     /// The relation's id.
     pub id: ID,
@@ -180,6 +181,7 @@ pub struct GraphEdge {
 
 /// The entities within some hops of a centre and the relations among them.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct Neighbourhood {
     /// The entities, centre first, in breadth-first order.
     pub nodes: Vec<GraphNode>,
@@ -191,6 +193,7 @@ pub struct Neighbourhood {
 
 /// An entity two others are both related to.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct CommonNeighbour {
     /// The shared neighbour.
     pub entity: Entity,
@@ -222,7 +225,7 @@ pub struct TimelineEntry {
 }
 
 /// One dated entry of a timeline.
-#[Object]
+#[Object(serial)]
 impl TimelineEntry {
     /// When.
     async fn date(&self) -> FuzzyDate {
@@ -305,7 +308,7 @@ fn bounded(name: &str, value: i32, max: i32) -> Result<usize> {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl ConnectQuery {
     /// The shortest simple paths between two entities, shortest first, each hop with its
     /// relation and evidence. Direction is ignored unless asked. No path within `maxHops` is an

@@ -20,7 +20,7 @@ pub struct PropertySource {
 }
 
 /// A citable property with the sources that support it.
-#[Object]
+#[Object(serial)]
 impl PropertySource {
     /// The property's name, as in the seed files (`founded`, `date`, …).
     async fn property(&self) -> &str {
@@ -34,6 +34,7 @@ impl PropertySource {
 
 /// Everything a document supports.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct Supports {
     /// Entities citing it for themselves or one of their properties, in id order.
     pub entities: Vec<Entity>,
@@ -46,7 +47,7 @@ pub struct Supports {
 pub struct MarketShare(Relation);
 
 /// A vendor's rank and/or share in a market for a period, with its evidence.
-#[Object]
+#[Object(serial)]
 impl MarketShare {
     /// The vendor.
     async fn vendor(&self) -> Entity {
@@ -116,7 +117,7 @@ pub struct Cause {
 }
 
 /// An event's reported cause, weighed on its own.
-#[Object]
+#[Object(serial)]
 impl Cause {
     /// What is reported to have caused it.
     async fn text(&self) -> &str {
@@ -282,7 +283,7 @@ macro_rules! entity_object {
         pub struct $name(pub(crate) Node);
 
         $(#[$meta])*
-        #[Object]
+        #[Object(serial)]
         impl $name {
             /// The curator-chosen id (`xiaomi`, `mate-10-pro`).
             async fn id(&self, _ctx: &Context<'_>) -> Result<ID> {

@@ -12,6 +12,9 @@ use crate::model;
 #[derive(Default)]
 pub struct BaseQuery;
 
+// Root fields resolve concurrently, so that two analytics computations asked together run on
+// two threads; every other object resolves its fields one after another (`serial`): none waits
+// on anything, and concurrent fields cost each object a set of futures.
 /// The entry points of the API.
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -23,6 +26,7 @@ pub struct Query(
 
 /// A search result.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct SearchHit {
     /// The entity found.
     pub entity: Entity,
@@ -32,6 +36,7 @@ pub struct SearchHit {
 
 /// One relation kind: the endpoints it allows and whether it is symmetric.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct RelationKindInfo {
     /// The kind.
     pub kind: RelationKind,
@@ -47,6 +52,7 @@ pub struct RelationKindInfo {
 
 /// How many of one entity kind there are.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct KindCount {
     /// The kind.
     pub kind: EntityKind,
@@ -56,6 +62,7 @@ pub struct KindCount {
 
 /// Counts over the whole data set.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct Stats {
     /// Entities of every kind.
     pub entities: u64,
@@ -66,7 +73,7 @@ pub struct Stats {
 }
 
 /// Lookups, search and the data set's identity.
-#[Object]
+#[Object(serial)]
 impl BaseQuery {
     /// The entity with this id, or null if there is none.
     async fn entity(

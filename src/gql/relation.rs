@@ -21,7 +21,7 @@ pub const DEFAULT_PAGE: i32 = 20;
 pub struct FuzzyDate(pub(crate) DateBound);
 
 /// A date known to some precision, or a range of such dates ("end 2018 or early 2019").
-#[Object]
+#[Object(serial)]
 impl FuzzyDate {
     /// The date as curated: `2018`, `2018-Q4`, `2018-01`, `2018-01-09`, or a range `A..B`.
     async fn text(&self) -> String {
@@ -56,6 +56,7 @@ pub(crate) fn fuzzy(d: Option<DateBound>) -> Option<FuzzyDate> {
 
 /// When a relation holds: half-open `[from, until)`; an absent bound is open.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(serial)]
 pub struct Validity {
     /// When it started; null means in force since ever.
     pub from: Option<FuzzyDate>,
@@ -71,7 +72,7 @@ pub struct Citation {
 }
 
 /// A source supporting a fact, with a short quote from it.
-#[Object]
+#[Object(serial)]
 impl Citation {
     /// The document.
     async fn source(&self) -> Entity {
@@ -100,7 +101,7 @@ pub struct StatusChange {
 }
 
 /// A step in a relation's status history.
-#[Object]
+#[Object(serial)]
 impl StatusChange {
     /// The status from this date on.
     async fn status(&self) -> Status {
@@ -299,7 +300,7 @@ impl Relation {
 }
 
 /// A relation between two entities, with when it holds, where it stands and why we believe it.
-#[Object]
+#[Object(serial)]
 impl Relation {
     /// A stable id: `from:kind:to#n`, n counting several claims of the same kind between the
     /// same ends from 0.
@@ -416,6 +417,7 @@ impl Relation {
 
 /// Paging state of a connection (Relay).
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(serial)]
 pub struct PageInfo {
     /// Whether more items follow this page.
     pub has_next_page: bool,
@@ -429,6 +431,7 @@ pub struct PageInfo {
 
 /// A relation on a page, with its cursor.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct RelationEdge {
     /// Where this item is, for `after`.
     pub cursor: String,
@@ -438,7 +441,7 @@ pub struct RelationEdge {
 
 /// A page of relations (Relay connection).
 #[derive(SimpleObject, Clone)]
-#[graphql(complex)]
+#[graphql(complex, serial)]
 pub struct RelationConnection {
     /// The items of this page.
     pub edges: Vec<RelationEdge>,
@@ -458,6 +461,7 @@ impl RelationConnection {
 
 /// An entity on a page, with its cursor.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct EntityEdge {
     /// Where this item is, for `after`.
     pub cursor: String,
@@ -467,7 +471,7 @@ pub struct EntityEdge {
 
 /// A page of entities (Relay connection).
 #[derive(SimpleObject, Clone)]
-#[graphql(complex)]
+#[graphql(complex, serial)]
 pub struct EntityConnection {
     /// The items of this page.
     pub edges: Vec<EntityEdge>,

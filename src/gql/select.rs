@@ -216,6 +216,7 @@ pub enum GroupBy {
 
 /// A bucket of a count, ready for a chart.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct Bucket {
     /// The group's key: a kind, category or type name, a year, an entity id, or `none`.
     pub key: String,
@@ -269,7 +270,7 @@ pub(crate) fn select(
     Ok(list)
 }
 
-#[Object]
+#[Object(serial)]
 impl SelectQuery {
     /// Entities, optionally of one kind and meeting a condition, paged (Relay). In id order
     /// unless `orderBy` says otherwise.
