@@ -12,12 +12,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use async_graphql::Variables;
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, OperationDefinition, ServiceDocument, Type, TypeKind,
     TypeSystemDefinition,
 };
+use async_graphql::{ServerError, Variables};
 use async_graphql_value::ConstValue;
+
+use super::error::{ErrorCode, with_code};
 
 /// The enums and input objects of a schema.
 #[derive(Debug, Default)]
@@ -130,6 +132,31 @@ impl InputTypes {
             },
         }
     }
+}
+
+/// The request error for the first variable of the selected operation that is required (of
+/// non-null type, without a default) and not given: GraphQL coerces variables before
+/// executing, so a missing one fails the request rather than the fields that use it.
+pub(crate) fn unprovided(
+    doc: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+) -> Option<ServerError> {
+    let operation = selected(doc, operation_name)?;
+    let missing = operation.variable_definitions.iter().find(|d| {
+        let d = &d.node;
+        !d.var_type.node.nullable
+            && d.default_value.is_none()
+            && !variables.contains_key(&d.name.node)
+    })?;
+    let message = format!(
+        "Variable \"${}\" of required type \"{}\" was not provided.",
+        missing.node.name.node, missing.node.var_type.node
+    );
+    Some(with_code(
+        ServerError::new(message, Some(missing.pos)),
+        ErrorCode::ValidationFailed,
+    ))
 }
 
 /// The operation a request runs: the named one, or the only one.

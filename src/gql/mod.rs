@@ -185,7 +185,7 @@ impl AppState {
     /// failures, any other is `INTERNAL`.
     ///
     /// The query is costed first (see `cost`), on the parsed document the request carries or
-    /// on one parsed here.
+    /// on one parsed here, and a required variable that is not given fails the request.
     pub async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
         self.run(&self.schema, request).await
     }
@@ -223,14 +223,22 @@ impl AppState {
         mut request: async_graphql::Request,
     ) -> async_graphql::Response {
         let variables = std::mem::take(&mut request.variables);
+        let operation_name = request.operation_name.take();
         let costed = match request.parsed_query() {
-            Ok(doc) => self.costs.check(doc, &variables, self.cost_limit),
+            Ok(doc) => self
+                .costs
+                .check(doc, &variables, self.cost_limit)
+                .and_then(|()| {
+                    inputs::unprovided(doc, operation_name.as_deref(), &variables)
+                        .map_or(Ok(()), Err)
+                }),
             Err(e) => Err(error::with_code(e, ErrorCode::ParseFailed)),
         };
         if let Err(e) = costed {
             return async_graphql::Response::from_errors(vec![e]);
         }
         request.variables = variables;
+        request.operation_name = operation_name;
         let mut response = schema.execute(request).await;
         let before_execution = response.data == async_graphql::Value::Null;
         response.errors = std::mem::take(&mut response.errors)

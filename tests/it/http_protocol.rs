@@ -79,6 +79,24 @@ async fn a_variable_of_the_wrong_type_is_a_request_error() {
 }
 
 #[tokio::test]
+async fn a_required_variable_not_given_fails_the_whole_request() {
+    let reply = post(
+        json!({ "query": "query($id: ID!, $first: Int = 5) { dataVersion entity(id: $id) { name } }" }),
+        Some(GQL),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    assert_eq!(
+        reply.json(),
+        json!({ "errors": [{
+            "message": "Variable \"$id\" of required type \"ID!\" was not provided.",
+            "locations": [{ "line": 1, "column": 7 }],
+            "extensions": { "code": "GRAPHQL_VALIDATION_FAILED" },
+        }] })
+    );
+}
+
+#[tokio::test]
 async fn a_field_error_keeps_the_data_and_is_200() {
     let reply = post(
         json!({ "query": "{ dataVersion entities(first: 101) { totalCount } }" }),
@@ -310,6 +328,7 @@ async fn bad_variables_get_the_same_answer_before_and_after_the_text_is_known() 
         entities(where: { kindIn: $kinds }, first: $first) { totalCount }
     }";
     let bad = [
+        json!({}),
         json!({ "id": [1] }),
         json!({ "id": null }),
         json!({ "id": "xiaomi", "kinds": ["PHONE"] }),
@@ -338,7 +357,7 @@ async fn bad_variables_get_the_same_answer_before_and_after_the_text_is_known() 
         assert_eq!((reply.status, reply.text), before, "variables {variables}");
     }
     assert_eq!(
-        post(json!({ "query": query, "variables": bad[0] }), Some(GQL))
+        post(json!({ "query": query, "variables": bad[1] }), Some(GQL))
             .await
             .codes(),
         ["GRAPHQL_VALIDATION_FAILED"]
