@@ -30,6 +30,9 @@ const NODE_OPTIONAL: [&str; 5] = ["aliases", "description", "wikidata", "categor
 const EDGE_COLUMNS: [&str; 5] = ["from", "to", "kind", "since", "until"];
 const EDGE_OPTIONAL: [&str; 5] = ["confidence", "status", "role", "market", "note"];
 
+/// The hint for a row that does not have the header's columns.
+const UNEVEN_ROW: &str = "every row needs the same columns as the header";
+
 /// What was read from one CSV file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CsvFileReport {
@@ -104,31 +107,28 @@ fn row_error(field: Option<usize>, message: impl Into<String>, hint: Option<&str
 
 impl CsvLoad<'_> {
     fn open(path: &Path) -> Result<csv::Reader<Hashing<io::BufReader<File>>>, SeedError> {
-        let file = File::open(path).map_err(|source| SeedError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let reader = Hashing {
-            inner: io::BufReader::with_capacity(1 << 20, file),
-            hasher: blake3::Hasher::new(),
-        };
         Ok(ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
             .buffer_capacity(1 << 20)
-            .from_reader(reader))
+            .from_reader(Self::open_raw(path)?))
+    }
+
+    fn open_raw(path: &Path) -> Result<Hashing<io::BufReader<File>>, SeedError> {
+        let file = File::open(path).map_err(|source| SeedError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Hashing {
+            inner: io::BufReader::with_capacity(1 << 20, file),
+            hasher: blake3::Hasher::new(),
+        })
     }
 
     /// Folds a finished file's own hash, and its name, into the data version, and records
     /// what the file gave.
-    fn close(
-        &mut self,
-        path: &Path,
-        reader: csv::Reader<Hashing<io::BufReader<File>>>,
-        rows: usize,
-        skipped: usize,
-    ) {
-        let file_hash = reader.into_inner().hasher.finalize();
+    fn close(&mut self, path: &Path, hasher: &blake3::Hasher, rows: usize, skipped: usize) {
+        let file_hash = hasher.finalize();
         self.hasher
             .update(path.file_name().map_or(&[][..], |n| n.as_encoded_bytes()));
         self.hasher.update(file_hash.as_bytes());
@@ -160,21 +160,21 @@ impl CsvLoad<'_> {
     fn unreadable_row(&mut self, path: &Path, e: &csv::Error) {
         if !self.skip_bad_rows {
             let (line, message) = csv_error(e);
-            let hint = "every row needs the same columns as the header".to_owned();
+            let hint = UNEVEN_ROW.to_owned();
             self.problem(path, line, 1, message, Some(hint));
         }
     }
 
-    /// Places a row's error: the column is the field's character offset in its line.
+    /// Reports a row's error where `place` puts it.
     fn report_row(&mut self, path: &Path, record: &ByteRecord, e: RowError) {
-        let pos = record.position();
-        let line = pos.map_or(0, |p| p.line());
-        let column = e.field.and_then(|f| record.range(f)).map_or(1, |r| {
-            let before = &record.as_slice()[..r.start];
-            // Fields lose their separators in the record: add one comma per earlier field.
-            String::from_utf8_lossy(before).chars().count() + e.field.unwrap_or(0) + 1
-        });
-        self.problem(path, line, column, e.message, e.hint);
+        let placed = place(record, e);
+        self.problem(
+            path,
+            placed.line,
+            placed.column,
+            placed.message,
+            placed.hint,
+        );
     }
 
     fn header(
@@ -268,7 +268,7 @@ impl CsvLoad<'_> {
                 }
             }
         }
-        self.close(path, reader, rows, skipped);
+        self.close(path, &reader.into_inner().hasher, rows, skipped);
         Ok(())
     }
 
@@ -472,69 +472,207 @@ impl CsvLoad<'_> {
     }
 
     /// Reads every `edges.csv` row into the builder; `source` is the file's number among the
-    /// bulk sources. Rows are read in batches whose ids are resolved on two threads (the entity
-    /// table is only read meanwhile), then added in file order.
+    /// bulk sources. The file is read in chunks cut at record boundaries; each chunk is parsed
+    /// and checked as two halves, one on each thread (the entity table is only read
+    /// meanwhile), and the rows are then added in file order.
     pub(crate) fn edges(&mut self, path: &Path, source: u8) -> Result<(), SeedError> {
-        const BATCH: usize = 1 << 15;
-        let mut reader = Self::open(path)?;
-        let headers = reader.byte_headers().map_err(|e| csv_io(path, e))?.clone();
+        let mut file = Self::open_raw(path)?;
+        let io_error = |source| SeedError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let mut pending = Vec::with_capacity(CHUNK + (1 << 20));
+        let mut eof = fill(&mut file, &mut pending, CHUNK).map_err(io_error)?;
+        while !eof && memchr::memchr(b'\n', &pending).is_none() {
+            let more = pending.len() + CHUNK;
+            eof = fill(&mut file, &mut pending, more).map_err(io_error)?;
+        }
+        let mut header = ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(&pending[..]);
+        let headers = header.byte_headers().map_err(|e| csv_io(path, e))?.clone();
+        let (start, mut line) = (header.position().byte() as usize, header.position().line());
+        drop(header);
         let Some(columns) = self.header(path, &headers, &EDGE_COLUMNS, &EDGE_OPTIONAL) else {
             return Ok(());
         };
-        let mut batch: Vec<ByteRecord> = Vec::new();
-        let mut recent = [RecentIds::new(), RecentIds::new()];
+        pending.drain(..start.min(pending.len()));
+        let width = headers.len();
+        let mut parts = [EdgeRows::new(), EdgeRows::new()];
         let (mut rows, mut skipped) = (0, 0);
-        let mut done = false;
-        while !done {
-            let mut n = 0;
-            while n < BATCH {
-                if batch.len() == n {
-                    batch.push(ByteRecord::new());
-                }
-                match reader.read_byte_record(&mut batch[n]) {
-                    Ok(true) => n += 1,
-                    Ok(false) => {
-                        done = true;
-                        break;
-                    }
-                    Err(e) => {
-                        skipped += 1;
-                        self.unreadable_row(path, &e);
-                    }
-                }
+        let mut want = CHUNK;
+        loop {
+            if !eof {
+                eof = fill(&mut file, &mut pending, want).map_err(io_error)?;
             }
-            let records = &batch[..n];
-            let (first, second) = records.split_at(n / 2);
+            let quotes: Vec<usize> = memchr::memchr_iter(b'"', &pending).collect();
+            let end = match last_boundary(&pending, &quotes) {
+                _ if eof => pending.len(),
+                Some(end) => end,
+                None => {
+                    // One record longer than the chunk: read on until it ends.
+                    want = pending.len() + CHUNK;
+                    continue;
+                }
+            };
+            want = CHUNK;
+            let half = next_boundary(&pending[..end], &quotes, end / 2).unwrap_or(end);
+            let (first, second) = pending[..end].split_at(half);
             let builder = &*self.builder;
             let columns = &columns;
-            let resolve = |part: &[ByteRecord], recent: &mut RecentIds| {
-                part.iter()
-                    .map(|r| edge(builder, columns, r, source, recent))
-                    .collect::<Vec<_>>()
-            };
-            let [mine, theirs] = &mut recent;
-            let (a, b) = std::thread::scope(|scope| {
-                let other = scope.spawn(|| resolve(second, theirs));
-                let here = resolve(first, mine);
-                (here, other.join().expect("resolving rows does not panic"))
+            let [mine, theirs] = &mut parts;
+            std::thread::scope(|scope| {
+                let other = scope.spawn(|| theirs.read(builder, columns, width, second, source));
+                mine.read(builder, columns, width, first, source);
+                other.join().expect("reading rows does not panic");
             });
-            for (record, result) in records.iter().zip(a.into_iter().chain(b)) {
-                match result {
-                    Ok(new) => {
-                        self.builder.push_relation(new);
-                        rows += 1;
-                    }
-                    Err(e) => {
-                        skipped += 1;
-                        if !self.skip_bad_rows {
-                            self.report_row(path, record, e);
+            for part in &mut parts {
+                for result in part.rows.drain(..) {
+                    match result {
+                        Ok(new) => {
+                            self.builder.push_relation(new);
+                            rows += 1;
+                        }
+                        Err(e) => {
+                            skipped += 1;
+                            if !self.skip_bad_rows {
+                                let at = line + e.line - 1;
+                                self.problem(path, at, e.column, e.message, e.hint);
+                            }
                         }
                     }
                 }
+                line += part.lines;
+            }
+            pending.drain(..end);
+            if eof && pending.is_empty() {
+                break;
             }
         }
-        self.close(path, reader, rows, skipped);
+        self.close(path, &file.hasher, rows, skipped);
         Ok(())
+    }
+}
+
+/// Bytes of an edges file read at a time: 8 MiB, about 200,000 rows (a few hundred bytes in
+/// unit tests, so that they cross many chunk and half boundaries).
+const CHUNK: usize = if cfg!(test) { 300 } else { 8 << 20 };
+
+/// Reads from `from` until `into` holds `target` bytes; whether the end was reached.
+fn fill(from: &mut impl Read, into: &mut Vec<u8>, target: usize) -> io::Result<bool> {
+    let wanted = target.saturating_sub(into.len()) as u64;
+    let got = from.take(wanted).read_to_end(into)?;
+    Ok((got as u64) < wanted)
+}
+
+/// Where the first record ending at or after `from` ends in `bytes` (which starts at a record
+/// boundary), given the offsets of its quote characters. Quoting toggles at every quote (a
+/// doubled one inside a field toggles twice), so a newline ends a record when an even number
+/// of quotes precede it.
+fn next_boundary(bytes: &[u8], quotes: &[usize], from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let newline = at + memchr::memchr(b'\n', &bytes[at..])?;
+        if quotes.partition_point(|&q| q < newline) % 2 == 0 {
+            return Some(newline + 1);
+        }
+        at = newline + 1;
+    }
+}
+
+/// Where the last whole record in `bytes` ends (see [`next_boundary`]).
+fn last_boundary(bytes: &[u8], quotes: &[usize]) -> Option<usize> {
+    let mut end = bytes.len();
+    loop {
+        let newline = memchr::memrchr(b'\n', &bytes[..end])?;
+        if quotes.partition_point(|&q| q < newline) % 2 == 0 {
+            return Some(newline + 1);
+        }
+        end = newline;
+    }
+}
+
+/// A row's error placed in its part of the file: line (from 1 at the part's start), column
+/// (the field's character offset in its line), message and hint.
+struct Placed {
+    line: u64,
+    column: usize,
+    message: String,
+    hint: Option<String>,
+}
+
+fn place(record: &ByteRecord, e: RowError) -> Placed {
+    let column = e.field.and_then(|f| record.range(f)).map_or(1, |r| {
+        let before = &record.as_slice()[..r.start];
+        // Fields lose their separators in the record: add one comma per earlier field.
+        String::from_utf8_lossy(before).chars().count() + e.field.unwrap_or(0) + 1
+    });
+    Placed {
+        line: record.position().map_or(1, csv::Position::line),
+        column,
+        message: e.message,
+        hint: e.hint,
+    }
+}
+
+/// The rows of one part of an edges file, checked, and how many lines the part spans; kept
+/// from chunk to chunk with the memo of recently resolved ids.
+struct EdgeRows {
+    rows: Vec<Result<NewRelation, Placed>>,
+    lines: u64,
+    recent: RecentIds,
+}
+
+impl EdgeRows {
+    fn new() -> Self {
+        EdgeRows {
+            rows: Vec::new(),
+            lines: 0,
+            recent: RecentIds::new(),
+        }
+    }
+
+    /// Reads and checks the rows of `bytes`, which hold whole records.
+    fn read(
+        &mut self,
+        builder: &GraphBuilder,
+        c: &Columns,
+        width: usize,
+        bytes: &[u8],
+        source: u8,
+    ) {
+        let mut reader = ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
+        let mut record = ByteRecord::new();
+        loop {
+            let row = match reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) if record.len() != width => Err(Placed {
+                    line: record.position().map_or(1, csv::Position::line),
+                    column: 1,
+                    message: format!(
+                        "the row has {} fields; the header has {width}",
+                        record.len()
+                    ),
+                    hint: Some(UNEVEN_ROW.to_owned()),
+                }),
+                Ok(true) => edge(builder, c, &record, source, &mut self.recent)
+                    .map_err(|e| place(&record, e)),
+                Err(e) => {
+                    let (line, message) = csv_error(&e);
+                    Err(Placed {
+                        line,
+                        column: 1,
+                        message,
+                        hint: Some(UNEVEN_ROW.to_owned()),
+                    })
+                }
+            };
+            self.rows.push(row);
+        }
+        self.lines = memchr::memchr_iter(b'\n', bytes).count() as u64;
     }
 }
 
@@ -815,4 +953,80 @@ fn csv_error(e: &csv::Error) -> (u64, String) {
         _ => "the row cannot be read as CSV".to_owned(),
     };
     (line, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::{LoadOptions, SeedError, load_with};
+
+    #[test]
+    fn boundaries_skip_newlines_inside_quotes() {
+        let text = b"a,\"x\ny\"\nb,\"\"\"\n\"\nc,d\n";
+        let quotes: Vec<usize> = memchr::memchr_iter(b'"', text).collect();
+        assert_eq!(next_boundary(text, &quotes, 0), Some(8));
+        assert_eq!(next_boundary(text, &quotes, 8), Some(16));
+        assert_eq!(last_boundary(text, &quotes), Some(text.len()));
+        assert_eq!(last_boundary(&text[..15], &quotes), Some(8));
+        assert_eq!(next_boundary(b"no end", &[], 0), None);
+    }
+
+    /// An edges file many chunks long, with quoted newlines, bad rows and no final newline,
+    /// gives every good row once and each bad row at its line.
+    #[test]
+    fn chunked_edges_keep_rows_and_lines() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let (seed, bulk) = (dir.path().join("seed"), dir.path().join("bulk"));
+        std::fs::create_dir_all(&seed).unwrap();
+        std::fs::create_dir_all(&bulk).unwrap();
+        let mut nodes = String::from("id,kind,name,country,date\n");
+        for i in 0..50 {
+            nodes += &format!("v-{i},vendor,Vendor {i},,\np-{i},product,Phone {i},,\n");
+        }
+        std::fs::write(bulk.join("nodes.csv"), nodes).unwrap();
+        let mut edges = String::from("from,to,kind,since,until,note\n");
+        let (mut line, mut bad, mut good) = (1, Vec::new(), 0);
+        for i in 0..400 {
+            line += 1;
+            if i % 37 == 5 {
+                edges += &format!("v-x{i},p-0,MAKES,,,\n");
+                bad.push(line);
+            } else if i % 10 == 3 {
+                edges += &format!(
+                    "v-{},p-{},MAKES,,,\"made, \"\"first\"\"\nin a lab\"\n",
+                    i % 50,
+                    i % 50
+                );
+                line += 1;
+                good += 1;
+            } else {
+                edges += &format!("v-{},p-{},MAKES,,,\n", i % 50, (i * 7) % 50);
+                good += 1;
+            }
+        }
+        edges.pop();
+        std::fs::write(bulk.join("edges.csv"), &edges).unwrap();
+        let options = LoadOptions {
+            csv_dirs: vec![bulk.clone()],
+            skip_bad_rows: false,
+        };
+        let Err(SeedError::Invalid(report)) = load_with(&seed, &options) else {
+            panic!("the unknown ids are reported");
+        };
+        let lines: Vec<usize> = report.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, bad);
+        assert!(
+            report
+                .problems
+                .iter()
+                .all(|p| p.message.starts_with("unknown entity `v-x"))
+        );
+        let skipping = LoadOptions {
+            skip_bad_rows: true,
+            ..options
+        };
+        let loaded = load_with(&seed, &skipping).expect("bad rows are skipped");
+        let edges_report = &loaded.csv[1];
+        assert_eq!((edges_report.rows, edges_report.skipped), (good, bad.len()));
+    }
 }
