@@ -180,67 +180,46 @@ impl AppState {
 }
 
 impl AppState {
-    /// Executes a request. Every error in the response carries a code: errors async-graphql
-    /// raises before execution without one (an unknown operation name) are validation
-    /// failures, any other is `INTERNAL`.
+    /// Executes a request for a parsed text. Every error in the response carries a code:
+    /// errors async-graphql raises before execution without one (an unknown operation name)
+    /// are validation failures, any other is `INTERNAL`.
     ///
-    /// The query is costed first (see `cost`), on the parsed document the request carries or
-    /// on one parsed here, and a required variable that is not given fails the request.
-    pub async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
-        self.run(&self.schema, request).await
-    }
-
-    /// Executes a request for a parsed text. A text that passed full validation before is
-    /// validated again only in what depends on this request: its cost, depth and variables
-    /// (see `inputs`).
-    pub async fn execute_parsed(
+    /// The query is costed first (see `cost`), and a required variable that is not given fails
+    /// the request. A text that passed full validation before is validated again only in what
+    /// depends on this request: its cost, depth and variables (see `inputs`).
+    pub async fn execute(
         &self,
         parsed: &Parsed,
         mut request: async_graphql::Request,
     ) -> async_graphql::Response {
         let text = &parsed.0;
-        let known = text.valid.load(Ordering::Relaxed)
-            && self.inputs.accepts(
-                &text.document,
-                request.operation_name.as_deref(),
-                &request.variables,
-            );
-        request.set_parsed_query(text.document.clone());
-        if known {
-            return self.run(&self.prevalidated, request).await;
-        }
-        let response = self.run(&self.schema, request).await;
-        // Validation failures leave no data; anything that ran had passed validation.
-        if response.errors.is_empty() || response.data != async_graphql::Value::Null {
-            text.valid.store(true, Ordering::Relaxed);
-        }
-        response
-    }
-
-    async fn run(
-        &self,
-        schema: &PhoneSchema,
-        mut request: async_graphql::Request,
-    ) -> async_graphql::Response {
-        let variables = std::mem::take(&mut request.variables);
-        let operation_name = request.operation_name.take();
-        let costed = match request.parsed_query() {
-            Ok(doc) => self
-                .costs
-                .check(doc, &variables, self.cost_limit)
-                .and_then(|()| {
-                    inputs::unprovided(doc, operation_name.as_deref(), &variables)
-                        .map_or(Ok(()), Err)
-                }),
-            Err(e) => Err(error::with_code(e, ErrorCode::ParseFailed)),
-        };
-        if let Err(e) = costed {
+        let operation_name = request.operation_name.as_deref();
+        let variables = &request.variables;
+        if let Err(e) = self
+            .costs
+            .check(&text.document, variables, self.cost_limit)
+            .and_then(|()| {
+                inputs::unprovided(&text.document, operation_name, variables).map_or(Ok(()), Err)
+            })
+        {
             return async_graphql::Response::from_errors(vec![e]);
         }
-        request.variables = variables;
-        request.operation_name = operation_name;
+        let known = text.valid.load(Ordering::Relaxed)
+            && self
+                .inputs
+                .accepts(&text.document, operation_name, variables);
+        request.set_parsed_query(text.document.clone());
+        let schema = if known {
+            &self.prevalidated
+        } else {
+            &self.schema
+        };
         let mut response = schema.execute(request).await;
         let before_execution = response.data == async_graphql::Value::Null;
+        // Validation failures leave no data; anything that ran had passed validation.
+        if !known && (response.errors.is_empty() || !before_execution) {
+            text.valid.store(true, Ordering::Relaxed);
+        }
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
             .map(|e| error::code_uncoded(e, before_execution))

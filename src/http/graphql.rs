@@ -146,7 +146,7 @@ pub(super) async fn handle(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    let response = state.app.execute_parsed(&parsed, request).await;
+    let response = state.app.execute(&parsed, request).await;
     let is_request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| {
