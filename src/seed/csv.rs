@@ -160,21 +160,18 @@ impl CsvLoad<'_> {
     fn unreadable_row(&mut self, path: &Path, e: &csv::Error) {
         if !self.skip_bad_rows {
             let (line, message) = csv_error(e);
-            let hint = UNEVEN_ROW.to_owned();
-            self.problem(path, line, 1, message, Some(hint));
+            self.report(path, 1, Placed::unreadable(line, message));
         }
     }
 
     /// Reports a row's error where `place` puts it.
     fn report_row(&mut self, path: &Path, record: &ByteRecord, e: RowError) {
-        let placed = place(record, e);
-        self.problem(
-            path,
-            placed.line,
-            placed.column,
-            placed.message,
-            placed.hint,
-        );
+        self.report(path, 1, place(record, e));
+    }
+
+    /// Reports an error placed in a part of the file that starts at line `first_line`.
+    fn report(&mut self, path: &Path, first_line: u64, p: Placed) {
+        self.problem(path, first_line + p.line - 1, p.column, p.message, p.hint);
     }
 
     fn header(
@@ -536,8 +533,7 @@ impl CsvLoad<'_> {
                         Err(e) => {
                             skipped += 1;
                             if !self.skip_bad_rows {
-                                let at = line + e.line - 1;
-                                self.problem(path, at, e.column, e.message, e.hint);
+                                self.report(path, line, e);
                             }
                         }
                     }
@@ -601,6 +597,18 @@ struct Placed {
     hint: Option<String>,
 }
 
+impl Placed {
+    /// A row that does not read as the header's columns, at its start.
+    fn unreadable(line: u64, message: String) -> Placed {
+        Placed {
+            line,
+            column: 1,
+            message,
+            hint: Some(UNEVEN_ROW.to_owned()),
+        }
+    }
+}
+
 fn place(record: &ByteRecord, e: RowError) -> Placed {
     let column = e.field.and_then(|f| record.range(f)).map_or(1, |r| {
         let before = &record.as_slice()[..r.start];
@@ -649,25 +657,15 @@ impl EdgeRows {
         loop {
             let row = match reader.read_byte_record(&mut record) {
                 Ok(false) => break,
-                Ok(true) if record.len() != width => Err(Placed {
-                    line: record.position().map_or(1, csv::Position::line),
-                    column: 1,
-                    message: format!(
-                        "the row has {} fields; the header has {width}",
-                        record.len()
-                    ),
-                    hint: Some(UNEVEN_ROW.to_owned()),
-                }),
+                Ok(true) if record.len() != width => Err(Placed::unreadable(
+                    record.position().map_or(1, csv::Position::line),
+                    uneven(record.len(), width),
+                )),
                 Ok(true) => edge(builder, c, &record, source, &mut self.recent)
                     .map_err(|e| place(&record, e)),
                 Err(e) => {
                     let (line, message) = csv_error(&e);
-                    Err(Placed {
-                        line,
-                        column: 1,
-                        message,
-                        hint: Some(UNEVEN_ROW.to_owned()),
-                    })
+                    Err(Placed::unreadable(line, message))
                 }
             };
             self.rows.push(row);
@@ -941,15 +939,18 @@ fn csv_io(path: &Path, e: csv::Error) -> SeedError {
     }
 }
 
+/// What is wrong with a row of `len` fields under a header of `header`.
+fn uneven(len: usize, header: usize) -> String {
+    format!("the row has {len} fields; the header has {header}")
+}
+
 /// A CSV-level error (a row with the wrong number of fields, invalid UTF-8…) in words.
 fn csv_error(e: &csv::Error) -> (u64, String) {
     let line = e.position().map_or(0, csv::Position::line);
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => {
-            format!("the row has {len} fields; the header has {expected_len}")
-        }
+        } => uneven(*len as usize, *expected_len as usize),
         _ => "the row cannot be read as CSV".to_owned(),
     };
     (line, message)
