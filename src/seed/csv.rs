@@ -986,12 +986,16 @@ mod tests {
         }
         std::fs::write(bulk.join("nodes.csv"), nodes).unwrap();
         let mut edges = String::from("from,to,kind,since,until,note\n");
-        let (mut line, mut bad, mut good) = (1, Vec::new(), 0);
+        let (mut line, mut bad, mut good, mut uneven_line) = (1, Vec::new(), 0, 0);
         for i in 0..400 {
             line += 1;
             if i % 37 == 5 {
                 edges += &format!("v-x{i},p-0,MAKES,,,\n");
                 bad.push(line);
+            } else if i == 201 {
+                edges += "v-1,p-1,MAKES\n";
+                bad.push(line);
+                uneven_line = line;
             } else if i % 10 == 3 {
                 edges += &format!(
                     "v-{},p-{},MAKES,,,\"made, \"\"first\"\"\nin a lab\"\n",
@@ -1016,10 +1020,16 @@ mod tests {
         };
         let lines: Vec<usize> = report.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, bad);
+        let uneven = report.problems.iter().find(|p| p.line == uneven_line);
+        assert_eq!(
+            uneven.map(|p| (p.column, p.message.as_str())),
+            Some((1, "the row has 3 fields; the header has 6"))
+        );
         assert!(
             report
                 .problems
                 .iter()
+                .filter(|p| p.line != uneven_line)
                 .all(|p| p.message.starts_with("unknown entity `v-x"))
         );
         let skipping = LoadOptions {
