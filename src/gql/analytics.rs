@@ -11,6 +11,7 @@ use super::Store;
 use super::entity::{Entity, entity};
 use super::enums::{EntityKind, RelationKind};
 use super::error::{ErrorCode, coded, graph_error};
+use super::list::List;
 use super::relation::{RelationFilter, relation_filter};
 use crate::graph::{EntityIx, Subgraph};
 
@@ -49,7 +50,7 @@ pub struct Component {
     /// How many entities it holds.
     pub size: u64,
     /// Its entities in id order (the first `membersFirst` of them).
-    pub members: Vec<Entity>,
+    pub members: List<Entity>,
 }
 
 /// A computed answer, kept for the life of the loaded data.
@@ -108,7 +109,7 @@ impl AnalyticsQuery {
             RelationFilter,
         >,
         #[graphql(desc = "How many entities, at most 100 (default 10).")] first: Option<i32>,
-    ) -> Result<Vec<Score>> {
+    ) -> Result<List<Score>> {
         let store = ctx.data_unchecked::<Store>();
         let size = super::relation::page_size(Some(first.unwrap_or(10)))?;
         let sub = subgraph(store, entity_kinds, relation_kinds, filter.as_ref())?;
@@ -157,7 +158,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "How many components, at most 100 (default 10).")] first: Option<i32>,
         #[graphql(desc = "How many members of each, at most 100 (default 20).")]
         members_first: Option<i32>,
-    ) -> Result<Vec<Component>> {
+    ) -> Result<List<Component>> {
         let store = ctx.data_unchecked::<Store>();
         let size = super::relation::page_size(Some(first.unwrap_or(10)))?;
         let members = super::relation::page_size(Some(members_first.unwrap_or(20)))?;

@@ -7,6 +7,7 @@ use super::Store;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, EntityKind, EventType, Presence, RelationKind, Status};
 use super::error::{bad_input, graph_error};
+use super::list::List;
 use super::relation::{
     Citation, FuzzyDate, Relation, RelationFilter, citations, parse_day, relation_filter,
 };
@@ -98,12 +99,12 @@ impl PathResult {
         self.path.hops.len()
     }
     /// The entities along the path, start first.
-    async fn nodes(&self) -> Vec<Entity> {
+    async fn nodes(&self) -> List<Entity> {
         self.path.nodes().map(|e| entity(&self.store, e)).collect()
     }
     /// Each hop with its relation and evidence.
-    async fn hops(&self) -> Vec<PathHop> {
-        self.path_hops()
+    async fn hops(&self) -> List<PathHop> {
+        List(self.path_hops())
     }
     /// The path in words, one hop after another.
     async fn explanation(&self) -> String {
@@ -184,9 +185,9 @@ pub struct GraphEdge {
 #[graphql(serial)]
 pub struct Neighbourhood {
     /// The entities, centre first, in breadth-first order.
-    pub nodes: Vec<GraphNode>,
+    pub nodes: List<GraphNode>,
     /// The relations among them, each once.
-    pub edges: Vec<GraphEdge>,
+    pub edges: List<GraphEdge>,
     /// Whether `limit` cut it short.
     pub truncated: bool,
 }
@@ -198,9 +199,9 @@ pub struct CommonNeighbour {
     /// The shared neighbour.
     pub entity: Entity,
     /// The relations between `a` and it.
-    pub via_a: Vec<Relation>,
+    pub via_a: List<Relation>,
     /// The relations between `b` and it.
-    pub via_b: Vec<Relation>,
+    pub via_b: List<Relation>,
 }
 
 /// What a timeline entry records.
@@ -270,7 +271,7 @@ impl TimelineEntry {
         self.entry.status.map(Into::into)
     }
     /// What supports the entry: the status step's sources, else the event's or relation's.
-    async fn sources(&self) -> Vec<Citation> {
+    async fn sources(&self) -> List<Citation> {
         let g = &self.store.graph;
         let detail = g.relation_detail(self.entry.relation);
         let list = match (self.entry.step, self.entry.event) {
@@ -329,7 +330,7 @@ impl ConnectQuery {
             RelationFilter,
         >,
         #[graphql(desc = "How many paths at most, 1–10.", default = 3)] limit: i32,
-    ) -> Result<Vec<PathResult>> {
+    ) -> Result<List<PathResult>> {
         let store = ctx.data_unchecked::<Store>();
         let max_hops = bounded("maxHops", max_hops, MAX_HOPS)?;
         let limit = bounded("limit", limit, MAX_PATHS)?;
@@ -421,7 +422,7 @@ impl ConnectQuery {
             Vec<RelationKind>,
         >,
         #[graphql(desc = "Time, evidence and scope filters.")] filter: Option<RelationFilter>,
-    ) -> Result<Vec<CommonNeighbour>> {
+    ) -> Result<List<CommonNeighbour>> {
         let store = ctx.data_unchecked::<Store>();
         let (ia, ib) = (
             store.graph.require(&a).map_err(graph_error)?,
@@ -429,7 +430,7 @@ impl ConnectQuery {
         );
         let filter = relation_filter(store, relation_kinds, None, filter.as_ref())?;
         let as_of = filter.as_of;
-        let side = |from: EntityIx, hops: &[Hop]| -> Vec<Relation> {
+        let side = |from: EntityIx, hops: &[Hop]| -> List<Relation> {
             hops.iter()
                 .map(|h| Relation::from_hop(store, from, *h, as_of))
                 .collect()
@@ -459,7 +460,7 @@ impl ConnectQuery {
         #[graphql(desc = "Only events of these types (and no relation entries).")]
         event_types: Option<Vec<EventType>>,
         #[graphql(desc = "Only status changes to these statuses (and no other entries).")] statuses: Option<Vec<Status>>,
-    ) -> Result<Vec<TimelineEntry>> {
+    ) -> Result<List<TimelineEntry>> {
         let store = ctx.data_unchecked::<Store>();
         let ix = store.graph.require(&entity).map_err(graph_error)?;
         let filter = graph::TimelineFilter {

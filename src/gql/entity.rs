@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Interface, Object, Result, SimpleObject};
 
 use super::Store;
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
+use super::list::List;
 use super::relation::{
     Citation, FuzzyDate, Relation, RelationConnection, RelationFilter, citations, decimal, fuzzy,
     parse_day, relation_page, relations_of,
@@ -27,7 +28,7 @@ impl PropertySource {
         &self.property.property
     }
     /// What supports it.
-    async fn sources(&self) -> Vec<Citation> {
+    async fn sources(&self) -> List<Citation> {
         citations(&self.store, &self.property.sources)
     }
 }
@@ -37,9 +38,9 @@ impl PropertySource {
 #[graphql(serial)]
 pub struct Supports {
     /// Entities citing it for themselves or one of their properties, in id order.
-    pub entities: Vec<Entity>,
+    pub entities: List<Entity>,
     /// Relations citing it, themselves or in a status step.
-    pub relations: Vec<Relation>,
+    pub relations: List<Relation>,
 }
 
 /// A vendor's rank and/or share in a market for a period, with its evidence.
@@ -79,7 +80,7 @@ impl MarketShare {
         self.0.store.graph.relation_detail(self.0.ix).note.clone()
     }
     /// The sources, with quotes.
-    async fn sources(&self) -> Vec<Citation> {
+    async fn sources(&self) -> List<Citation> {
         citations(
             &self.0.store,
             &self.0.store.graph.relation_detail(self.0.ix).sources,
@@ -91,7 +92,11 @@ impl MarketShare {
     }
 }
 
-fn market_share(node: &Node, from: Option<String>, to: Option<String>) -> Result<Vec<MarketShare>> {
+fn market_share(
+    node: &Node,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<List<MarketShare>> {
     let from = from
         .as_deref()
         .map(|t| parse_day("from", t, false))
@@ -128,7 +133,7 @@ impl Cause {
         decimal(self.cause.confidence)
     }
     /// Where it was reported.
-    async fn sources(&self) -> Vec<Citation> {
+    async fn sources(&self) -> List<Citation> {
         citations(&self.store, &self.cause.sources)
     }
 }
@@ -148,7 +153,7 @@ impl Cause {
     field(name = "name", ty = "String", desc = "Its display name."),
     field(
         name = "aliases",
-        ty = "Vec<String>",
+        ty = "List<String>",
         desc = "Other names, in any language."
     ),
     field(
@@ -163,17 +168,17 @@ impl Cause {
     ),
     field(
         name = "citations",
-        ty = "Vec<Citation>",
+        ty = "List<Citation>",
         desc = "Sources supporting the entity itself, with quotes."
     ),
     field(
         name = "sources",
-        ty = "Vec<Source>",
+        ty = "List<Source>",
         desc = "Every document supporting anything about the entity: itself, its properties and its relations."
     ),
     field(
         name = "property_sources",
-        ty = "Vec<PropertySource>",
+        ty = "List<PropertySource>",
         desc = "Sources supporting individual properties (`founded`, `date`…)."
     ),
     field(
@@ -298,8 +303,8 @@ macro_rules! entity_object {
                 Ok(self.0.store.graph.entity(self.0.ix).name.to_string())
             }
             /// Other names, in any language.
-            async fn aliases(&self, _ctx: &Context<'_>) -> Result<Vec<String>> {
-                Ok(self.0.detail().aliases.clone())
+            async fn aliases(&self, _ctx: &Context<'_>) -> Result<List<String>> {
+                Ok(List(self.0.detail().aliases.clone()))
             }
             /// A short description.
             async fn description(&self, _ctx: &Context<'_>) -> Result<Option<String>> {
@@ -310,12 +315,12 @@ macro_rules! entity_object {
                 Ok(self.0.detail().wikidata.clone())
             }
             /// Sources supporting the entity itself, with quotes.
-            async fn citations(&self, _ctx: &Context<'_>) -> Result<Vec<Citation>> {
+            async fn citations(&self, _ctx: &Context<'_>) -> Result<List<Citation>> {
                 Ok(citations(&self.0.store, &self.0.detail().sources))
             }
             /// Every document supporting anything about the entity: itself, its properties
             /// and its relations, in id order.
-            async fn sources(&self, _ctx: &Context<'_>) -> Result<Vec<Source>> {
+            async fn sources(&self, _ctx: &Context<'_>) -> Result<List<Source>> {
                 let store = &self.0.store;
                 Ok(store
                     .graph
@@ -325,7 +330,7 @@ macro_rules! entity_object {
                     .collect())
             }
             /// Sources supporting individual properties (`founded`, `date`…).
-            async fn property_sources(&self, _ctx: &Context<'_>) -> Result<Vec<PropertySource>> {
+            async fn property_sources(&self, _ctx: &Context<'_>) -> Result<List<PropertySource>> {
                 Ok(self
                     .0
                     .detail()
@@ -366,8 +371,10 @@ macro_rules! entity_object {
                     &self,
                     ctx: &Context<'_>,
                     #[graphql(desc = "Time, evidence and scope filters.")] filter: Option<RelationFilter>,
-                ) -> Result<Vec<Relation>> {
-                    self.0.typed(ctx, &[$(K::$kind),+], graph::Direction::$dir, filter.as_ref())
+                ) -> Result<List<Relation>> {
+                    self.0
+                        .typed(ctx, &[$(K::$kind),+], graph::Direction::$dir, filter.as_ref())
+                        .map(List)
                 }
             )*
         }
@@ -386,7 +393,7 @@ entity_object! {
             &self,
             #[graphql(desc = "Only periods that may fall on or after this date's first day.")] from: Option<String>,
             #[graphql(desc = "Only periods that may fall on or before this date's last day.")] to: Option<String>,
-        ) -> Result<Vec<MarketShare>> {
+        ) -> Result<List<MarketShare>> {
             market_share(&self.0, from, to)
         }
     }
@@ -514,7 +521,7 @@ entity_object! {
             &self,
             #[graphql(desc = "Only periods that may fall on or after this date's first day.")] from: Option<String>,
             #[graphql(desc = "Only periods that may fall on or before this date's last day.")] to: Option<String>,
-        ) -> Result<Vec<MarketShare>> {
+        ) -> Result<List<MarketShare>> {
             market_share(&self.0, from, to)
         }
     }
@@ -559,7 +566,7 @@ entity_object! {
             })
         }
         /// Relations whose status history cites this event (the deals it changed).
-        async fn changed(&self) -> Vec<Relation> {
+        async fn changed(&self) -> List<Relation> {
             self.0
                 .store
                 .graph

@@ -13,6 +13,7 @@ mod entity;
 mod enums;
 mod error;
 mod inputs;
+mod list;
 mod query;
 mod relation;
 mod select;

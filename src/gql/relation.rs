@@ -8,6 +8,7 @@ use super::Store;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, Precision, Presence, RelationKind, Status};
 use super::error::{bad_input, graph_error};
+use super::list::List;
 use crate::graph::{self, EntityIx, Hop, RelationIx, status_as_of};
 use crate::model::{self, DateBound, Day, PartialDate};
 
@@ -84,7 +85,7 @@ impl Citation {
     }
 }
 
-pub(crate) fn citations(store: &Store, list: &[graph::Citation]) -> Vec<Citation> {
+pub(crate) fn citations(store: &Store, list: &[graph::Citation]) -> List<Citation> {
     list.iter()
         .map(|c| Citation {
             store: store.clone(),
@@ -116,7 +117,7 @@ impl StatusChange {
         self.change.event.map(|e| entity(&self.store, e))
     }
     /// What supports this step.
-    async fn sources(&self) -> Vec<Citation> {
+    async fn sources(&self) -> List<Citation> {
         citations(&self.store, &self.change.sources)
     }
 }
@@ -355,7 +356,7 @@ impl Relation {
         })
     }
     /// Every status it has had, in date order.
-    async fn status_history(&self) -> Vec<StatusChange> {
+    async fn status_history(&self) -> List<StatusChange> {
         self.detail()
             .status_history
             .iter()
@@ -374,7 +375,7 @@ impl Relation {
         self.record().unsourced
     }
     /// The sources supporting it, with quotes (for a bulk row: the file it came from).
-    async fn sources(&self) -> Vec<Citation> {
+    async fn sources(&self) -> List<Citation> {
         citations(&self.store, &self.store.graph.relation_citations(self.ix))
     }
     /// The market it is scoped to ("sells in the US"), if any.
@@ -444,7 +445,7 @@ pub struct RelationEdge {
 #[graphql(complex, serial)]
 pub struct RelationConnection {
     /// The items of this page.
-    pub edges: Vec<RelationEdge>,
+    pub edges: List<RelationEdge>,
     /// Paging state.
     pub page_info: PageInfo,
     /// How many items match in all pages.
@@ -454,7 +455,7 @@ pub struct RelationConnection {
 #[ComplexObject]
 impl RelationConnection {
     /// The relations of this page, without cursors.
-    async fn nodes(&self) -> Vec<Relation> {
+    async fn nodes(&self) -> List<Relation> {
         self.edges.iter().map(|e| e.node.clone()).collect()
     }
 }
@@ -474,7 +475,7 @@ pub struct EntityEdge {
 #[graphql(complex, serial)]
 pub struct EntityConnection {
     /// The items of this page.
-    pub edges: Vec<EntityEdge>,
+    pub edges: List<EntityEdge>,
     /// Paging state.
     pub page_info: PageInfo,
     /// How many items match in all pages.
@@ -484,7 +485,7 @@ pub struct EntityConnection {
 #[ComplexObject]
 impl EntityConnection {
     /// The entities of this page, without cursors.
-    async fn nodes(&self) -> Vec<Entity> {
+    async fn nodes(&self) -> List<Entity> {
         self.edges.iter().map(|e| e.node.clone()).collect()
     }
 }
@@ -548,7 +549,7 @@ pub(crate) fn relation_page(
             start_cursor: edges.first().map(|e| e.cursor.clone()),
             end_cursor: edges.last().map(|e| e.cursor.clone()),
         },
-        edges,
+        edges: List(edges),
         total_count: total as u64,
     })
 }

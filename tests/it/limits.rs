@@ -93,6 +93,24 @@ async fn a_bad_as_of_date_is_bad_user_input() {
 }
 
 #[tokio::test]
+async fn an_error_in_a_list_item_is_placed_at_its_index() {
+    let body = query_with(
+        "{ entities(first: 3) { nodes { id ... on Vendor { marketShare(from: \"soon\") { rank } } } } }",
+        json!({}),
+    )
+    .await;
+    let ids: Vec<&str> = (0..3)
+        .map(|i| body["data"]["entities"]["nodes"][i]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["amazon", "apple", "att"], "Apple is the only vendor");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(
+        body["errors"][0]["path"],
+        json!(["entities", "nodes", 1, "marketShare"])
+    );
+}
+
+#[tokio::test]
 async fn an_unknown_market_filter_is_not_found() {
     let body = query_with(
         "{ entity(id: \"att\") { relations(filter: { market: \"atlantis\" }) { totalCount } } }",
