@@ -106,25 +106,6 @@ fn row_error(field: Option<usize>, message: impl Into<String>, hint: Option<&str
 }
 
 impl CsvLoad<'_> {
-    fn open(path: &Path) -> Result<csv::Reader<Hashing<io::BufReader<File>>>, SeedError> {
-        Ok(ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(false)
-            .buffer_capacity(1 << 20)
-            .from_reader(Self::open_raw(path)?))
-    }
-
-    fn open_raw(path: &Path) -> Result<Hashing<io::BufReader<File>>, SeedError> {
-        let file = File::open(path).map_err(|source| SeedError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        Ok(Hashing {
-            inner: io::BufReader::with_capacity(1 << 20, file),
-            hasher: blake3::Hasher::new(),
-        })
-    }
-
     /// Folds a finished file's own hash, and its name, into the data version, and records
     /// what the file gave.
     fn close(&mut self, path: &Path, hasher: &blake3::Hasher, rows: usize, skipped: usize) {
@@ -154,19 +135,6 @@ impl CsvLoad<'_> {
             message,
             hint,
         });
-    }
-
-    /// Reports a row the CSV reader could not read (unless bad rows are being skipped).
-    fn unreadable_row(&mut self, path: &Path, e: &csv::Error) {
-        if !self.skip_bad_rows {
-            let (line, message) = csv_error(e);
-            self.report(path, 1, Placed::unreadable(line, message));
-        }
-    }
-
-    /// Reports a row's error where `place` puts it.
-    fn report_row(&mut self, path: &Path, record: &ByteRecord, e: RowError) {
-        self.report(path, 1, place(record, e));
     }
 
     /// Reports an error placed in a part of the file that starts at line `first_line`.
@@ -234,111 +202,75 @@ impl CsvLoad<'_> {
         })
     }
 
-    /// Reads every `nodes.csv` row into the builder.
+    /// Reads every `nodes.csv` row into the builder. The file is read in chunks of whole
+    /// records; while one thread adds a chunk's entities in file order (so the first of two
+    /// rows with one id is the one kept), the other parses and checks the next chunk.
     pub(crate) fn nodes(&mut self, path: &Path) -> Result<(), SeedError> {
         let file_index = self.files.len();
         self.files.push(path.to_owned());
-        let mut reader = Self::open(path)?;
-        let headers = reader.byte_headers().map_err(|e| csv_io(path, e))?.clone();
+        let (mut chunks, headers, mut line) = Chunks::open(path)?;
         let Some(columns) = self.header(path, &headers, &NODE_COLUMNS, &NODE_OPTIONAL) else {
             return Ok(());
         };
-        let mut record = ByteRecord::new();
+        let width = headers.len();
+        let (mut parsed, mut parsing) = (NodeRows::default(), NodeRows::default());
         let (mut rows, mut skipped) = (0, 0);
-        loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    skipped += 1;
-                    self.unreadable_row(path, &e);
-                    continue;
+        let mut chunk = chunks.next().map_err(|e| io_error(path, e))?;
+        if let Some(halves) = chunk {
+            parsed.read(&columns, width, halves);
+        }
+        while chunk.is_some() {
+            chunk = chunks.next().map_err(|e| io_error(path, e))?;
+            std::thread::scope(|scope| {
+                if let Some(halves) = chunk {
+                    let (parsing, columns) = (&mut parsing, &columns);
+                    scope.spawn(move || parsing.read(columns, width, halves));
                 }
-            }
-            match self.node(&columns, &record, file_index) {
-                Ok(()) => rows += 1,
-                Err(e) => {
-                    skipped += 1;
-                    if !self.skip_bad_rows {
-                        self.report_row(path, &record, e);
+                for result in parsed.rows.drain(..) {
+                    let added =
+                        result.and_then(|row| self.add_node(&parsed.text, row, file_index, line));
+                    match added {
+                        Ok(()) => rows += 1,
+                        Err(e) => {
+                            skipped += 1;
+                            if !self.skip_bad_rows {
+                                self.report(path, line, e);
+                            }
+                        }
                     }
                 }
-            }
+            });
+            line += parsed.lines;
+            parsed.clear();
+            std::mem::swap(&mut parsed, &mut parsing);
         }
-        self.close(path, &reader.into_inner().hasher, rows, skipped);
+        self.close(path, chunks.hasher(), rows, skipped);
         Ok(())
     }
 
-    fn node(&mut self, c: &Columns, record: &ByteRecord, file: usize) -> Result<(), RowError> {
-        let field = |i: usize| c.index[i];
-        let id = std::str::from_utf8(c.get(record, 0)).unwrap_or("");
-        if !is_valid_id(id) {
-            return Err(row_error(
-                field(0),
-                format!(
-                    "`{}` is not a valid id",
-                    String::from_utf8_lossy(c.get(record, 0))
-                ),
-                Some("ids are lowercase letters, digits and `-`, like `market-us`"),
-            ));
-        }
-        let kind_text = String::from_utf8_lossy(c.get(record, 1));
-        let kind = EntityKind::parse(&kind_text)
-            .filter(|k| *k != EntityKind::Source)
-            .ok_or_else(|| {
-                row_error(
-                    field(1),
-                    format!("unknown kind `{kind_text}`"),
-                    Some("kinds are Market, Vendor, Carrier, Retailer, Product, Person, Event"),
-                )
-            })?;
-        let name = std::str::from_utf8(c.get(record, 2))
-            .map_err(|_| row_error(field(2), "the name is not UTF-8", None))?;
-        if name.is_empty() {
-            return Err(row_error(
-                field(2),
-                "the name is empty",
-                Some("give the entity the name people know it by"),
-            ));
-        }
-        let country = match c.get(record, 3) {
-            [] => None,
-            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
-                Some([a.to_ascii_uppercase(), b.to_ascii_uppercase()])
-            }
-            other => {
-                return Err(row_error(
-                    field(3),
-                    format!(
-                        "`{}` is not an ISO 3166 country code",
-                        String::from_utf8_lossy(other)
-                    ),
-                    Some("write two letters, like US, or leave it empty"),
-                ));
-            }
-        };
-        if kind == EntityKind::Market && country.is_none() {
-            return Err(row_error(
-                field(3),
-                "a market needs its country code",
-                Some("write the market's ISO 3166 code, like US"),
-            ));
-        }
-        let date =
-            optional_day(c.get(record, 4)).map_err(|m| row_error(field(4), m, Some(ISO_DATE)))?;
-        let detail = self.node_detail(c, record, kind)?;
-        match self.builder.add_entity(NewEntity {
+    /// Adds a checked row of a part starting at line `first_line`; a taken id is an error
+    /// naming where it was first defined.
+    fn add_node(
+        &mut self,
+        text: &str,
+        row: NodeRow,
+        file: usize,
+        first_line: u64,
+    ) -> Result<(), Placed> {
+        let span = |(at, len): (u32, u32)| &text[at as usize..(at + len) as usize];
+        let id = span(row.id);
+        let added = self.builder.add_entity(NewEntity {
             id,
-            kind,
-            name,
-            country,
-            date,
-            detail,
-        }) {
+            kind: row.kind,
+            name: span(row.name),
+            country: row.country,
+            date: row.date,
+            detail: row.detail.map(|d| *d),
+        });
+        let (message, hint) = match added {
             Ok(_) => {
-                self.origins
-                    .push((file, record.position().map_or(0, |p| p.line())));
-                Ok(())
+                self.origins.push((file, first_line + row.line - 1));
+                return Ok(());
             }
             Err(GraphError::DuplicateId(_)) => {
                 let first = self.builder.lookup(id).expect("a duplicate has a first");
@@ -349,75 +281,21 @@ impl CsvLoad<'_> {
                     let (f, line) = self.origins[first.0 as usize - curated];
                     format!("{}:{line}", self.files[f].display())
                 };
-                Err(row_error(
-                    field(0),
+                (
                     format!("the id `{id}` is used twice; it was first defined at {place}"),
-                    Some("ids are unique across all kinds and files: rename one of them"),
-                ))
+                    Some(
+                        "ids are unique across all kinds and files: rename one of them".to_owned(),
+                    ),
+                )
             }
-            Err(e) => Err(row_error(field(0), e.to_string(), None)),
-        }
-    }
-
-    fn node_detail(
-        &self,
-        c: &Columns,
-        record: &ByteRecord,
-        kind: EntityKind,
-    ) -> Result<Option<EntityDetail>, RowError> {
-        let text = |i: usize| {
-            let v = c.get(record, 5 + i);
-            (!v.is_empty()).then(|| String::from_utf8_lossy(v).into_owned())
+            Err(e) => (e.to_string(), None),
         };
-        let (aliases, description, wikidata, category, event_type) =
-            (text(0), text(1), text(2), text(3), text(4));
-        if aliases.is_none()
-            && description.is_none()
-            && wikidata.is_none()
-            && category.is_none()
-            && event_type.is_none()
-        {
-            return Ok(None);
-        }
-        let category =
-            match category {
-                None => None,
-                Some(_) if kind != EntityKind::Product => {
-                    return Err(row_error(
-                        c.index[8],
-                        "`category` applies to products only",
-                        None,
-                    ));
-                }
-                Some(t) => Some(ProductCategory::parse(&t).ok_or_else(|| {
-                    row_error(c.index[8], format!("unknown category `{t}`"), None)
-                })?),
-            };
-        let event_type =
-            match event_type {
-                None => None,
-                Some(_) if kind != EntityKind::Event => {
-                    return Err(row_error(c.index[9], "`type` applies to events only", None));
-                }
-                Some(t) => Some(EventType::parse(&t).ok_or_else(|| {
-                    row_error(c.index[9], format!("unknown event type `{t}`"), None)
-                })?),
-            };
-        Ok(Some(EntityDetail {
-            aliases: aliases
-                .map(|a| {
-                    a.split('|')
-                        .map(|s| s.trim().to_owned())
-                        .filter(|s| !s.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default(),
-            description,
-            wikidata,
-            category,
-            event_type,
-            ..EntityDetail::default()
-        }))
+        Err(Placed {
+            line: row.line,
+            column: row.id_column,
+            message,
+            hint,
+        })
     }
 
     /// Adds the source entity standing for a bulk edges file (`csv-<folder>-edges`, numbered
@@ -469,52 +347,17 @@ impl CsvLoad<'_> {
     }
 
     /// Reads every `edges.csv` row into the builder; `source` is the file's number among the
-    /// bulk sources. The file is read in chunks cut at record boundaries; each chunk is parsed
-    /// and checked as two halves, one on each thread (the entity table is only read
-    /// meanwhile), and the rows are then added in file order.
+    /// bulk sources. Each chunk's halves are parsed and checked on both threads (the entity
+    /// table is only read meanwhile), and the rows are then added in file order.
     pub(crate) fn edges(&mut self, path: &Path, source: u8) -> Result<(), SeedError> {
-        let mut file = Self::open_raw(path)?;
-        let io_error = |source| SeedError::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let mut pending = Vec::with_capacity(CHUNK + (1 << 20));
-        let mut eof = fill(&mut file, &mut pending, CHUNK).map_err(io_error)?;
-        while !eof && memchr::memchr(b'\n', &pending).is_none() {
-            let more = pending.len() + CHUNK;
-            eof = fill(&mut file, &mut pending, more).map_err(io_error)?;
-        }
-        let mut header = ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(&pending[..]);
-        let headers = header.byte_headers().map_err(|e| csv_io(path, e))?.clone();
-        let (start, mut line) = (header.position().byte() as usize, header.position().line());
-        drop(header);
+        let (mut chunks, headers, mut line) = Chunks::open(path)?;
         let Some(columns) = self.header(path, &headers, &EDGE_COLUMNS, &EDGE_OPTIONAL) else {
             return Ok(());
         };
-        pending.drain(..start.min(pending.len()));
         let width = headers.len();
         let mut parts = [EdgeRows::new(), EdgeRows::new()];
         let (mut rows, mut skipped) = (0, 0);
-        let mut want = CHUNK;
-        loop {
-            if !eof {
-                eof = fill(&mut file, &mut pending, want).map_err(io_error)?;
-            }
-            let quotes: Vec<usize> = memchr::memchr_iter(b'"', &pending).collect();
-            let end = match last_boundary(&pending, &quotes) {
-                _ if eof => pending.len(),
-                Some(end) => end,
-                None => {
-                    // One record longer than the chunk: read on until it ends.
-                    want = pending.len() + CHUNK;
-                    continue;
-                }
-            };
-            want = CHUNK;
-            let half = next_boundary(&pending[..end], &quotes, end / 2).unwrap_or(end);
-            let (first, second) = pending[..end].split_at(half);
+        while let Some([first, second]) = chunks.next().map_err(|e| io_error(path, e))? {
             let builder = &*self.builder;
             let columns = &columns;
             let [mine, theirs] = &mut parts;
@@ -540,17 +383,95 @@ impl CsvLoad<'_> {
                 }
                 line += part.lines;
             }
-            pending.drain(..end);
-            if eof && pending.is_empty() {
-                break;
-            }
         }
-        self.close(path, &file.hasher, rows, skipped);
+        self.close(path, chunks.hasher(), rows, skipped);
         Ok(())
     }
 }
 
-/// Bytes of an edges file read at a time: 8 MiB, about 200,000 rows (a few hundred bytes in
+/// A bulk file read as chunks of whole records, each cut in two halves of whole records, so
+/// that two threads can parse it. A newline ends a record only outside quotes.
+struct Chunks {
+    file: Hashing<io::BufReader<File>>,
+    pending: Vec<u8>,
+    eof: bool,
+    /// How many bytes at the front of `pending` the last chunk took.
+    taken: usize,
+}
+
+impl Chunks {
+    /// Opens a file and reads its header: the reader, the header's fields and the number of
+    /// the line after it.
+    fn open(path: &Path) -> Result<(Chunks, ByteRecord, u64), SeedError> {
+        let file = File::open(path).map_err(|e| io_error(path, e))?;
+        let mut file = Hashing {
+            inner: io::BufReader::with_capacity(1 << 20, file),
+            hasher: blake3::Hasher::new(),
+        };
+        let mut pending = Vec::with_capacity(CHUNK + (1 << 20));
+        let mut eof = fill(&mut file, &mut pending, CHUNK).map_err(|e| io_error(path, e))?;
+        while !eof && memchr::memchr(b'\n', &pending).is_none() {
+            let more = pending.len() + CHUNK;
+            eof = fill(&mut file, &mut pending, more).map_err(|e| io_error(path, e))?;
+        }
+        let mut header = ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(&pending[..]);
+        let headers = header.byte_headers().map_err(|e| csv_io(path, e))?.clone();
+        let (start, line) = (header.position().byte() as usize, header.position().line());
+        drop(header);
+        pending.drain(..start.min(pending.len()));
+        let chunks = Chunks {
+            file,
+            pending,
+            eof,
+            taken: 0,
+        };
+        Ok((chunks, headers, line))
+    }
+
+    /// The next chunk's two halves, or `None` at the end of the file.
+    fn next(&mut self) -> io::Result<Option<[&[u8]; 2]>> {
+        self.pending.drain(..self.taken);
+        let mut want = CHUNK;
+        loop {
+            if !self.eof {
+                self.eof = fill(&mut self.file, &mut self.pending, want)?;
+            }
+            if self.eof && self.pending.is_empty() {
+                return Ok(None);
+            }
+            let quotes: Vec<usize> = memchr::memchr_iter(b'"', &self.pending).collect();
+            let end = match last_boundary(&self.pending, &quotes) {
+                _ if self.eof => self.pending.len(),
+                Some(end) => end,
+                None => {
+                    // One record longer than the chunk: read on until it ends.
+                    want = self.pending.len() + CHUNK;
+                    continue;
+                }
+            };
+            let half = next_boundary(&self.pending[..end], &quotes, end / 2).unwrap_or(end);
+            self.taken = end;
+            let (first, second) = self.pending[..end].split_at(half);
+            return Ok(Some([first, second]));
+        }
+    }
+
+    /// The hash of every byte read so far.
+    fn hasher(&self) -> &blake3::Hasher {
+        &self.file.hasher
+    }
+}
+
+fn io_error(path: &Path, source: io::Error) -> SeedError {
+    SeedError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Bytes of a bulk file read at a time: 8 MiB, about 200,000 edges rows (a few hundred bytes in
 /// unit tests, so that they cross many chunk and half boundaries).
 const CHUNK: usize = if cfg!(test) { 300 } else { 8 << 20 };
 
@@ -610,17 +531,247 @@ impl Placed {
 }
 
 fn place(record: &ByteRecord, e: RowError) -> Placed {
-    let column = e.field.and_then(|f| record.range(f)).map_or(1, |r| {
-        let before = &record.as_slice()[..r.start];
-        // Fields lose their separators in the record: add one comma per earlier field.
-        String::from_utf8_lossy(before).chars().count() + e.field.unwrap_or(0) + 1
-    });
     Placed {
         line: record.position().map_or(1, csv::Position::line),
-        column,
+        column: column(record, e.field),
         message: e.message,
         hint: e.hint,
     }
+}
+
+/// The column (character offset in its line, from 1) where a record's field starts; 1 for
+/// the row itself.
+fn column(record: &ByteRecord, field: Option<usize>) -> usize {
+    field.and_then(|f| record.range(f)).map_or(1, |r| {
+        let before = &record.as_slice()[..r.start];
+        // Fields lose their separators in the record: add one comma per earlier field.
+        String::from_utf8_lossy(before).chars().count() + field.unwrap_or(0) + 1
+    })
+}
+
+/// The rows of one part of a nodes file, checked, with their ids and names in one buffer,
+/// and how many lines the part spans.
+#[derive(Default)]
+struct NodeRows {
+    rows: Vec<Result<NodeRow, Placed>>,
+    text: String,
+    lines: u64,
+}
+
+/// A checked nodes row: its id and name as spans of [`NodeRows::text`], its line within its
+/// part and the column of its id (for a duplicate-id error, found only when it is added).
+struct NodeRow {
+    id: (u32, u32),
+    name: (u32, u32),
+    kind: EntityKind,
+    country: Option<[u8; 2]>,
+    date: Option<Day>,
+    detail: Option<Box<EntityDetail>>,
+    line: u64,
+    id_column: usize,
+}
+
+impl NodeRows {
+    /// Reads and checks the rows of a chunk's halves, which hold whole records.
+    fn read(&mut self, c: &Columns, width: usize, halves: [&[u8]; 2]) {
+        let mut record = ByteRecord::new();
+        for bytes in halves {
+            let mut reader = ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(bytes);
+            loop {
+                let row = match reader.read_byte_record(&mut record) {
+                    Ok(false) => break,
+                    Ok(true) if record.len() != width => Err(Placed::unreadable(
+                        record.position().map_or(1, csv::Position::line),
+                        uneven(record.len(), width),
+                    )),
+                    Ok(true) => node(c, &record)
+                        .map(|row| NodeRow {
+                            id: push_text(&mut self.text, row.id),
+                            name: push_text(&mut self.text, row.name),
+                            kind: row.kind,
+                            country: row.country,
+                            date: row.date,
+                            detail: row.detail,
+                            line: record.position().map_or(1, csv::Position::line),
+                            id_column: column(&record, c.index[0]),
+                        })
+                        .map_err(|e| place(&record, e)),
+                    Err(e) => {
+                        let (line, message) = csv_error(&e);
+                        Err(Placed::unreadable(line, message))
+                    }
+                };
+                // Lines count from the chunk's start, not the half's.
+                let before = self.lines;
+                self.rows.push(
+                    row.map(|r| NodeRow {
+                        line: before + r.line,
+                        ..r
+                    })
+                    .map_err(|e| Placed {
+                        line: before + e.line,
+                        ..e
+                    }),
+                );
+            }
+            self.lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.text.clear();
+        self.lines = 0;
+    }
+}
+
+fn push_text(text: &mut String, s: &str) -> (u32, u32) {
+    let at = text.len() as u32;
+    text.push_str(s);
+    (at, s.len() as u32)
+}
+
+/// A nodes row's fields, checked, borrowed from its record.
+struct NodeFields<'r> {
+    id: &'r str,
+    name: &'r str,
+    kind: EntityKind,
+    country: Option<[u8; 2]>,
+    date: Option<Day>,
+    detail: Option<Box<EntityDetail>>,
+}
+
+/// Reads and checks one nodes row.
+fn node<'r>(c: &Columns, record: &'r ByteRecord) -> Result<NodeFields<'r>, RowError> {
+    let field = |i: usize| c.index[i];
+    let id = std::str::from_utf8(c.get(record, 0)).unwrap_or("");
+    if !is_valid_id(id) {
+        return Err(row_error(
+            field(0),
+            format!(
+                "`{}` is not a valid id",
+                String::from_utf8_lossy(c.get(record, 0))
+            ),
+            Some("ids are lowercase letters, digits and `-`, like `market-us`"),
+        ));
+    }
+    let kind_text = String::from_utf8_lossy(c.get(record, 1));
+    let kind = EntityKind::parse(&kind_text)
+        .filter(|k| *k != EntityKind::Source)
+        .ok_or_else(|| {
+            row_error(
+                field(1),
+                format!("unknown kind `{kind_text}`"),
+                Some("kinds are Market, Vendor, Carrier, Retailer, Product, Person, Event"),
+            )
+        })?;
+    let name = std::str::from_utf8(c.get(record, 2))
+        .map_err(|_| row_error(field(2), "the name is not UTF-8", None))?;
+    if name.is_empty() {
+        return Err(row_error(
+            field(2),
+            "the name is empty",
+            Some("give the entity the name people know it by"),
+        ));
+    }
+    let country = match c.get(record, 3) {
+        [] => None,
+        [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+            Some([a.to_ascii_uppercase(), b.to_ascii_uppercase()])
+        }
+        other => {
+            return Err(row_error(
+                field(3),
+                format!(
+                    "`{}` is not an ISO 3166 country code",
+                    String::from_utf8_lossy(other)
+                ),
+                Some("write two letters, like US, or leave it empty"),
+            ));
+        }
+    };
+    if kind == EntityKind::Market && country.is_none() {
+        return Err(row_error(
+            field(3),
+            "a market needs its country code",
+            Some("write the market's ISO 3166 code, like US"),
+        ));
+    }
+    let date =
+        optional_day(c.get(record, 4)).map_err(|m| row_error(field(4), m, Some(ISO_DATE)))?;
+    let detail = node_detail(c, record, kind)?;
+    Ok(NodeFields {
+        id,
+        name,
+        kind,
+        country,
+        date,
+        detail,
+    })
+}
+
+/// A row's optional columns, if any is filled.
+fn node_detail(
+    c: &Columns,
+    record: &ByteRecord,
+    kind: EntityKind,
+) -> Result<Option<Box<EntityDetail>>, RowError> {
+    let text = |i: usize| {
+        let v = c.get(record, 5 + i);
+        (!v.is_empty()).then(|| String::from_utf8_lossy(v).into_owned())
+    };
+    let (aliases, description, wikidata, category, event_type) =
+        (text(0), text(1), text(2), text(3), text(4));
+    if aliases.is_none()
+        && description.is_none()
+        && wikidata.is_none()
+        && category.is_none()
+        && event_type.is_none()
+    {
+        return Ok(None);
+    }
+    let category = match category {
+        None => None,
+        Some(_) if kind != EntityKind::Product => {
+            return Err(row_error(
+                c.index[8],
+                "`category` applies to products only",
+                None,
+            ));
+        }
+        Some(t) => Some(
+            ProductCategory::parse(&t)
+                .ok_or_else(|| row_error(c.index[8], format!("unknown category `{t}`"), None))?,
+        ),
+    };
+    let event_type = match event_type {
+        None => None,
+        Some(_) if kind != EntityKind::Event => {
+            return Err(row_error(c.index[9], "`type` applies to events only", None));
+        }
+        Some(t) => Some(
+            EventType::parse(&t)
+                .ok_or_else(|| row_error(c.index[9], format!("unknown event type `{t}`"), None))?,
+        ),
+    };
+    Ok(Some(Box::new(EntityDetail {
+        aliases: aliases
+            .map(|a| {
+                a.split('|')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        description,
+        wikidata,
+        category,
+        event_type,
+        ..EntityDetail::default()
+    })))
 }
 
 /// The rows of one part of an edges file, checked, and how many lines the part spans; kept
@@ -970,6 +1121,75 @@ mod tests {
         assert_eq!(last_boundary(text, &quotes), Some(text.len()));
         assert_eq!(last_boundary(&text[..15], &quotes), Some(8));
         assert_eq!(next_boundary(b"no end", &[], 0), None);
+    }
+
+    /// A nodes file many chunks long, with quoted newlines, bad rows and ids defined twice
+    /// (in one chunk and chunks apart), gives every good row once, each bad row at its line,
+    /// and each second definition naming the first's line.
+    #[test]
+    fn chunked_nodes_keep_rows_lines_and_first_definitions() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let (seed, bulk) = (dir.path().join("seed"), dir.path().join("bulk"));
+        std::fs::create_dir_all(&seed).unwrap();
+        std::fs::create_dir_all(&bulk).unwrap();
+        let mut nodes = String::from("id,kind,name,country,date\n");
+        let (mut line, mut expected, mut good) = (1, Vec::new(), 0);
+        let mut first_line = std::collections::HashMap::new();
+        for i in 0..300 {
+            line += 1;
+            let id = format!("p-{}", if i % 41 == 40 { i - 1 } else { i % 250 });
+            if i % 23 == 7 {
+                nodes += &format!("{id},gadget,Phone {i},,\n");
+                expected.push((line, "unknown kind `gadget`".to_owned()));
+            } else if i == 151 {
+                nodes += "p-x,product\n";
+                expected.push((line, "the row has 2 fields; the header has 5".to_owned()));
+            } else if let Some(first) = first_line.get(&id) {
+                nodes += &format!("{id},product,Phone {i},,\n");
+                let place = format!("{}:{first}", bulk.join("nodes.csv").display());
+                expected.push((
+                    line,
+                    format!("the id `{id}` is used twice; it was first defined at {place}"),
+                ));
+            } else {
+                first_line.insert(id.clone(), line);
+                good += 1;
+                if i % 10 == 3 {
+                    nodes += &format!("{id},product,\"Phone \"\"{i}\"\"\nPro\",,\n");
+                    line += 1;
+                } else {
+                    nodes += &format!("{id},product,Phone {i},,\n");
+                }
+            }
+        }
+        nodes.pop();
+        std::fs::write(bulk.join("nodes.csv"), &nodes).unwrap();
+        let options = LoadOptions {
+            csv_dirs: vec![bulk.clone()],
+            skip_bad_rows: false,
+        };
+        let Err(SeedError::Invalid(report)) = load_with(&seed, &options) else {
+            panic!("the bad rows are reported");
+        };
+        let found: Vec<(usize, String)> = report
+            .problems
+            .iter()
+            .map(|p| (p.line, p.message.clone()))
+            .collect();
+        assert_eq!(found, expected);
+        let skipping = LoadOptions {
+            skip_bad_rows: true,
+            ..options
+        };
+        let loaded = load_with(&seed, &skipping).expect("bad rows are skipped");
+        let nodes_report = &loaded.csv[0];
+        assert_eq!(
+            (nodes_report.rows, nodes_report.skipped),
+            (good, expected.len())
+        );
+        let graph = &loaded.graph;
+        let quoted = graph.lookup("p-13").expect("p-13 is loaded");
+        assert_eq!(graph.entity(quoted).name, "Phone \"13\"\nPro");
     }
 
     /// An edges file many chunks long, with quoted newlines, bad rows and no final newline,
