@@ -1,7 +1,8 @@
 //! Bulk CSV: `nodes.csv` (`id,kind,name,country,date`) and `edges.csv`
 //! (`from,to,kind,since,until`) in each `--csv` folder, loaded on top of the curated files.
 //!
-//! Rows are read as bytes into one reused record, so a million entities and four million
+//! A file is read in chunks of whole records, parsed on both threads (see [`Chunks`]); rows
+//! are read as bytes into one reused record, so a million entities and four million
 //! relations load without an allocation per row. Every bad row is reported with its file and
 //! line; with `skip_bad_rows` bad rows are counted and left out instead.
 
@@ -574,49 +575,29 @@ struct NodeRow {
 impl NodeRows {
     /// Reads and checks the rows of a chunk's halves, which hold whole records.
     fn read(&mut self, c: &Columns, width: usize, halves: [&[u8]; 2]) {
-        let mut record = ByteRecord::new();
         for bytes in halves {
-            let mut reader = ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(bytes);
-            loop {
-                let row = match reader.read_byte_record(&mut record) {
-                    Ok(false) => break,
-                    Ok(true) if record.len() != width => Err(Placed::unreadable(
-                        record.position().map_or(1, csv::Position::line),
-                        uneven(record.len(), width),
-                    )),
-                    Ok(true) => node(c, &record)
-                        .map(|row| NodeRow {
-                            id: push_text(&mut self.text, row.id),
-                            name: push_text(&mut self.text, row.name),
-                            kind: row.kind,
-                            country: row.country,
-                            date: row.date,
-                            detail: row.detail,
-                            line: record.position().map_or(1, csv::Position::line),
-                            id_column: column(&record, c.index[0]),
-                        })
-                        .map_err(|e| place(&record, e)),
-                    Err(e) => {
-                        let (line, message) = csv_error(&e);
-                        Err(Placed::unreadable(line, message))
-                    }
-                };
-                // Lines count from the chunk's start, not the half's.
-                let before = self.lines;
-                self.rows.push(
-                    row.map(|r| NodeRow {
-                        line: before + r.line,
-                        ..r
+            // Lines count from the chunk's start, not the half's.
+            let before = self.lines;
+            each_record(bytes, width, |record| {
+                let row = record.and_then(|record| {
+                    let line = before + record.position().map_or(1, csv::Position::line);
+                    let row = node(c, record).map_err(|e| place(record, e));
+                    row.map(|row| NodeRow {
+                        id: push_text(&mut self.text, row.id),
+                        name: push_text(&mut self.text, row.name),
+                        kind: row.kind,
+                        country: row.country,
+                        date: row.date,
+                        detail: row.detail,
+                        line,
+                        id_column: column(record, c.index[0]),
                     })
-                    .map_err(|e| Placed {
-                        line: before + e.line,
-                        ..e
-                    }),
-                );
-            }
+                });
+                self.rows.push(row.map_err(|e| Placed {
+                    line: before + e.line,
+                    ..e
+                }));
+            });
             self.lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
         }
     }
@@ -800,27 +781,12 @@ impl EdgeRows {
         bytes: &[u8],
         source: u8,
     ) {
-        let mut reader = ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(bytes);
-        let mut record = ByteRecord::new();
-        loop {
-            let row = match reader.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) if record.len() != width => Err(Placed::unreadable(
-                    record.position().map_or(1, csv::Position::line),
-                    uneven(record.len(), width),
-                )),
-                Ok(true) => edge(builder, c, &record, source, &mut self.recent)
-                    .map_err(|e| place(&record, e)),
-                Err(e) => {
-                    let (line, message) = csv_error(&e);
-                    Err(Placed::unreadable(line, message))
-                }
-            };
+        each_record(bytes, width, |record| {
+            let row = record.and_then(|record| {
+                edge(builder, c, record, source, &mut self.recent).map_err(|e| place(record, e))
+            });
             self.rows.push(row);
-        }
+        });
         self.lines = memchr::memchr_iter(b'\n', bytes).count() as u64;
     }
 }
@@ -1095,16 +1061,28 @@ fn uneven(len: usize, header: usize) -> String {
     format!("the row has {len} fields; the header has {header}")
 }
 
-/// A CSV-level error (a row with the wrong number of fields, invalid UTF-8…) in words.
-fn csv_error(e: &csv::Error) -> (u64, String) {
-    let line = e.position().map_or(0, csv::Position::line);
-    let message = match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => uneven(*len as usize, *expected_len as usize),
-        _ => "the row cannot be read as CSV".to_owned(),
-    };
-    (line, message)
+/// Reads `bytes`, which hold whole records, giving `each` every record of the header's
+/// `width`, and for every other record the reason, placed.
+fn each_record(bytes: &[u8], width: usize, mut each: impl FnMut(Result<&ByteRecord, Placed>)) {
+    let mut reader = ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut record = ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) if record.len() != width => each(Err(Placed::unreadable(
+                record.position().map_or(1, csv::Position::line),
+                uneven(record.len(), width),
+            ))),
+            Ok(true) => each(Ok(&record)),
+            Err(e) => each(Err(Placed::unreadable(
+                e.position().map_or(1, csv::Position::line),
+                "the row cannot be read as CSV".to_owned(),
+            ))),
+        }
+    }
 }
 
 #[cfg(test)]
