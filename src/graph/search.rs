@@ -13,19 +13,28 @@ const END: char = '\u{0}';
 
 /// Folds text for matching: decomposed, without accents, lowercase, whitespace collapsed.
 pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    fold_into(&mut out, text);
+    out
+}
+
+/// Appends `text` folded (see [`fold`]) to `out`.
+fn fold_into(out: &mut String, text: &str) {
+    let at = out.len();
     if text.is_ascii()
         && !text.contains("  ")
         && text.trim() == text
         && !text.contains(['\t', '\n', '\r'])
     {
         // The common case needs neither decomposition nor whitespace work.
-        return text.to_ascii_lowercase();
+        out.push_str(text);
+        out[at..].make_ascii_lowercase();
+        return;
     }
-    let mut out = String::with_capacity(text.len());
     let mut space = false;
     for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
         if c.is_whitespace() || c == END {
-            space = !out.is_empty();
+            space = out.len() > at;
             continue;
         }
         if space {
@@ -34,7 +43,6 @@ pub fn fold(text: &str) -> String {
         }
         out.extend(c.to_lowercase());
     }
-    out
 }
 
 /// How well an entity matched a query; lower is better.
@@ -56,8 +64,6 @@ struct Entry {
     at: u32,
     /// Where its name or alias ends.
     end: u32,
-    /// Where its name or alias starts.
-    start: u32,
     entity: u32,
 }
 
@@ -75,39 +81,36 @@ pub struct SearchIndex {
 
 impl SearchIndex {
     pub(crate) fn build<'a>(
-        names: impl Iterator<Item = (EntityIx, &'a str, &'a [String])>,
+        names_in: impl Iterator<Item = (EntityIx, &'a str, &'a [String])>,
     ) -> Self {
+        // Sized for one text and one later word an entity, so that the lists do not leave a
+        // trail of outgrown copies behind while the graph is built.
+        let entities = names_in.size_hint().0;
         let mut arena = String::new();
-        let mut entries = Vec::new();
-        let mut texts = Vec::new();
-        for (EntityIx(i), name, aliases) in names {
+        let (mut names, mut words) = (Vec::with_capacity(entities), Vec::with_capacity(entities));
+        let mut texts = Vec::with_capacity(entities);
+        for (EntityIx(i), name, aliases) in names_in {
             for text in std::iter::once(name).chain(aliases.iter().map(String::as_str)) {
-                let folded = fold(text);
-                if folded.is_empty() {
+                let start = arena.len() as u32;
+                fold_into(&mut arena, text);
+                let end = arena.len() as u32;
+                if end == start {
                     continue;
                 }
-                let start = arena.len() as u32;
-                let end = start + folded.len() as u32;
                 texts.push((start, i));
-                let mut word_start = true;
-                for (off, c) in folded.char_indices() {
+                let entry = |at| Entry { at, end, entity: i };
+                names.push(entry(start));
+                let mut word_start = false;
+                for (off, c) in arena[start as usize..].char_indices() {
                     if word_start {
-                        entries.push(Entry {
-                            at: start + off as u32,
-                            end,
-                            start,
-                            entity: i,
-                        });
+                        words.push(entry(start + off as u32));
                     }
                     word_start = !c.is_alphanumeric();
                 }
-                arena.push_str(&folded);
                 arena.push(END);
             }
         }
         let key = |e: &Entry| &arena.as_bytes()[e.at as usize..e.end as usize];
-        let (mut names, mut words): (Vec<Entry>, Vec<Entry>) =
-            entries.into_iter().partition(|e| e.at == e.start);
         for list in [&mut names, &mut words] {
             rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut list[..], |a, b| {
                 key(a).cmp(key(b)).then(a.entity.cmp(&b.entity))
@@ -199,5 +202,13 @@ mod tests {
         assert_eq!(fold("  Kùzu   Corp "), "kuzu corp");
         assert_eq!(fold("小米"), "小米");
         assert_eq!(fold("ÉCOLE"), "ecole");
+    }
+
+    #[test]
+    fn folding_into_an_arena_leaves_what_is_there() {
+        let mut arena = String::from("xiaomi\0");
+        fold_into(&mut arena, "  Kùzu   Corp ");
+        fold_into(&mut arena, "AT&T");
+        assert_eq!(arena, "xiaomi\0kuzu corpat&t");
     }
 }
