@@ -580,18 +580,12 @@ impl NodeRows {
             let before = self.lines;
             each_record(bytes, width, |record| {
                 let row = record.and_then(|record| {
-                    let line = before + record.position().map_or(1, csv::Position::line);
-                    let row = node(c, record).map_err(|e| place(record, e));
-                    row.map(|row| NodeRow {
-                        id: push_text(&mut self.text, row.id),
-                        name: push_text(&mut self.text, row.name),
-                        kind: row.kind,
-                        country: row.country,
-                        date: row.date,
-                        detail: row.detail,
-                        line,
-                        id_column: column(record, c.index[0]),
-                    })
+                    node(c, record, &mut self.text)
+                        .map(|row| NodeRow {
+                            line: before + row.line,
+                            ..row
+                        })
+                        .map_err(|e| place(record, e))
                 });
                 self.rows.push(row.map_err(|e| Placed {
                     line: before + e.line,
@@ -615,18 +609,8 @@ fn push_text(text: &mut String, s: &str) -> (u32, u32) {
     (at, s.len() as u32)
 }
 
-/// A nodes row's fields, checked, borrowed from its record.
-struct NodeFields<'r> {
-    id: &'r str,
-    name: &'r str,
-    kind: EntityKind,
-    country: Option<[u8; 2]>,
-    date: Option<Day>,
-    detail: Option<Box<EntityDetail>>,
-}
-
-/// Reads and checks one nodes row.
-fn node<'r>(c: &Columns, record: &'r ByteRecord) -> Result<NodeFields<'r>, RowError> {
+/// Reads and checks one nodes row, keeping its id and name in `text`.
+fn node(c: &Columns, record: &ByteRecord, text: &mut String) -> Result<NodeRow, RowError> {
     let field = |i: usize| c.index[i];
     let id = std::str::from_utf8(c.get(record, 0)).unwrap_or("");
     if !is_valid_id(id) {
@@ -684,13 +668,15 @@ fn node<'r>(c: &Columns, record: &'r ByteRecord) -> Result<NodeFields<'r>, RowEr
     let date =
         optional_day(c.get(record, 4)).map_err(|m| row_error(field(4), m, Some(ISO_DATE)))?;
     let detail = node_detail(c, record, kind)?;
-    Ok(NodeFields {
-        id,
-        name,
+    Ok(NodeRow {
+        id: push_text(text, id),
+        name: push_text(text, name),
         kind,
         country,
         date,
         detail,
+        line: record.position().map_or(1, csv::Position::line),
+        id_column: column(record, field(0)),
     })
 }
 
