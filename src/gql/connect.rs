@@ -119,36 +119,28 @@ impl PathResult {
 /// A node of a neighbourhood. Its fields are read only when asked for: a neighbourhood holds
 /// up to 500 nodes, and a drawing often asks only their ids.
 #[derive(Clone, Copy)]
-pub struct GraphNode {
+pub struct GraphNode<'a> {
+    store: &'a Store,
     ix: EntityIx,
     depth: u32,
 }
 
 /// An entity of a neighbourhood, ready to draw.
 #[Object(serial)]
-impl GraphNode {
+impl GraphNode<'_> {
     /// Its id.
-    async fn id(&self, ctx: &Context<'_>) -> ID {
-        ID(ctx
-            .data_unchecked::<Store>()
-            .graph
-            .entity(self.ix)
-            .id
-            .to_owned())
+    async fn id(&self) -> ID {
+        ID(self.store.graph.entity(self.ix).id.to_owned())
     }
 
     /// Its kind.
-    async fn kind(&self, ctx: &Context<'_>) -> EntityKind {
-        ctx.data_unchecked::<Store>().graph.kind_of(self.ix).into()
+    async fn kind(&self) -> EntityKind {
+        self.store.graph.kind_of(self.ix).into()
     }
 
     /// Its name.
-    async fn name(&self, ctx: &Context<'_>) -> String {
-        ctx.data_unchecked::<Store>()
-            .graph
-            .entity(self.ix)
-            .name
-            .to_owned()
+    async fn name(&self) -> String {
+        self.store.graph.entity(self.ix).name.to_owned()
     }
 
     /// Its distance in hops from the centre.
@@ -157,8 +149,8 @@ impl GraphNode {
     }
 
     /// The entity itself, for anything more.
-    async fn entity(&self, ctx: &Context<'_>) -> Entity {
-        entity(ctx.data_unchecked::<Store>(), self.ix)
+    async fn entity(&self) -> Entity {
+        entity(self.store, self.ix)
     }
 }
 
@@ -181,15 +173,38 @@ pub struct GraphEdge {
 }
 
 /// The entities within some hops of a centre and the relations among them.
-#[derive(SimpleObject, Clone)]
-#[graphql(serial)]
 pub struct Neighbourhood {
+    store: Store,
+    /// Each node's entity and depth.
+    nodes: Vec<(EntityIx, u32)>,
+    edges: List<GraphEdge>,
+    truncated: bool,
+}
+
+/// The entities within some hops of a centre and the relations among them.
+#[Object(serial)]
+impl Neighbourhood {
     /// The entities, centre first, in breadth-first order.
-    pub nodes: List<GraphNode>,
+    async fn nodes(&self) -> List<GraphNode<'_>> {
+        self.nodes
+            .iter()
+            .map(|&(ix, depth)| GraphNode {
+                store: &self.store,
+                ix,
+                depth,
+            })
+            .collect()
+    }
+
     /// The relations among them, each once.
-    pub edges: List<GraphEdge>,
+    async fn edges(&self) -> &List<GraphEdge> {
+        &self.edges
+    }
+
     /// Whether `limit` cut it short.
-    pub truncated: bool,
+    async fn truncated(&self) -> bool {
+        self.truncated
+    }
 }
 
 /// An entity two others are both related to.
@@ -375,11 +390,8 @@ impl ConnectQuery {
         let g = &store.graph;
         let id = |e: EntityIx| ID(g.entity(e).id.to_string());
         Ok(Neighbourhood {
-            nodes: n
-                .nodes
-                .iter()
-                .map(|&(ix, depth)| GraphNode { ix, depth })
-                .collect(),
+            store: store.clone(),
+            nodes: n.nodes.clone(),
             // The relations among the nodes are read only when asked for: they take every
             // relation of every node, hubs included.
             edges: if ctx.look_ahead().field("edges").exists() {
