@@ -1074,7 +1074,29 @@ fn each_record(bytes: &[u8], width: usize, mut each: impl FnMut(Result<&ByteReco
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seed::{LoadOptions, SeedError, load_with};
+    use crate::seed::{LoadOptions, Loaded, SeedError, load_with};
+
+    /// A temporary folder holding an empty `seed` folder and a `bulk` folder, and the latter.
+    fn bulk_folder() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::create_dir_all(dir.path().join("seed")).unwrap();
+        let bulk = dir.path().join("bulk");
+        std::fs::create_dir_all(&bulk).unwrap();
+        (dir, bulk)
+    }
+
+    /// Loads the bulk folder on the empty seed folder beside it.
+    fn load_bulk(
+        dir: &tempfile::TempDir,
+        bulk: &Path,
+        skip_bad_rows: bool,
+    ) -> Result<Loaded, SeedError> {
+        let options = LoadOptions {
+            csv_dirs: vec![bulk.to_owned()],
+            skip_bad_rows,
+        };
+        load_with(&dir.path().join("seed"), &options)
+    }
 
     #[test]
     fn boundaries_skip_newlines_inside_quotes() {
@@ -1092,10 +1114,7 @@ mod tests {
     /// and each second definition naming the first's line.
     #[test]
     fn chunked_nodes_keep_rows_lines_and_first_definitions() {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let (seed, bulk) = (dir.path().join("seed"), dir.path().join("bulk"));
-        std::fs::create_dir_all(&seed).unwrap();
-        std::fs::create_dir_all(&bulk).unwrap();
+        let (dir, bulk) = bulk_folder();
         let mut nodes = String::from("id,kind,name,country,date\n");
         let (mut line, mut expected, mut good) = (1, Vec::new(), 0);
         let mut first_line = std::collections::HashMap::new();
@@ -1128,11 +1147,7 @@ mod tests {
         }
         nodes.pop();
         std::fs::write(bulk.join("nodes.csv"), &nodes).unwrap();
-        let options = LoadOptions {
-            csv_dirs: vec![bulk.clone()],
-            skip_bad_rows: false,
-        };
-        let Err(SeedError::Invalid(report)) = load_with(&seed, &options) else {
+        let Err(SeedError::Invalid(report)) = load_bulk(&dir, &bulk, false) else {
             panic!("the bad rows are reported");
         };
         let found: Vec<(usize, String)> = report
@@ -1141,11 +1156,7 @@ mod tests {
             .map(|p| (p.line, p.message.clone()))
             .collect();
         assert_eq!(found, expected);
-        let skipping = LoadOptions {
-            skip_bad_rows: true,
-            ..options
-        };
-        let loaded = load_with(&seed, &skipping).expect("bad rows are skipped");
+        let loaded = load_bulk(&dir, &bulk, true).expect("bad rows are skipped");
         let nodes_report = &loaded.csv[0];
         assert_eq!(
             (nodes_report.rows, nodes_report.skipped),
@@ -1160,10 +1171,7 @@ mod tests {
     /// gives every good row once and each bad row at its line.
     #[test]
     fn chunked_edges_keep_rows_and_lines() {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let (seed, bulk) = (dir.path().join("seed"), dir.path().join("bulk"));
-        std::fs::create_dir_all(&seed).unwrap();
-        std::fs::create_dir_all(&bulk).unwrap();
+        let (dir, bulk) = bulk_folder();
         let mut nodes = String::from("id,kind,name,country,date\n");
         for i in 0..50 {
             nodes += &format!("v-{i},vendor,Vendor {i},,\np-{i},product,Phone {i},,\n");
@@ -1195,11 +1203,7 @@ mod tests {
         }
         edges.pop();
         std::fs::write(bulk.join("edges.csv"), &edges).unwrap();
-        let options = LoadOptions {
-            csv_dirs: vec![bulk.clone()],
-            skip_bad_rows: false,
-        };
-        let Err(SeedError::Invalid(report)) = load_with(&seed, &options) else {
+        let Err(SeedError::Invalid(report)) = load_bulk(&dir, &bulk, false) else {
             panic!("the unknown ids are reported");
         };
         let lines: Vec<usize> = report.problems.iter().map(|p| p.line).collect();
@@ -1216,11 +1220,7 @@ mod tests {
                 .filter(|p| p.line != uneven_line)
                 .all(|p| p.message.starts_with("unknown entity `v-x"))
         );
-        let skipping = LoadOptions {
-            skip_bad_rows: true,
-            ..options
-        };
-        let loaded = load_with(&seed, &skipping).expect("bad rows are skipped");
+        let loaded = load_bulk(&dir, &bulk, true).expect("bad rows are skipped");
         let edges_report = &loaded.csv[1];
         assert_eq!((edges_report.rows, edges_report.skipped), (good, bad.len()));
     }
