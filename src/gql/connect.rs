@@ -391,7 +391,6 @@ impl ConnectQuery {
         let id = |e: EntityIx| ID(g.entity(e).id.to_string());
         Ok(Neighbourhood {
             store: store.clone(),
-            nodes: n.nodes.clone(),
             // The relations among the nodes are read only when asked for: they take every
             // relation of every node, hubs included.
             edges: if ctx.look_ahead().field("edges").exists() {
@@ -419,6 +418,8 @@ impl ConnectQuery {
                 }
             })
             .collect(),
+            // Last, so that the relations above read the nodes before they move.
+            nodes: n.nodes,
             truncated: n.truncated,
         })
     }
