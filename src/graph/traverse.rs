@@ -379,24 +379,23 @@ impl Graph {
         filter: &RelationFilter,
         limit: usize,
     ) -> Neighbourhood {
-        let mut seen: FxHashMap<EntityIx, u32> = FxHashMap::default();
+        let mut seen = FxHashSet::with_capacity_and_hasher(limit.min(4096), Default::default());
         let mut out = Neighbourhood::default();
         let mut queue = VecDeque::from([(center, 0)]);
-        seen.insert(center, 0);
+        seen.insert(center);
         out.nodes.push((center, 0));
         'bfs: while let Some((node, d)) = queue.pop_front() {
             if d == depth {
                 continue;
             }
             for hop in self.relations_of(node, filter) {
-                if seen.contains_key(&hop.other) {
+                if !seen.insert(hop.other) {
                     continue;
                 }
                 if out.nodes.len() == limit {
                     out.truncated = true;
                     break 'bfs;
                 }
-                seen.insert(hop.other, d + 1);
                 out.nodes.push((hop.other, d + 1));
                 queue.push_back((hop.other, d + 1));
             }
