@@ -11,7 +11,7 @@ use super::Store;
 use super::entity::{Entity, entity};
 use super::enums::{EntityKind, RelationKind};
 use super::error::{ErrorCode, coded, graph_error};
-use super::list::List;
+use super::list::{List, Objects};
 use super::relation::{RelationFilter, relation_filter};
 use crate::graph::{EntityIx, Subgraph};
 
@@ -109,7 +109,7 @@ impl AnalyticsQuery {
             RelationFilter,
         >,
         #[graphql(desc = "How many entities, at most 100 (default 10).")] first: Option<i32>,
-    ) -> Result<List<Score>> {
+    ) -> Result<Objects<Score>> {
         let store = ctx.data_unchecked::<Store>();
         let size = super::relation::page_size(Some(first.unwrap_or(10)))?;
         let sub = subgraph(store, entity_kinds, relation_kinds, filter.as_ref())?;
@@ -158,7 +158,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "How many components, at most 100 (default 10).")] first: Option<i32>,
         #[graphql(desc = "How many members of each, at most 100 (default 20).")]
         members_first: Option<i32>,
-    ) -> Result<List<Component>> {
+    ) -> Result<Objects<Component>> {
         let store = ctx.data_unchecked::<Store>();
         let size = super::relation::page_size(Some(first.unwrap_or(10)))?;
         let members = super::relation::page_size(Some(members_first.unwrap_or(20)))?;

@@ -7,7 +7,7 @@ use super::Store;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, EntityKind, EventType, Presence, RelationKind, Status};
 use super::error::{bad_input, graph_error};
-use super::list::List;
+use super::list::{List, Objects};
 use super::relation::{
     Citation, FuzzyDate, Relation, RelationFilter, citations, parse_day, relation_filter,
 };
@@ -103,8 +103,8 @@ impl PathResult {
         self.path.nodes().map(|e| entity(&self.store, e)).collect()
     }
     /// Each hop with its relation and evidence.
-    async fn hops(&self) -> List<PathHop> {
-        List(self.path_hops())
+    async fn hops(&self) -> Objects<PathHop> {
+        Objects(self.path_hops())
     }
     /// The path in words, one hop after another.
     async fn explanation(&self) -> String {
@@ -177,7 +177,7 @@ pub struct Neighbourhood {
     store: Store,
     /// Each node's entity and depth.
     nodes: Vec<(EntityIx, u32)>,
-    edges: List<GraphEdge>,
+    edges: Objects<GraphEdge>,
     truncated: bool,
 }
 
@@ -185,7 +185,7 @@ pub struct Neighbourhood {
 #[Object(serial)]
 impl Neighbourhood {
     /// The entities, centre first, in breadth-first order.
-    async fn nodes(&self) -> List<GraphNode<'_>> {
+    async fn nodes(&self) -> Objects<GraphNode<'_>> {
         self.nodes
             .iter()
             .map(|&(ix, depth)| GraphNode {
@@ -197,7 +197,7 @@ impl Neighbourhood {
     }
 
     /// The relations among them, each once.
-    async fn edges(&self) -> &List<GraphEdge> {
+    async fn edges(&self) -> &Objects<GraphEdge> {
         &self.edges
     }
 
@@ -214,9 +214,9 @@ pub struct CommonNeighbour {
     /// The shared neighbour.
     pub entity: Entity,
     /// The relations between `a` and it.
-    pub via_a: List<Relation>,
+    pub via_a: Objects<Relation>,
     /// The relations between `b` and it.
-    pub via_b: List<Relation>,
+    pub via_b: Objects<Relation>,
 }
 
 /// What a timeline entry records.
@@ -345,7 +345,7 @@ impl ConnectQuery {
             RelationFilter,
         >,
         #[graphql(desc = "How many paths at most, 1–10.", default = 3)] limit: i32,
-    ) -> Result<List<PathResult>> {
+    ) -> Result<Objects<PathResult>> {
         let store = ctx.data_unchecked::<Store>();
         let max_hops = bounded("maxHops", max_hops, MAX_HOPS)?;
         let limit = bounded("limit", limit, MAX_PATHS)?;
@@ -435,7 +435,7 @@ impl ConnectQuery {
             Vec<RelationKind>,
         >,
         #[graphql(desc = "Time, evidence and scope filters.")] filter: Option<RelationFilter>,
-    ) -> Result<List<CommonNeighbour>> {
+    ) -> Result<Objects<CommonNeighbour>> {
         let store = ctx.data_unchecked::<Store>();
         let (ia, ib) = (
             store.graph.require(&a).map_err(graph_error)?,
@@ -443,7 +443,7 @@ impl ConnectQuery {
         );
         let filter = relation_filter(store, relation_kinds, None, filter.as_ref())?;
         let as_of = filter.as_of;
-        let side = |from: EntityIx, hops: &[Hop]| -> List<Relation> {
+        let side = |from: EntityIx, hops: &[Hop]| -> Objects<Relation> {
             hops.iter()
                 .map(|h| Relation::from_hop(store, from, *h, as_of))
                 .collect()
@@ -473,7 +473,7 @@ impl ConnectQuery {
         #[graphql(desc = "Only events of these types (and no relation entries).")]
         event_types: Option<Vec<EventType>>,
         #[graphql(desc = "Only status changes to these statuses (and no other entries).")] statuses: Option<Vec<Status>>,
-    ) -> Result<List<TimelineEntry>> {
+    ) -> Result<Objects<TimelineEntry>> {
         let store = ctx.data_unchecked::<Store>();
         let ix = store.graph.require(&entity).map_err(graph_error)?;
         let filter = graph::TimelineFilter {

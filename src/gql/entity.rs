@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Interface, Object, Result, SimpleObject};
 
 use super::Store;
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
-use super::list::List;
+use super::list::{List, Objects};
 use super::relation::{
     Citation, FuzzyDate, Relation, RelationConnection, RelationFilter, citations, decimal, fuzzy,
     parse_day, relation_page, relations_of,
@@ -40,7 +40,7 @@ pub struct Supports {
     /// Entities citing it for themselves or one of their properties, in id order.
     pub entities: List<Entity>,
     /// Relations citing it, themselves or in a status step.
-    pub relations: List<Relation>,
+    pub relations: Objects<Relation>,
 }
 
 /// A vendor's rank and/or share in a market for a period, with its evidence.
@@ -96,7 +96,7 @@ fn market_share(
     node: &Node,
     from: Option<String>,
     to: Option<String>,
-) -> Result<List<MarketShare>> {
+) -> Result<Objects<MarketShare>> {
     let from = from
         .as_deref()
         .map(|t| parse_day("from", t, false))
@@ -371,10 +371,10 @@ macro_rules! entity_object {
                     &self,
                     ctx: &Context<'_>,
                     #[graphql(desc = "Time, evidence and scope filters.")] filter: Option<RelationFilter>,
-                ) -> Result<List<Relation>> {
+                ) -> Result<Objects<Relation>> {
                     self.0
                         .typed(ctx, &[$(K::$kind),+], graph::Direction::$dir, filter.as_ref())
-                        .map(List)
+                        .map(Objects)
                 }
             )*
         }
@@ -393,7 +393,7 @@ entity_object! {
             &self,
             #[graphql(desc = "Only periods that may fall on or after this date's first day.")] from: Option<String>,
             #[graphql(desc = "Only periods that may fall on or before this date's last day.")] to: Option<String>,
-        ) -> Result<List<MarketShare>> {
+        ) -> Result<Objects<MarketShare>> {
             market_share(&self.0, from, to)
         }
     }
@@ -521,7 +521,7 @@ entity_object! {
             &self,
             #[graphql(desc = "Only periods that may fall on or after this date's first day.")] from: Option<String>,
             #[graphql(desc = "Only periods that may fall on or before this date's last day.")] to: Option<String>,
-        ) -> Result<List<MarketShare>> {
+        ) -> Result<Objects<MarketShare>> {
             market_share(&self.0, from, to)
         }
     }
@@ -566,7 +566,7 @@ entity_object! {
             })
         }
         /// Relations whose status history cites this event (the deals it changed).
-        async fn changed(&self) -> List<Relation> {
+        async fn changed(&self) -> Objects<Relation> {
             self.0
                 .store
                 .graph

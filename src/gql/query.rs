@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, MergedObject, Object, Result, SimpleObject};
 use super::Store;
 use super::entity::{Entity, entity};
 use super::enums::{EntityKind, MatchRank, RelationKind};
-use super::list::List;
+use super::list::{List, Objects};
 use super::relation::page_size;
 use crate::model;
 
@@ -70,7 +70,7 @@ pub struct Stats {
     /// Relations of every kind (symmetric ones once).
     pub relations: u64,
     /// Entities per kind, in kind order.
-    pub by_kind: List<KindCount>,
+    pub by_kind: Objects<KindCount>,
 }
 
 /// Lookups, search and the data set's identity.
@@ -95,7 +95,7 @@ impl BaseQuery {
         #[graphql(desc = "What to look for.")] text: String,
         #[graphql(desc = "Only entities of these kinds.")] kinds: Option<Vec<EntityKind>>,
         #[graphql(desc = "How many hits at most, up to 100 (default 10).")] first: Option<i32>,
-    ) -> Result<List<SearchHit>> {
+    ) -> Result<Objects<SearchHit>> {
         let store = ctx.data_unchecked::<Store>();
         let size = page_size(Some(first.unwrap_or(10)))?;
         let kinds: Vec<model::EntityKind> = kinds.into_iter().flatten().map(Into::into).collect();
@@ -113,7 +113,7 @@ impl BaseQuery {
     }
 
     /// Every relation kind with the endpoints it allows: the one canonical list.
-    async fn relation_kinds(&self) -> List<RelationKindInfo> {
+    async fn relation_kinds(&self) -> Objects<RelationKindInfo> {
         let kinds = |set: model::KindSet| {
             model::EntityKind::ALL
                 .iter()

@@ -8,7 +8,7 @@ use super::Store;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, Precision, Presence, RelationKind, Status};
 use super::error::{bad_input, graph_error};
-use super::list::List;
+use super::list::{List, Objects};
 use crate::graph::{self, EntityIx, Hop, RelationIx, status_as_of};
 use crate::model::{self, DateBound, Day, PartialDate};
 
@@ -356,7 +356,7 @@ impl Relation {
         })
     }
     /// Every status it has had, in date order.
-    async fn status_history(&self) -> List<StatusChange> {
+    async fn status_history(&self) -> Objects<StatusChange> {
         self.detail()
             .status_history
             .iter()
@@ -445,7 +445,7 @@ pub struct RelationEdge {
 #[graphql(complex, serial)]
 pub struct RelationConnection {
     /// The items of this page.
-    pub edges: List<RelationEdge>,
+    pub edges: Objects<RelationEdge>,
     /// Paging state.
     pub page_info: PageInfo,
     /// How many items match in all pages.
@@ -455,7 +455,7 @@ pub struct RelationConnection {
 #[ComplexObject]
 impl RelationConnection {
     /// The relations of this page, without cursors.
-    async fn nodes(&self) -> List<Relation> {
+    async fn nodes(&self) -> Objects<Relation> {
         self.edges.iter().map(|e| e.node.clone()).collect()
     }
 }
@@ -475,7 +475,7 @@ pub struct EntityEdge {
 #[graphql(complex, serial)]
 pub struct EntityConnection {
     /// The items of this page.
-    pub edges: List<EntityEdge>,
+    pub edges: Objects<EntityEdge>,
     /// Paging state.
     pub page_info: PageInfo,
     /// How many items match in all pages.
@@ -549,7 +549,7 @@ pub(crate) fn relation_page(
             start_cursor: edges.first().map(|e| e.cursor.clone()),
             end_cursor: edges.last().map(|e| e.cursor.clone()),
         },
-        edges: List(edges),
+        edges: Objects(edges),
         total_count: total as u64,
     })
 }

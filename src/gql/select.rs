@@ -7,7 +7,7 @@ use super::Store;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
 use super::error::bad_input;
-use super::list::List;
+use super::list::Objects;
 use super::relation::{
     EntityConnection, EntityEdge, PageInfo, Relation, RelationConnection, RelationFilter,
     decode_cursor, encode_cursor, page_size, parse_day, relation_filter, relation_page,
@@ -326,7 +326,7 @@ impl SelectQuery {
                 start_cursor: edges.first().map(|e| e.cursor.clone()),
                 end_cursor: edges.last().map(|e| e.cursor.clone()),
             },
-            edges: List(edges),
+            edges: Objects(edges),
             total_count: list.len() as u64,
         })
     }
@@ -361,7 +361,7 @@ impl SelectQuery {
         #[graphql(desc = "For RELATED: time, evidence and scope filters.")] filter: Option<
             RelationFilter,
         >,
-    ) -> Result<List<Bucket>> {
+    ) -> Result<Objects<Bucket>> {
         let store = ctx.data_unchecked::<Store>();
         let g = &store.graph;
         let list = select(store, kind, condition.as_ref(), None)?;
@@ -395,7 +395,7 @@ impl SelectQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Time, evidence and scope filters.")] filter: Option<RelationFilter>,
-    ) -> Result<List<Bucket>> {
+    ) -> Result<Objects<Bucket>> {
         let store = ctx.data_unchecked::<Store>();
         let f = relation_filter(store, None, None, filter.as_ref())?;
         let mut counts = vec![0u64; model::RelationKind::ALL.len()];
@@ -416,7 +416,7 @@ impl SelectQuery {
             })
             .collect();
         buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-        Ok(List(buckets))
+        Ok(Objects(buckets))
     }
 
     /// Every relation passing a filter, paged, in a stable order: "all planned market entries"
