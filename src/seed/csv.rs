@@ -767,15 +767,43 @@ impl EdgeRows {
         bytes: &[u8],
         source: u8,
     ) {
-        each_record(bytes, width, |record| {
-            let row = record.and_then(|record| {
-                edge(builder, c, record, source, &mut self.recent).map_err(|e| place(record, e))
-            });
-            self.rows.push(row);
-        });
+        let mut reader = records(bytes);
+        let mut batch: Vec<(ByteRecord, Result<(), Placed>)> =
+            (0..BATCH).map(|_| (ByteRecord::new(), Ok(()))).collect();
+        let mut found = [[None; 2]; BATCH];
+        loop {
+            let mut n = 0;
+            while n < BATCH {
+                let (record, read) = &mut batch[n];
+                let Some(next) = next_record(&mut reader, record, width) else {
+                    break;
+                };
+                *read = next;
+                n += 1;
+            }
+            // Every id of the batch first: the index lookups, independent of one another,
+            // then overlap in the memory system instead of each waiting for the last.
+            for ((record, read), found) in batch[..n].iter().zip(&mut found) {
+                if read.is_ok() {
+                    *found = [0, 1].map(|end| self.recent.resolve(builder, c.get(record, end)));
+                }
+            }
+            for ((record, read), &found) in batch[..n].iter_mut().zip(&found) {
+                let row = std::mem::replace(read, Ok(())).and_then(|()| {
+                    edge(builder, c, record, source, found).map_err(|e| place(record, e))
+                });
+                self.rows.push(row);
+            }
+            if n < BATCH {
+                break;
+            }
+        }
         self.lines = memchr::memchr_iter(b'\n', bytes).count() as u64;
     }
 }
+
+/// Edge rows read ahead of checking, so that their ids are resolved together.
+const BATCH: usize = 32;
 
 /// A small direct-mapped memo of the ids an edges file resolved lately. Bulk rows name the
 /// same entities again and again (consecutive rows about one product, the giant carriers on
@@ -825,15 +853,15 @@ impl RecentIds {
     }
 }
 
+/// An end of an edge row, as resolved beforehand: unknown ids are reported.
 fn endpoint(
-    builder: &GraphBuilder,
     c: &Columns,
     record: &ByteRecord,
     which: usize,
-    recent: &mut RecentIds,
+    found: Option<(EntityIx, EntityKind)>,
 ) -> Result<(EntityIx, EntityKind), RowError> {
-    let text = c.get(record, which);
-    recent.resolve(builder, text).ok_or_else(|| {
+    found.ok_or_else(|| {
+        let text = c.get(record, which);
         row_error(
             c.index[which],
             format!("unknown entity `{}`", String::from_utf8_lossy(text)),
@@ -842,13 +870,13 @@ fn endpoint(
     })
 }
 
-/// Reads one edge row into a checked relation.
+/// Reads one edge row into a checked relation, given what its `from` and `to` ids resolved to.
 fn edge(
     builder: &GraphBuilder,
     c: &Columns,
     record: &ByteRecord,
     source: u8,
-    recent: &mut RecentIds,
+    [from, to]: [Option<(EntityIx, EntityKind)>; 2],
 ) -> Result<NewRelation, RowError> {
     let kind_text = String::from_utf8_lossy(c.get(record, 2));
     let (kind, swap) = RelationKind::parse_csv(&kind_text).ok_or_else(|| {
@@ -858,8 +886,8 @@ fn edge(
             Some("kinds are HEADQUARTERED_IN, OPERATES_IN, MAKES, CARRIES, SELLS, PARTNERS_WITH, COMPETES_WITH, EXECUTIVE_OF, INVOLVES and the other relation kinds"),
         )
     })?;
-    let mut from = endpoint(builder, c, record, 0, recent)?;
-    let mut to = endpoint(builder, c, record, 1, recent)?;
+    let mut from = endpoint(c, record, 0, from)?;
+    let mut to = endpoint(c, record, 1, to)?;
     if swap {
         std::mem::swap(&mut from, &mut to);
     }
@@ -1050,24 +1078,39 @@ fn uneven(len: usize, header: usize) -> String {
 /// Reads `bytes`, which hold whole records, giving `each` every record of the header's
 /// `width`, and for every other record the reason, placed.
 fn each_record(bytes: &[u8], width: usize, mut each: impl FnMut(Result<&ByteRecord, Placed>)) {
-    let mut reader = ReaderBuilder::new()
+    let mut reader = records(bytes);
+    let mut record = ByteRecord::new();
+    while let Some(read) = next_record(&mut reader, &mut record, width) {
+        each(read.map(|()| &record));
+    }
+}
+
+/// A reader of the records in `bytes`, which hold no header.
+fn records(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes);
-    let mut record = ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) if record.len() != width => each(Err(Placed::unreadable(
-                record.position().map_or(1, csv::Position::line),
-                uneven(record.len(), width),
-            ))),
-            Ok(true) => each(Ok(&record)),
-            Err(e) => each(Err(Placed::unreadable(
-                e.position().map_or(1, csv::Position::line),
-                "the row cannot be read as CSV".to_owned(),
-            ))),
-        }
+        .from_reader(bytes)
+}
+
+/// Reads the next record into `record`: `None` at the end, and a placed error for a row that
+/// is not CSV or not `width` fields wide.
+fn next_record(
+    reader: &mut csv::Reader<&[u8]>,
+    record: &mut ByteRecord,
+    width: usize,
+) -> Option<Result<(), Placed>> {
+    match reader.read_byte_record(record) {
+        Ok(false) => None,
+        Ok(true) if record.len() != width => Some(Err(Placed::unreadable(
+            record.position().map_or(1, csv::Position::line),
+            uneven(record.len(), width),
+        ))),
+        Ok(true) => Some(Ok(())),
+        Err(e) => Some(Err(Placed::unreadable(
+            e.position().map_or(1, csv::Position::line),
+            "the row cannot be read as CSV".to_owned(),
+        ))),
     }
 }
 
