@@ -602,7 +602,8 @@ impl GraphBuilder {
         for e in &mut edges {
             std::mem::swap(&mut e.0, &mut e.1);
         }
-        edges.par_sort_unstable();
+        // Pairs are unique, so `(to, from)` orders them: one integer to compare.
+        edges.par_sort_unstable_by_key(|&(to, from, _)| u64::from(to) << 32 | u64::from(from));
         let inc = adjacency(entities.len(), &edges);
         drop(edges);
         tracing::debug!(elapsed = ?started.elapsed(), "adjacency built");
