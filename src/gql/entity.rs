@@ -287,18 +287,16 @@ impl Entity {
         field: &'a Positioned<Field>,
     ) -> Pin<Box<dyn Future<Output = ServerResult<Value>> + Send + 'a>> {
         use EntityInterface as E;
-        Box::pin(async move {
-            match &self.0 {
-                E::Vendor(o) => list::object(ctx, o, field).await,
-                E::Carrier(o) => list::object(ctx, o, field).await,
-                E::Retailer(o) => list::object(ctx, o, field).await,
-                E::Product(o) => list::object(ctx, o, field).await,
-                E::Person(o) => list::object(ctx, o, field).await,
-                E::Market(o) => list::object(ctx, o, field).await,
-                E::Event(o) => list::object(ctx, o, field).await,
-                E::Source(o) => list::object(ctx, o, field).await,
-            }
-        })
+        match &self.0 {
+            E::Vendor(o) => Box::pin(list::object(ctx, o, field)),
+            E::Carrier(o) => Box::pin(list::object(ctx, o, field)),
+            E::Retailer(o) => Box::pin(list::object(ctx, o, field)),
+            E::Product(o) => Box::pin(list::object(ctx, o, field)),
+            E::Person(o) => Box::pin(list::object(ctx, o, field)),
+            E::Market(o) => Box::pin(list::object(ctx, o, field)),
+            E::Event(o) => Box::pin(list::object(ctx, o, field)),
+            E::Source(o) => Box::pin(list::object(ctx, o, field)),
+        }
     }
 }
 
