@@ -21,8 +21,10 @@ mod select;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+};
+use async_graphql::{EmptyMutation, EmptySubscription, Name, Schema};
 
 pub use entity::Entity;
 pub use error::ErrorCode;
@@ -215,7 +217,9 @@ impl AppState {
             && self
                 .inputs
                 .accepts(&text.document, operation_name, variables);
-        request.set_parsed_query(text.document.clone());
+        let mut document = text.document.clone();
+        own_keys(&mut document);
+        request.set_parsed_query(document);
         let request = request.data::<Store>(Arc::new(self.data.clone()));
         let schema = if known {
             &self.prevalidated
@@ -259,4 +263,101 @@ fn now_rfc3339() -> String {
         secs / 60 % 60,
         secs % 60
     )
+}
+
+/// Gives a request's copy of a cached document response keys of its own.
+///
+/// Every object of an answer is keyed by its fields' names, each a counted reference to the
+/// name in the document. Every request with the same text shares the cached document's names,
+/// so the two threads answering requests would count every key of every answer on the same
+/// few cache lines and pass them back and forth: a 500-node neighbourhood did a third fewer
+/// requests a second that way.
+fn own_keys(document: &mut ExecutableDocument) {
+    fn renew(name: &mut Name) {
+        *name = Name::new(name.as_str());
+    }
+    fn walk(set: &mut SelectionSet) {
+        for selection in &mut set.items {
+            match &mut selection.node {
+                Selection::Field(field) => {
+                    let field = &mut field.node;
+                    renew(&mut field.name.node);
+                    if let Some(alias) = &mut field.alias {
+                        renew(&mut alias.node);
+                    }
+                    walk(&mut field.selection_set.node);
+                }
+                Selection::InlineFragment(fragment) => walk(&mut fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    match &mut document.operations {
+        DocumentOperations::Single(operation) => walk(&mut operation.node.selection_set.node),
+        DocumentOperations::Multiple(operations) => operations
+            .values_mut()
+            .for_each(|operation| walk(&mut operation.node.selection_set.node)),
+    }
+    for fragment in document.fragments.values_mut() {
+        walk(&mut fragment.node.selection_set.node);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::parse_query;
+
+    use super::*;
+
+    /// Every response key of a document's fields, with where its text lives.
+    fn keys(document: &ExecutableDocument) -> Vec<(String, usize)> {
+        fn walk(set: &SelectionSet, out: &mut Vec<(String, usize)>) {
+            for selection in &set.items {
+                match &selection.node {
+                    Selection::Field(field) => {
+                        let key = field.node.response_key().node.as_str();
+                        out.push((key.to_owned(), key.as_ptr() as usize));
+                        walk(&field.node.selection_set.node, out);
+                    }
+                    Selection::InlineFragment(fragment) => {
+                        walk(&fragment.node.selection_set.node, out)
+                    }
+                    Selection::FragmentSpread(_) => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut operations: Vec<_> = document.operations.iter().collect();
+        operations.sort_by_key(|(name, _)| name.map(|n| n.as_str().to_owned()));
+        for (_, operation) in operations {
+            walk(&operation.node.selection_set.node, &mut out);
+        }
+        let mut fragments: Vec<_> = document.fragments.iter().collect();
+        fragments.sort_by_key(|(name, _)| name.as_str().to_owned());
+        for (_, fragment) in fragments {
+            walk(&fragment.node.selection_set.node, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn a_request_gets_response_keys_of_its_own() {
+        let cached = parse_query(
+            "query A { entity(id: \"x\") { id ... on Vendor { n: name } ...F } } \
+             query B { stats { entities } } fragment F on Entity { kind }",
+        )
+        .unwrap();
+        let mut copy = cached.clone();
+        own_keys(&mut copy);
+        let (before, after) = (keys(&cached), keys(&copy));
+        let names = |k: &[(String, usize)]| k.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            names(&after),
+            ["entity", "id", "n", "stats", "entities", "kind"]
+        );
+        assert_eq!(names(&after), names(&before));
+        for ((name, at), (_, was)) in after.iter().zip(&before) {
+            assert_ne!(at, was, "`{name}` still shares the cached document's text");
+        }
+    }
 }
