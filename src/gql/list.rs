@@ -1,5 +1,5 @@
-//! Output lists that resolve one thing after another: `List`, whose items resolve in a loop,
-//! and `Objects`, whose items' fields resolve in place.
+//! Output values that resolve one thing after another: `List`, whose items resolve in a loop,
+//! `Objects`, whose items' fields resolve in place, and `object`, which resolves one object so.
 
 use std::borrow::Cow;
 use std::ops::Deref;
