@@ -143,6 +143,13 @@ impl CsvLoad<'_> {
         self.problem(path, first_line + p.line - 1, p.column, p.message, p.hint);
     }
 
+    /// A bad row of a part starting at `first_line`: reported, unless bad rows are skipped.
+    fn reject(&mut self, path: &Path, first_line: u64, p: Placed) {
+        if !self.skip_bad_rows {
+            self.report(path, first_line, p);
+        }
+    }
+
     fn header(
         &mut self,
         path: &Path,
@@ -234,9 +241,7 @@ impl CsvLoad<'_> {
                         Ok(()) => rows += 1,
                         Err(e) => {
                             skipped += 1;
-                            if !self.skip_bad_rows {
-                                self.report(path, line, e);
-                            }
+                            self.reject(path, line, e);
                         }
                     }
                 }
@@ -376,9 +381,7 @@ impl CsvLoad<'_> {
                         }
                         Err(e) => {
                             skipped += 1;
-                            if !self.skip_bad_rows {
-                                self.report(path, line, e);
-                            }
+                            self.reject(path, line, e);
                         }
                     }
                 }
