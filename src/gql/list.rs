@@ -167,7 +167,7 @@ async fn answer<T: ContainerType + OutputType>(
     item: &T,
     fields: &[&Positioned<Field>],
 ) -> Value {
-    let mut answer = IndexMap::with_capacity(fields.len());
+    let mut values = IndexMap::with_capacity(fields.len());
     for field in fields {
         let value = if field.node.name.node == "__typename" {
             Value::String(item.introspection_type_name().into_owned())
@@ -180,12 +180,12 @@ async fn answer<T: ContainerType + OutputType>(
                 }
             }
         };
-        merge(&mut answer, field.node.response_key().node.clone(), value);
+        merge(&mut values, field.node.response_key().node.clone(), value);
     }
-    if answer.is_empty() {
+    if values.is_empty() {
         Value::Null
     } else {
-        Value::Object(answer)
+        Value::Object(values)
     }
 }
 
