@@ -7,14 +7,13 @@
 //! any extension adds a hook to every field's resolution, which costs a cheap query a fifth
 //! of its throughput.
 
-use std::collections::HashMap;
-
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, Selection, SelectionSet, ServiceDocument, Type, TypeKind,
     TypeSystemDefinition,
 };
 use async_graphql::{ServerError, Variables};
 use async_graphql_value::{ConstValue, Value};
+use rustc_hash::FxHashMap;
 
 use super::error::{ErrorCode, with_code};
 
@@ -26,9 +25,12 @@ const DEFAULT_LIST: u64 = 10;
 const MAX_FRAGMENT_DEPTH: usize = 64;
 
 /// What costing needs to know of each field of each object and interface type.
+///
+/// The maps hold the schema's names only, fixed at start-up, so a fast unkeyed hash is safe:
+/// a request can look names up but never add any.
 #[derive(Debug, Default)]
 pub(crate) struct CostModel {
-    types: HashMap<String, HashMap<String, FieldShape>>,
+    types: FxHashMap<String, FxHashMap<String, FieldShape>>,
 }
 
 #[derive(Debug)]
@@ -44,7 +46,7 @@ struct FieldShape {
 impl CostModel {
     /// Reads the fields of a schema from its parsed SDL.
     pub(crate) fn from_sdl(doc: &ServiceDocument) -> Self {
-        let mut types = HashMap::new();
+        let mut types = FxHashMap::default();
         for definition in &doc.definitions {
             let TypeSystemDefinition::Type(ty) = definition else {
                 continue;

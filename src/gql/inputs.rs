@@ -10,36 +10,36 @@
 //! (a top-level null, an unknown type, a one-of input) sends the request through full
 //! validation, so answers and error messages never depend on whether the text was seen before.
 
-use std::collections::{HashMap, HashSet};
-
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, OperationDefinition, ServiceDocument, Type, TypeKind,
     TypeSystemDefinition,
 };
 use async_graphql::{ServerError, Variables};
 use async_graphql_value::ConstValue;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::error::{ErrorCode, with_code};
 
-/// The enums and input objects of a schema.
+/// The enums and input objects of a schema (with a fast unkeyed hash, as in `CostModel`: the
+/// names are the schema's, fixed at start-up).
 #[derive(Debug, Default)]
 pub(crate) struct InputTypes {
-    types: HashMap<String, Input>,
+    types: FxHashMap<String, Input>,
 }
 
 #[derive(Debug)]
 enum Input {
     /// An enum and its values.
-    Enum(HashSet<String>),
+    Enum(FxHashSet<String>),
     /// An input object's fields: type, and whether a default stands in when it is missing.
-    Object(HashMap<String, (Type, bool)>),
+    Object(FxHashMap<String, (Type, bool)>),
 }
 
 impl InputTypes {
     /// The enums and input objects of a parsed SDL. One-of input objects are left out, so a
     /// value for one is never taken on trust.
     pub(crate) fn from_sdl(doc: &ServiceDocument) -> Self {
-        let mut types = HashMap::new();
+        let mut types = FxHashMap::default();
         for definition in &doc.definitions {
             let TypeSystemDefinition::Type(ty) = definition else {
                 continue;
