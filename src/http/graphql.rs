@@ -5,6 +5,7 @@ use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, Variables};
 use axum::body::Body;
 use axum::extract::{Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -70,9 +71,77 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
 struct Params {
     query: Option<String>,
     #[serde(default)]
-    variables: Option<async_graphql::Value>,
+    variables: SentVariables,
     #[serde(default)]
     operation_name: Option<String>,
+}
+
+/// A request's `variables` as sent: read straight into the map execution takes, with anything
+/// but an object or null kept apart to be refused.
+#[derive(Debug, Default)]
+enum SentVariables {
+    /// An object, or null or absent (no variables).
+    #[default]
+    None,
+    Object(Variables),
+    /// A string, number, boolean or list.
+    NotAnObject,
+}
+
+impl<'de> Deserialize<'de> for SentVariables {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = SentVariables;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of variables")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let map = serde::de::value::MapAccessDeserializer::new(map);
+                let mut variables = Variables::default();
+                *variables = Deserialize::deserialize(map)?;
+                Ok(SentVariables::Object(variables))
+            }
+
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(SentVariables::None)
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(SentVariables::NotAnObject)
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(SentVariables::NotAnObject)
+            }
+
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(SentVariables::NotAnObject)
+            }
+
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(SentVariables::NotAnObject)
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(SentVariables::NotAnObject)
+            }
+
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(SentVariables::NotAnObject)
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
 }
 
 /// The GET query string: `variables` arrives as JSON text.
@@ -86,11 +155,18 @@ struct GetParams {
 
 pub(super) async fn handle(
     State(state): State<HttpState>,
-    method: Method,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Response {
+    // The request's parts are read in place: the `HeaderMap` extractor would copy the headers.
+    let (
+        Parts {
+            method,
+            headers,
+            uri,
+            ..
+        },
+        body,
+    ) = request.into_parts();
     let Some(media) = negotiate(&headers) else {
         return error_response(
             StatusCode::NOT_ACCEPTABLE,
@@ -110,9 +186,9 @@ pub(super) async fn handle(
         return bad_request("the request has no `query`");
     };
     let variables = match params.variables {
-        None | Some(async_graphql::Value::Null) => Variables::default(),
-        Some(v @ async_graphql::Value::Object(_)) => Variables::from_value(v),
-        Some(_) => return bad_request("`variables` must be an object"),
+        SentVariables::None => Variables::default(),
+        SentVariables::Object(variables) => variables,
+        SentVariables::NotAnObject => return bad_request("`variables` must be an object"),
     };
     let parsed = match state.app.parse(&query) {
         Ok(parsed) => parsed,
@@ -219,11 +295,9 @@ fn from_query(uri: &axum::http::Uri) -> Result<Params, Refusal> {
     let Query(get) = Query::<GetParams>::try_from_uri(uri)
         .map_err(|_| Refusal::bad_request("the query string is not a GraphQL request"))?;
     let variables = match get.variables {
-        None => None,
-        Some(text) => Some(
-            serde_json::from_str(&text)
-                .map_err(|_| Refusal::bad_request("`variables` is not valid JSON"))?,
-        ),
+        None => SentVariables::None,
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|_| Refusal::bad_request("`variables` is not valid JSON"))?,
     };
     Ok(Params {
         query: get.query,

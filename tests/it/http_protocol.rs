@@ -195,6 +195,51 @@ async fn a_request_without_query_is_400() {
 }
 
 #[tokio::test]
+async fn variables_that_are_not_an_object_are_400() {
+    let query = "query($id: ID!) { entity(id: $id) { name } }";
+    for variables in [
+        json!([{ "id": "zte" }]),
+        json!("zte"),
+        json!(1),
+        json!(true),
+    ] {
+        let reply = post(json!({ "query": query, "variables": variables }), None).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{variables}");
+        assert_eq!(
+            reply.json()["errors"][0]["message"],
+            "`variables` must be an object"
+        );
+        assert_eq!(reply.codes(), ["BAD_REQUEST"]);
+    }
+    let get = "/graphql?query=%7B%20dataVersion%20%7D&variables=%5B1%5D";
+    let reply = send(Request::get(get).body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.json()["errors"][0]["message"],
+        "`variables` must be an object"
+    );
+}
+
+#[tokio::test]
+async fn null_variables_are_none_and_nested_ones_arrive_whole() {
+    let reply = post(
+        json!({ "query": "{ entity(id: \"zte\") { name } }", "variables": null }),
+        None,
+    )
+    .await;
+    assert_eq!(
+        reply.json(),
+        json!({ "data": { "entity": { "name": "ZTE" } } })
+    );
+    let query = "query($f: RelationFilter) { entity(id: \"zte\") { name relations(filter: $f) { totalCount } } }";
+    let filter = json!({ "f": { "asOf": "2020-01-01", "minConfidence": 0.5 } });
+    let reply = post(json!({ "query": query, "variables": filter }), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    assert_eq!(reply.json()["data"]["entity"]["name"], "ZTE");
+    assert!(reply.json()["errors"].is_null(), "{}", reply.json());
+}
+
+#[tokio::test]
 async fn a_body_of_another_media_type_is_415() {
     let reply = send(
         Request::post("/graphql")
