@@ -56,7 +56,8 @@ impl<T: OutputType> OutputType for List<T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        Self::resolve_items(&self.0, ctx, field).await
+        // Boxed once per list, as `Objects` does (see there).
+        Box::pin(Self::resolve_items(&self.0, ctx, field)).await
     }
 }
 
@@ -124,6 +125,19 @@ impl<T: ContainerType + OutputType> OutputType for Objects<T> {
     }
 
     async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        // The items resolve in a future of their own, boxed once per list. Inline, it made the
+        // future of every object with a list field, and so every field future up to the root,
+        // as large as the largest list's (about 2 KB), copied whole at every box and move.
+        Box::pin(self.resolve_objects(ctx, field)).await
+    }
+}
+
+impl<T: ContainerType + OutputType> Objects<T> {
+    async fn resolve_objects(
         &self,
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
