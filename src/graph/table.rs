@@ -241,13 +241,27 @@ impl EntityTable {
     }
 
     /// Entity numbers sorted by id.
+    ///
+    /// Each is sorted with its id's first 16 bytes beside it, so that most comparisons read
+    /// neither the node nor the text (two cache misses each, at a million entities); ids that
+    /// share those bytes are ordered by their whole text. Zero-padded prefixes order as the
+    /// ids do: where two differ, either both ids have a byte there or the shorter one ended,
+    /// and is a prefix of the other.
     pub(crate) fn sorted_by_id(&self) -> Vec<EntityIx> {
-        let mut sorted: Vec<EntityIx> = (0..self.nodes.len() as u32).map(EntityIx).collect();
-        let id = |e: &EntityIx| self.span(self.nodes[e.0 as usize].id).as_bytes();
-        rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut sorted[..], |a, b| {
-            id(a).cmp(id(b))
+        let id = |e: u32| self.span(self.nodes[e as usize].id).as_bytes();
+        let mut keyed: Vec<([u8; 16], u32)> = (0..self.nodes.len() as u32)
+            .map(|e| {
+                let mut prefix = [0; 16];
+                let id = id(e);
+                let n = id.len().min(16);
+                prefix[..n].copy_from_slice(&id[..n]);
+                (prefix, e)
+            })
+            .collect();
+        rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut keyed[..], |a, b| {
+            a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1)))
         });
-        sorted
+        keyed.into_iter().map(|(_, e)| EntityIx(e)).collect()
     }
 
     /// Gives the entities new numbers: the one numbered `order[n]` becomes `n`. Returns, for
@@ -313,5 +327,38 @@ mod tests {
         assert_eq!(t.view(EntityIx(0)).id, "huawei");
         assert_eq!(std::mem::size_of::<Node>(), 28);
         assert_eq!(std::mem::size_of::<Slot>(), 24);
+    }
+
+    #[test]
+    fn ids_sort_as_text_beyond_their_first_sixteen_bytes() {
+        let ids = [
+            "product-0000000012",
+            "product-0000000011",
+            "product-00000000",
+            "product-000000001",
+            "product-0000000",
+            "b",
+            "a-very-long-id-indeed-2",
+            "a",
+            "a-very-long-id-indeed-10",
+            "ab",
+            "product-000000000",
+        ];
+        let mut t = EntityTable::default();
+        for id in ids {
+            t.insert(NewEntity {
+                id,
+                kind: EntityKind::Product,
+                name: "N",
+                country: None,
+                date: None,
+                detail: None,
+            })
+            .unwrap();
+        }
+        let sorted: Vec<&str> = t.sorted_by_id().into_iter().map(|e| t.view(e).id).collect();
+        let mut expected = ids.to_vec();
+        expected.sort_unstable();
+        assert_eq!(sorted, expected);
     }
 }
