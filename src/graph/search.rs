@@ -8,6 +8,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use super::record::EntityIx;
+use super::table::sort_prefix;
 
 const END: char = '\u{0}';
 
@@ -67,6 +68,30 @@ struct Entry {
     entity: u32,
 }
 
+/// Sorts entries by their text, then entity. Each is sorted with its text's first 16 bytes
+/// beside it (as entity ids are, see `EntityTable::sorted_by_id`), so that a comparison reads
+/// the arena only when two texts share those bytes and one is longer.
+fn sort_by_text(list: &mut Vec<Entry>, arena: &[u8]) {
+    let text = |e: &Entry| &arena[e.at as usize..e.end as usize];
+    let mut keyed: Vec<([u8; 16], Entry)> =
+        list.iter().map(|e| (sort_prefix(text(e)), *e)).collect();
+    rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut keyed[..], |(pa, a), (pb, b)| {
+        let (la, lb) = (a.end - a.at, b.end - b.at);
+        pa.cmp(pb)
+            .then_with(|| {
+                // Equal prefixes of texts that both fit are the texts, but for their length.
+                if la <= 16 && lb <= 16 {
+                    la.cmp(&lb)
+                } else {
+                    text(a).cmp(text(b))
+                }
+            })
+            .then(a.entity.cmp(&b.entity))
+    });
+    list.clear();
+    list.extend(keyed.into_iter().map(|(_, e)| e));
+}
+
 /// The search index of a graph.
 #[derive(Debug, Default)]
 pub struct SearchIndex {
@@ -110,11 +135,8 @@ impl SearchIndex {
                 arena.push(END);
             }
         }
-        let key = |e: &Entry| &arena.as_bytes()[e.at as usize..e.end as usize];
         for list in [&mut names, &mut words] {
-            rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut list[..], |a, b| {
-                key(a).cmp(key(b)).then(a.entity.cmp(&b.entity))
-            });
+            sort_by_text(list, arena.as_bytes());
         }
         SearchIndex {
             arena,
@@ -196,6 +218,40 @@ impl SearchIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_sort_by_their_whole_text_then_entity() {
+        let texts = [
+            "galaxy note ultra 20",
+            "galaxy note ultra 3",
+            "galaxy note ultra",
+            "galaxy",
+            "galaxy\0",
+            "galaxy",
+            "galaxy note ultra 20",
+            "a",
+        ];
+        let mut arena = Vec::new();
+        let mut list = Vec::new();
+        for (entity, text) in texts.iter().enumerate().rev() {
+            let at = arena.len() as u32;
+            arena.extend_from_slice(text.as_bytes());
+            let end = arena.len() as u32;
+            list.push(Entry {
+                at,
+                end,
+                entity: entity as u32,
+            });
+        }
+        sort_by_text(&mut list, &arena);
+        let sorted: Vec<(&str, u32)> = list
+            .iter()
+            .map(|e| (texts[e.entity as usize], e.entity))
+            .collect();
+        let mut expected: Vec<(&str, u32)> = texts.iter().copied().zip(0..).collect();
+        expected.sort_unstable();
+        assert_eq!(sorted, expected);
+    }
 
     #[test]
     fn folding_drops_case_accents_and_extra_space() {

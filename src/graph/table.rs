@@ -250,13 +250,7 @@ impl EntityTable {
     pub(crate) fn sorted_by_id(&self) -> Vec<EntityIx> {
         let id = |e: u32| self.span(self.nodes[e as usize].id).as_bytes();
         let mut keyed: Vec<([u8; 16], u32)> = (0..self.nodes.len() as u32)
-            .map(|e| {
-                let mut prefix = [0; 16];
-                let id = id(e);
-                let n = id.len().min(16);
-                prefix[..n].copy_from_slice(&id[..n]);
-                (prefix, e)
-            })
+            .map(|e| (sort_prefix(id(e)), e))
             .collect();
         rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut keyed[..], |a, b| {
             a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1)))
@@ -298,6 +292,15 @@ impl EntityTable {
         self.nodes.shrink_to_fit();
         self.details.shrink_to_fit();
     }
+}
+
+/// The first 16 bytes of a text, zero-padded: a sort key that orders texts as their bytes do
+/// wherever two keys differ (see [`EntityTable::sorted_by_id`]).
+pub(crate) fn sort_prefix(text: &[u8]) -> [u8; 16] {
+    let mut prefix = [0; 16];
+    let n = text.len().min(16);
+    prefix[..n].copy_from_slice(&text[..n]);
+    prefix
 }
 
 #[cfg(test)]
