@@ -8,7 +8,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use super::record::EntityIx;
-use super::table::sort_prefix;
+use super::table::sort_by_text;
 
 const END: char = '\u{0}';
 
@@ -68,30 +68,6 @@ struct Entry {
     entity: u32,
 }
 
-/// Sorts entries by their text, then entity. Each is sorted with its text's first 16 bytes
-/// beside it (as entity ids are, see `EntityTable::sorted_by_id`), so that a comparison reads
-/// the arena only when two texts share those bytes and one is longer.
-fn sort_by_text(list: &mut Vec<Entry>, arena: &[u8]) {
-    let text = |e: &Entry| &arena[e.at as usize..e.end as usize];
-    let mut keyed: Vec<([u8; 16], Entry)> =
-        list.iter().map(|e| (sort_prefix(text(e)), *e)).collect();
-    rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut keyed[..], |(pa, a), (pb, b)| {
-        let (la, lb) = (a.end - a.at, b.end - b.at);
-        pa.cmp(pb)
-            .then_with(|| {
-                // Equal prefixes of texts that both fit are the texts, but for their length.
-                if la <= 16 && lb <= 16 {
-                    la.cmp(&lb)
-                } else {
-                    text(a).cmp(text(b))
-                }
-            })
-            .then(a.entity.cmp(&b.entity))
-    });
-    list.clear();
-    list.extend(keyed.into_iter().map(|(_, e)| e));
-}
-
 /// The search index of a graph.
 #[derive(Debug, Default)]
 pub struct SearchIndex {
@@ -135,8 +111,9 @@ impl SearchIndex {
                 arena.push(END);
             }
         }
+        let text = |e: &Entry| &arena.as_bytes()[e.at as usize..e.end as usize];
         for list in [&mut names, &mut words] {
-            sort_by_text(list, arena.as_bytes());
+            sort_by_text(list, text, |a, b| a.entity.cmp(&b.entity));
         }
         SearchIndex {
             arena,
@@ -243,7 +220,8 @@ mod tests {
                 entity: entity as u32,
             });
         }
-        sort_by_text(&mut list, &arena);
+        let text = |e: &Entry| &arena[e.at as usize..e.end as usize];
+        sort_by_text(&mut list, text, |a, b| a.entity.cmp(&b.entity));
         let sorted: Vec<(&str, u32)> = list
             .iter()
             .map(|e| (texts[e.entity as usize], e.entity))

@@ -3,6 +3,7 @@
 //! numbers (the id text is read back from the arena), so a million entities cost a few dozen
 //! bytes each.
 
+use std::cmp::Ordering;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
@@ -240,22 +241,16 @@ impl EntityTable {
         }
     }
 
-    /// Entity numbers sorted by id.
-    ///
-    /// Each is sorted with its id's first 16 bytes beside it, so that most comparisons read
-    /// neither the node nor the text (two cache misses each, at a million entities); ids that
-    /// share those bytes are ordered by their whole text. Zero-padded prefixes order as the
-    /// ids do: where two differ, either both ids have a byte there or the shorter one ended,
-    /// and is a prefix of the other.
+    /// Entity numbers sorted by id (see [`sort_by_text`]: a comparison reads neither the node
+    /// nor the arena unless two ids share their first 16 bytes).
     pub(crate) fn sorted_by_id(&self) -> Vec<EntityIx> {
-        let id = |e: u32| self.span(self.nodes[e as usize].id).as_bytes();
-        let mut keyed: Vec<([u8; 16], u32)> = (0..self.nodes.len() as u32)
-            .map(|e| (sort_prefix(id(e)), e))
-            .collect();
-        rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut keyed[..], |a, b| {
-            a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1)))
-        });
-        keyed.into_iter().map(|(_, e)| EntityIx(e)).collect()
+        let mut sorted: Vec<EntityIx> = (0..self.nodes.len() as u32).map(EntityIx).collect();
+        sort_by_text(
+            &mut sorted,
+            |e| self.span(self.nodes[e.index()].id).as_bytes(),
+            |_, _| Ordering::Equal,
+        );
+        sorted
     }
 
     /// Gives the entities new numbers: the one numbered `order[n]` becomes `n`. Returns, for
@@ -294,13 +289,39 @@ impl EntityTable {
     }
 }
 
-/// The first 16 bytes of a text, zero-padded: a sort key that orders texts as their bytes do
-/// wherever two keys differ (see [`EntityTable::sorted_by_id`]).
-pub(crate) fn sort_prefix(text: &[u8]) -> [u8; 16] {
-    let mut prefix = [0; 16];
-    let n = text.len().min(16);
-    prefix[..n].copy_from_slice(&text[..n]);
-    prefix
+/// Sorts `items` by their texts, then by `then`, in parallel.
+///
+/// Each item is sorted with its text's first 16 bytes beside it, zero-padded, so that most
+/// comparisons read neither the item's record nor its text (cache misses, at a million
+/// items). Zero-padded prefixes order as the texts do: where two differ, either both texts
+/// have a byte there or the shorter one ended, and is a prefix of the other. Equal prefixes
+/// of texts that both fit are the texts but for their length; longer ones are compared whole.
+pub(crate) fn sort_by_text<'a, T: Copy + Send + Sync>(
+    items: &mut Vec<T>,
+    text: impl Fn(&T) -> &'a [u8] + Sync,
+    then: impl Fn(&T, &T) -> Ordering + Sync,
+) {
+    let prefix = |t: &T| {
+        let (text, mut prefix) = (text(t), [0; 16]);
+        let n = text.len().min(16);
+        prefix[..n].copy_from_slice(&text[..n]);
+        prefix
+    };
+    let mut keyed: Vec<([u8; 16], T)> = items.iter().map(|t| (prefix(t), *t)).collect();
+    rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut keyed[..], |(pa, a), (pb, b)| {
+        pa.cmp(pb)
+            .then_with(|| {
+                let (ta, tb) = (text(a), text(b));
+                if ta.len() <= 16 && tb.len() <= 16 {
+                    ta.len().cmp(&tb.len())
+                } else {
+                    ta.cmp(tb)
+                }
+            })
+            .then_with(|| then(a, b))
+    });
+    items.clear();
+    items.extend(keyed.into_iter().map(|(_, t)| t));
 }
 
 #[cfg(test)]
