@@ -150,8 +150,7 @@ impl<T: ContainerType + OutputType> Objects<T> {
         if !object || !env.custom_directives.is_empty() {
             return List::resolve_items(&self.0, ctx, field).await;
         }
-        let mut fields = Vec::new();
-        selected::<T>(ctx, &ctx.item.node, &mut fields)?;
+        let fields = selection::<T>(ctx)?;
         let mut values = Vec::with_capacity(self.0.len());
         for (idx, item) in self.0.iter().enumerate() {
             values.push(answer(&ctx.with_index(idx), item, &fields).await);
@@ -170,8 +169,7 @@ pub(crate) async fn object<T: ContainerType + OutputType>(
     if !ctx.schema_env.custom_directives.is_empty() {
         return item.resolve(ctx, field).await;
     }
-    let mut fields = Vec::new();
-    selected::<T>(ctx, &ctx.item.node, &mut fields)?;
+    let fields = selection::<T>(ctx)?;
     Ok(answer(ctx, item, &fields).await)
 }
 
@@ -201,6 +199,15 @@ async fn answer<T: ContainerType + OutputType>(
     } else {
         Value::Object(values)
     }
+}
+
+/// The fields the context's selection set selects on `T`, in order (see `selected`).
+fn selection<'a, T: OutputType>(
+    ctx: &ContextSelectionSet<'a>,
+) -> ServerResult<Vec<&'a Positioned<Field>>> {
+    let mut fields = Vec::new();
+    selected::<T>(ctx, &ctx.item.node, &mut fields)?;
+    Ok(fields)
 }
 
 /// Appends the fields `set` selects on `T`, in order, entering the fragments that apply to it.
