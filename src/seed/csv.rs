@@ -240,7 +240,7 @@ impl CsvLoad<'_> {
                     .rows
                     .iter()
                     .filter_map(|r| r.as_ref().ok())
-                    .map(|row| &parsed.text[row.id.0 as usize..(row.id.0 + row.id.1) as usize])
+                    .map(|row| text_at(&parsed.text, row.id))
                     .collect();
                 let mut ahead = ids.iter().skip(NODES_AHEAD);
                 for result in parsed.rows.drain(..) {
@@ -275,12 +275,11 @@ impl CsvLoad<'_> {
         file: usize,
         first_line: u64,
     ) -> Result<(), Placed> {
-        let span = |(at, len): (u32, u32)| &text[at as usize..(at + len) as usize];
-        let id = span(row.id);
+        let id = text_at(text, row.id);
         let added = self.builder.add_entity(NewEntity {
             id,
             kind: row.kind,
-            name: span(row.name),
+            name: text_at(text, row.name),
             country: row.country,
             date: row.date,
             detail: row.detail.map(|d| *d),
@@ -622,6 +621,11 @@ fn push_text(text: &mut String, s: &str) -> (u32, u32) {
     let at = text.len() as u32;
     text.push_str(s);
     (at, s.len() as u32)
+}
+
+/// What `push_text` kept at `span`.
+fn text_at(text: &str, (at, len): (u32, u32)) -> &str {
+    &text[at as usize..(at + len) as usize]
 }
 
 /// Reads and checks one nodes row, keeping its id and name in `text`.
