@@ -7,7 +7,7 @@ use super::Store;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, EntityKind, EventType, Presence, RelationKind, Status};
 use super::error::{bad_input, graph_error};
-use super::list::{List, Objects};
+use super::list::{List, Objects, One};
 use super::relation::{
     Citation, FuzzyDate, Relation, RelationFilter, citations, parse_day, relation_filter,
 };
@@ -62,8 +62,8 @@ impl PathHop {
         entity(&self.store, self.hop.other)
     }
     /// The relation taken (it may point against the walk: see `relation.direction`).
-    async fn relation(&self) -> Relation {
-        self.to_relation()
+    async fn relation(&self) -> One<Relation> {
+        One(self.to_relation())
     }
     /// The hop in words, with its dates, status and sources.
     async fn explanation(&self) -> String {
@@ -169,7 +169,7 @@ pub struct GraphEdge {
     /// Whether it holds on the day asked (`SURE` without `asOf`).
     pub presence: Presence,
     /// The relation itself, with its evidence.
-    pub relation: Relation,
+    pub relation: One<Relation>,
 }
 
 /// The entities within some hops of a centre and the relations among them.
@@ -244,8 +244,8 @@ pub struct TimelineEntry {
 #[Object(serial)]
 impl TimelineEntry {
     /// When.
-    async fn date(&self) -> FuzzyDate {
-        FuzzyDate(self.entry.date)
+    async fn date(&self) -> One<FuzzyDate> {
+        One(FuzzyDate(self.entry.date))
     }
     /// What kind of entry.
     async fn kind(&self) -> TimelineEntryKind {
@@ -274,8 +274,8 @@ impl TimelineEntry {
         }
     }
     /// The relation concerned (for an event: the entity's participation in it).
-    async fn relation(&self) -> Relation {
-        self.to_relation()
+    async fn relation(&self) -> One<Relation> {
+        One(self.to_relation())
     }
     /// The event, for event entries and for status changes an event caused.
     async fn event(&self) -> Option<Entity> {
@@ -414,7 +414,7 @@ impl ConnectQuery {
                     to: id(rec.to),
                     kind: rec.kind.into(),
                     presence: hop.presence.into(),
-                    relation,
+                    relation: One(relation),
                 }
             })
             .collect(),

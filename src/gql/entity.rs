@@ -14,7 +14,7 @@ use async_graphql::{
 
 use super::Store;
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
-use super::list::{self, List, Objects};
+use super::list::{self, List, Objects, One};
 use super::relation::{
     Citation, FuzzyDate, Relation, RelationConnection, RelationFilter, citations, decimal, fuzzy,
     parse_day, relation_page, relations_of,
@@ -68,7 +68,7 @@ impl MarketShare {
         entity(&self.0.store, self.0.store.graph.relation(self.0.ix).to)
     }
     /// The period the figures are for.
-    async fn period(&self) -> Option<FuzzyDate> {
+    async fn period(&self) -> Option<One<FuzzyDate>> {
         fuzzy(self.0.store.graph.relation_detail(self.0.ix).period)
     }
     /// The vendor's rank (1 = largest).
@@ -96,8 +96,8 @@ impl MarketShare {
         )
     }
     /// The `ranks_in` relation itself.
-    async fn relation(&self) -> Relation {
-        self.0.clone()
+    async fn relation(&self) -> One<Relation> {
+        One(self.0.clone())
     }
 }
 
@@ -450,7 +450,7 @@ entity_object! {
     /// A maker of devices: Xiaomi, Huawei, ZTE, Apple, Samsung.
     Vendor {
         /// When it was founded.
-        async fn founded(&self) -> Option<FuzzyDate> {
+        async fn founded(&self) -> Option<One<FuzzyDate>> {
             fuzzy(self.0.detail().founded)
         }
         /// Its rank and share in every market, as a series by period.
@@ -494,7 +494,7 @@ entity_object! {
     /// A mobile network operator: AT&T, Verizon.
     Carrier {
         /// When it was founded.
-        async fn founded(&self) -> Option<FuzzyDate> {
+        async fn founded(&self) -> Option<One<FuzzyDate>> {
             fuzzy(self.0.detail().founded)
         }
     }
@@ -520,7 +520,7 @@ entity_object! {
     /// A sales channel: Walmart, Amazon.
     Retailer {
         /// When it was founded.
-        async fn founded(&self) -> Option<FuzzyDate> {
+        async fn founded(&self) -> Option<One<FuzzyDate>> {
             fuzzy(self.0.detail().founded)
         }
     }
@@ -546,7 +546,7 @@ entity_object! {
             self.0.detail().category.map(Into::into)
         }
         /// When it was released.
-        async fn released(&self) -> Option<FuzzyDate> {
+        async fn released(&self) -> Option<One<FuzzyDate>> {
             fuzzy(self.0.detail().released)
         }
     }
@@ -616,7 +616,7 @@ entity_object! {
             self.0.detail().event_type.map(Into::into)
         }
         /// When it happened.
-        async fn date(&self) -> Option<FuzzyDate> {
+        async fn date(&self) -> Option<One<FuzzyDate>> {
             fuzzy(self.0.detail().date)
         }
         /// What happened.
@@ -624,10 +624,12 @@ entity_object! {
             self.0.detail().summary.clone()
         }
         /// Its reported cause, with its own confidence and sources.
-        async fn cause(&self) -> Option<Cause> {
-            self.0.detail().cause.clone().map(|cause| Cause {
-                store: self.0.store.clone(),
-                cause,
+        async fn cause(&self) -> Option<One<Cause>> {
+            self.0.detail().cause.clone().map(|cause| {
+                One(Cause {
+                    store: self.0.store.clone(),
+                    cause,
+                })
             })
         }
         /// Relations whose status history cites this event (the deals it changed).
@@ -673,7 +675,7 @@ entity_object! {
             self.0.detail().publisher.clone()
         }
         /// When it was published, to the precision known.
-        async fn date(&self) -> Option<FuzzyDate> {
+        async fn date(&self) -> Option<One<FuzzyDate>> {
             fuzzy(self.0.detail().date)
         }
         /// Its address, if known.
@@ -682,10 +684,10 @@ entity_object! {
         }
         /// Everything this document supports: the entities citing it for themselves or a
         /// property, and the relations citing it.
-        async fn supports(&self) -> Supports {
+        async fn supports(&self) -> One<Supports> {
             let store = &self.0.store;
             let citing = store.graph.citing(self.0.ix);
-            Supports {
+            One(Supports {
                 entities: citing.entities.iter().map(|&e| entity(store, e)).collect(),
                 relations: citing
                     .relations
@@ -698,7 +700,7 @@ entity_object! {
                         as_of: None,
                     })
                     .collect(),
-            }
+            })
         }
     }
     relations {}

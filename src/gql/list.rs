@@ -1,5 +1,6 @@
 //! Output values that resolve one thing after another: `List`, whose items resolve in a loop,
-//! `Objects`, whose items' fields resolve in place, and `object`, which resolves one object so.
+//! `Objects`, whose items' fields resolve in place, `One`, a single object resolved the same
+//! way, and `object`, which resolves one object so.
 
 use std::borrow::Cow;
 use std::ops::Deref;
@@ -156,6 +157,38 @@ impl<T: ContainerType + OutputType> Objects<T> {
             values.push(answer(&ctx.with_index(idx), item, &fields).await);
         }
         Ok(Value::List(values))
+    }
+}
+
+/// One object `T`, seen by the schema exactly as `T`, whose selected fields resolve in place as
+/// each item of `Objects` does.
+///
+/// async-graphql resolves an object's fields as boxed futures collected through a set of
+/// futures, even where the object is a relation's two dates: for a page of relations asking
+/// their validity, that machinery cost more than the relations. Fields returning one object of
+/// ours (`Entity` has its own in-place resolution) return it wrapped in `One`.
+#[derive(Clone, Debug)]
+pub struct One<T>(pub T);
+
+impl<T: ContainerType + OutputType> OutputType for One<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        object(ctx, &self.0, field).await
     }
 }
 
@@ -386,6 +419,12 @@ mod tests {
         async fn flat_numbered(&self) -> Vec<InPlace> {
             (0..3).map(|n| InPlace(Numbered::Item(Item(n)))).collect()
         }
+        async fn slow_one(&self) -> Item {
+            Item(1)
+        }
+        async fn fast_one(&self) -> One<Item> {
+            One(Item(1))
+        }
     }
 
     /// The answer to `query` with `LIST` read as `list`, its name put back as `LIST`.
@@ -423,6 +462,18 @@ mod tests {
             assert!(expected.contains(r#"{"n":3}"#), "{expected}");
             assert_eq!(answer(query, "fastNumbered").await, expected, "{query}");
             assert_eq!(answer(query, "flatNumbered").await, expected, "{query}");
+        }
+        // For a single object (item 1, whose `fails` fails, as does its first `pair`).
+        for query in [
+            "{ LIST { n fails next { n fails } __typename } }",
+            "{ LIST { a: n a: n b: next { n } b: next { fails } pair { n } pair { fails } } }",
+            "{ LIST { ...F ... on Item { next { n } } ... { n @skip(if: true) } } } \
+             fragment F on Item { fails n }",
+        ] {
+            let expected = answer(query, "slowOne").await;
+            assert!(expected.contains(r#""data":{"LIST":{"#), "{expected}");
+            assert!(expected.contains("number 1 fails"), "{expected}");
+            assert_eq!(answer(query, "fastOne").await, expected, "{query}");
         }
     }
 }

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, MergedObject, Object, Result, SimpleObject};
 use super::Store;
 use super::entity::{Entity, entity};
 use super::enums::{EntityKind, MatchRank, RelationKind};
-use super::list::{List, Objects};
+use super::list::{List, Objects, One};
 use super::relation::page_size;
 use crate::model;
 
@@ -137,9 +137,9 @@ impl BaseQuery {
     }
 
     /// Counts over the whole data set.
-    async fn stats(&self, ctx: &Context<'_>) -> Stats {
+    async fn stats(&self, ctx: &Context<'_>) -> One<Stats> {
         let g = &ctx.data_unchecked::<Store>().graph;
-        Stats {
+        One(Stats {
             entities: g.entity_count() as u64,
             relations: g.relation_count() as u64,
             by_kind: model::EntityKind::ALL
@@ -149,7 +149,7 @@ impl BaseQuery {
                     count: g.entities_of(Some(*k)).len() as u64,
                 })
                 .collect(),
-        }
+        })
     }
 
     /// A content hash of the loaded data: the same files give the same version.

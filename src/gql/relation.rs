@@ -8,7 +8,7 @@ use super::Store;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, Precision, Presence, RelationKind, Status};
 use super::error::{bad_input, graph_error};
-use super::list::{List, Objects};
+use super::list::{List, Objects, One};
 use crate::graph::{self, EntityIx, Hop, RelationIx, status_as_of};
 use crate::model::{self, DateBound, Day, PartialDate};
 
@@ -51,8 +51,8 @@ pub(crate) fn decimal(value: f32) -> f64 {
     (f64::from(value) * 1e6).round() / 1e6
 }
 
-pub(crate) fn fuzzy(d: Option<DateBound>) -> Option<FuzzyDate> {
-    d.map(FuzzyDate)
+pub(crate) fn fuzzy(d: Option<DateBound>) -> Option<One<FuzzyDate>> {
+    d.map(|d| One(FuzzyDate(d)))
 }
 
 /// When a relation holds: half-open `[from, until)`; an absent bound is open.
@@ -60,9 +60,9 @@ pub(crate) fn fuzzy(d: Option<DateBound>) -> Option<FuzzyDate> {
 #[graphql(serial)]
 pub struct Validity {
     /// When it started; null means in force since ever.
-    pub from: Option<FuzzyDate>,
+    pub from: Option<One<FuzzyDate>>,
     /// The first day it no longer held; null means until further notice.
-    pub until: Option<FuzzyDate>,
+    pub until: Option<One<FuzzyDate>>,
 }
 
 /// A source supporting a fact, with a short quote from it.
@@ -109,7 +109,7 @@ impl StatusChange {
         self.change.status.into()
     }
     /// When it changed, if known.
-    async fn date(&self) -> Option<FuzzyDate> {
+    async fn date(&self) -> Option<One<FuzzyDate>> {
         fuzzy(self.change.date)
     }
     /// The event that changed it, if recorded.
@@ -337,22 +337,24 @@ impl Relation {
         })
     }
     /// When it holds.
-    async fn validity(&self) -> Validity {
+    async fn validity(&self) -> One<Validity> {
         let v = self.store.graph.validity(self.ix);
-        Validity {
+        One(Validity {
             from: fuzzy(v.from),
             until: fuzzy(v.until),
-        }
+        })
     }
     /// Whether it holds on the `asOf` day asked for; `SURE` when no day was asked.
     async fn presence(&self) -> Presence {
         self.presence.into()
     }
     /// The status as of the `asOf` day asked for (else the latest), if it has a history.
-    async fn status(&self) -> Option<StatusChange> {
-        status_as_of(&self.detail().status_history, self.as_of).map(|c| StatusChange {
-            store: self.store.clone(),
-            change: c.clone(),
+    async fn status(&self) -> Option<One<StatusChange>> {
+        status_as_of(&self.detail().status_history, self.as_of).map(|c| {
+            One(StatusChange {
+                store: self.store.clone(),
+                change: c.clone(),
+            })
         })
     }
     /// Every status it has had, in date order.
@@ -395,11 +397,11 @@ impl Relation {
         self.detail().share.map(decimal)
     }
     /// The period a rank or share is for.
-    async fn period(&self) -> Option<FuzzyDate> {
+    async fn period(&self) -> Option<One<FuzzyDate>> {
         fuzzy(self.detail().period)
     }
     /// The target date of a plan.
-    async fn target(&self) -> Option<FuzzyDate> {
+    async fn target(&self) -> Option<One<FuzzyDate>> {
         fuzzy(self.detail().target)
     }
     /// A qualitative note from the source.
@@ -437,7 +439,7 @@ pub struct RelationEdge {
     /// Where this item is, for `after`.
     pub cursor: String,
     /// The relation.
-    pub node: Relation,
+    pub node: One<Relation>,
 }
 
 /// A page of relations (Relay connection).
@@ -447,7 +449,7 @@ pub struct RelationConnection {
     /// The items of this page.
     pub edges: Objects<RelationEdge>,
     /// Paging state.
-    pub page_info: PageInfo,
+    pub page_info: One<PageInfo>,
     /// How many items match in all pages.
     pub total_count: u64,
 }
@@ -456,7 +458,7 @@ pub struct RelationConnection {
 impl RelationConnection {
     /// The relations of this page, without cursors.
     async fn nodes(&self) -> Objects<Relation> {
-        self.edges.iter().map(|e| e.node.clone()).collect()
+        self.edges.iter().map(|e| e.node.0.clone()).collect()
     }
 }
 
@@ -477,7 +479,7 @@ pub struct EntityConnection {
     /// The items of this page.
     pub edges: Objects<EntityEdge>,
     /// Paging state.
-    pub page_info: PageInfo,
+    pub page_info: One<PageInfo>,
     /// How many items match in all pages.
     pub total_count: u64,
 }
@@ -539,16 +541,16 @@ pub(crate) fn relation_page(
         .take(size)
         .map(|(i, node)| RelationEdge {
             cursor: encode_cursor("r", &i.to_string()),
-            node,
+            node: One(node),
         })
         .collect();
     Ok(RelationConnection {
-        page_info: PageInfo {
+        page_info: One(PageInfo {
             has_next_page: start + edges.len() < total,
             has_previous_page: start > 0,
             start_cursor: edges.first().map(|e| e.cursor.clone()),
             end_cursor: edges.last().map(|e| e.cursor.clone()),
-        },
+        }),
         edges: Objects(edges),
         total_count: total as u64,
     })

@@ -7,7 +7,7 @@ use super::Store;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
 use super::error::bad_input;
-use super::list::Objects;
+use super::list::{Objects, One};
 use super::relation::{
     EntityConnection, EntityEdge, PageInfo, Relation, RelationConnection, RelationFilter,
     decode_cursor, encode_cursor, page_size, parse_day, relation_filter, relation_page,
@@ -320,12 +320,12 @@ impl SelectQuery {
             })
             .collect();
         Ok(EntityConnection {
-            page_info: PageInfo {
+            page_info: One(PageInfo {
                 has_next_page: start + edges.len() < list.len(),
                 has_previous_page: start > 0,
                 start_cursor: edges.first().map(|e| e.cursor.clone()),
                 end_cursor: edges.last().map(|e| e.cursor.clone()),
-            },
+            }),
             edges: Objects(edges),
             total_count: list.len() as u64,
         })
