@@ -406,3 +406,33 @@ async fn bad_variables_get_the_same_answer_before_and_after_the_text_is_known() 
         ["GRAPHQL_VALIDATION_FAILED"]
     );
 }
+
+/// A text that passed validation is validated again only in what depends on the request from
+/// its second request on: the answer is the same, its field errors and their paths included.
+#[tokio::test]
+async fn a_known_text_gets_the_same_answer_errors_included() {
+    let body = json!({
+        "query": "query($id: ID!) { entity(id: $id) { name ... on Vendor {
+            marketShare(from: \"someday\") { share } } } }",
+        "variables": { "id": "xiaomi" }
+    });
+    let first = post(body.clone(), None).await;
+    assert_eq!(
+        first.json()["data"]["entity"]["name"],
+        "Xiaomi",
+        "{}",
+        first.text
+    );
+    assert_eq!(first.codes(), ["BAD_USER_INPUT"], "{}", first.text);
+    assert_eq!(
+        first.json()["errors"][0]["path"],
+        json!(["entity", "marketShare"])
+    );
+    for _ in 0..2 {
+        let again = post(body.clone(), None).await;
+        assert_eq!(
+            (again.status, again.text),
+            (first.status, first.text.clone())
+        );
+    }
+}
