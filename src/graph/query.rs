@@ -260,10 +260,10 @@ impl<'g> RelatedBy<'g> {
     ) -> impl Iterator<Item = EntityIx> + 'g {
         graph
             .pairs(entity, ends)
-            .filter(move |&(_, first, outgoing)| {
+            .filter(move |&(other, first, outgoing)| {
                 every[usize::from(!outgoing)]
                     || graph
-                        .pair_hops(first, outgoing, filter.direction)
+                        .pair_hops(other, first, outgoing, filter.direction)
                         .any(|hop| filter.admit(graph, hop.relation).is_some())
             })
             .map(|(other, _, _)| other)

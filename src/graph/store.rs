@@ -16,7 +16,7 @@ use super::record::{
 use super::search::SearchIndex;
 use super::table::{EntityTable, EntityView, NewEntity};
 use super::traverse::Marks;
-use crate::model::{EntityKind, KindSet, Presence};
+use crate::model::{EntityKind, KindSet, Presence, RelationKind};
 
 /// Adjacency of one direction: row = entity, column = the entity at the other end, weight = the
 /// position in [`Graph::relations`] of the first of the relations between that pair (they are
@@ -34,6 +34,8 @@ type Adjacency = Csr<(), u32, petgraph::Directed, u32>;
 pub struct Graph {
     entities: EntityTable,
     relations: Vec<RelationRecord>,
+    /// Each relation's kind and whether its pair's run goes on, beside the records: see [`Tag`].
+    tags: Vec<Tag>,
     relation_details: Vec<RelationDetail>,
     /// The source entity standing for each bulk file.
     file_sources: Vec<EntityIx>,
@@ -55,6 +57,31 @@ pub struct Graph {
 
 /// How many sets of path-search marks are kept for reuse.
 const SPARE_MARKS: usize = 4;
+
+/// What a walk needs of a relation without reading its record: its kind, and whether the next
+/// relation in store order joins the same two entities. An adjacency row names a pair's first
+/// relation only; the records of a pair lie together (relations are sorted by their ends), but
+/// those of the pairs in an entity's incoming row lie apart, one cache miss each, where these
+/// bytes for a whole row are a few lines at most.
+#[derive(Clone, Copy, Debug)]
+struct Tag(u8);
+
+impl Tag {
+    /// The bit saying the run goes on.
+    const CONTINUES: u8 = 0x80;
+
+    fn new(kind: RelationKind, continues: bool) -> Tag {
+        Tag(kind as u8 | if continues { Self::CONTINUES } else { 0 })
+    }
+
+    fn kind(self) -> RelationKind {
+        RelationKind::ALL[usize::from(self.0 & !Self::CONTINUES)]
+    }
+
+    fn continues(self) -> bool {
+        self.0 & Self::CONTINUES != 0
+    }
+}
 
 /// What one source supports.
 #[derive(Debug, Default)]
@@ -290,7 +317,9 @@ impl Graph {
         ends: [KindSet; 2],
     ) -> impl Iterator<Item = Hop> + '_ {
         self.pairs(ix, ends)
-            .flat_map(move |(_, first, outgoing)| self.pair_hops(first, outgoing, direction))
+            .flat_map(move |(other, first, outgoing)| {
+                self.pair_hops(other, first, outgoing, direction)
+            })
     }
 
     /// The relations between `a` and `b` in the given direction (seen from `a`), found by binary
@@ -309,7 +338,7 @@ impl Graph {
         let ins = find(&self.inc).map(|first| (first, false));
         outs.into_iter()
             .chain(ins)
-            .flat_map(move |(first, outgoing)| self.pair_hops(first, outgoing, direction))
+            .flat_map(move |(first, outgoing)| self.pair_hops(b, first, outgoing, direction))
     }
 
     /// Every entity `ix` shares a relation with, among the kinds of `ends` (see
@@ -330,20 +359,21 @@ impl Graph {
         side(&self.out, ends[0], true).chain(side(&self.inc, ends[1], false))
     }
 
-    /// The relations of the run starting at `first`, seen from the `from` end when `outgoing`,
-    /// else from the `to` end, that go the given direction.
+    /// The relations with `other` of the run starting at `first`, seen from the `from` end
+    /// when `outgoing`, else from the `to` end, that go the given direction. Read from the
+    /// tags alone: no record is touched.
     pub(crate) fn pair_hops(
         &self,
+        other: EntityIx,
         first: u32,
         outgoing: bool,
         direction: Direction,
     ) -> impl Iterator<Item = Hop> + '_ {
-        self.out_run(first).filter_map(move |r| {
-            let rec = &self.relations[r as usize];
-            let wanted = direction.follows(outgoing, rec.kind.spec().symmetric);
-            wanted.then_some(Hop {
+        self.run(first).filter_map(move |r| {
+            let symmetric = self.tags[r as usize].kind().spec().symmetric;
+            direction.follows(outgoing, symmetric).then_some(Hop {
                 relation: RelationIx(r),
-                other: if outgoing { rec.to } else { rec.from },
+                other,
                 outgoing,
                 presence: Presence::Sure,
             })
@@ -377,13 +407,13 @@ impl Graph {
         self.out.edges_slice(ix.0).len() + self.inc.edges_slice(ix.0).len()
     }
 
-    /// The relations of one pair's outgoing run, starting at relation `first`.
-    fn out_run(&self, first: u32) -> impl Iterator<Item = u32> + '_ {
-        let head = &self.relations[first as usize];
-        let pair = (head.from, head.to);
-        (first..self.relations.len() as u32).take_while(move |&r| {
-            let rec = &self.relations[r as usize];
-            (rec.from, rec.to) == pair
+    /// The relations of one pair's run, starting at relation `first`.
+    fn run(&self, first: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut next = Some(first);
+        std::iter::from_fn(move || {
+            let r = next?;
+            next = self.tags[r as usize].continues().then_some(r + 1);
+            Some(r)
         })
     }
 
@@ -590,6 +620,16 @@ impl GraphBuilder {
         );
         tracing::debug!(elapsed = ?started.elapsed(), "relations sorted and merged, names indexed");
         let numbered = (0..entities.len() as u32).map(EntityIx).collect();
+        let tags = relations
+            .iter()
+            .enumerate()
+            .map(|(r, rec)| {
+                let continues = relations
+                    .get(r + 1)
+                    .is_some_and(|next| (next.from, next.to) == (rec.from, rec.to));
+                Tag::new(rec.kind, continues)
+            })
+            .collect();
         // One edge list serves both directions: `(from, to, first relation)` for each pair in
         // relation order, then the same triples turned round and sorted by `to`.
         let mut edges: Vec<(u32, u32, u32)> = relations
@@ -625,6 +665,7 @@ impl GraphBuilder {
         Graph {
             entities,
             relations,
+            tags,
             relation_details,
             file_sources,
             out,
@@ -888,6 +929,71 @@ mod tests {
                 .contains(&g.lookup(id).unwrap())
         };
         assert!(vendors_of("apple") && vendors_of("huawei") && !vendors_of("att"));
+    }
+
+    /// Hops are read from the tags beside the records: they must be what the records say, for
+    /// pairs joined by one relation and by several, first and last in the store, from both
+    /// ends and in every direction.
+    #[test]
+    fn hops_are_what_the_records_say() {
+        let mut b = GraphBuilder::new();
+        let huawei = entity(&mut b, "huawei", E::Vendor);
+        let apple = entity(&mut b, "apple", E::Vendor);
+        let att = entity(&mut b, "att", E::Carrier);
+        let mate = entity(&mut b, "mate-10-pro", E::Product);
+        let claim = |from, kind, to, since: &str| {
+            let mut r = relation(from, kind, to);
+            r.window = Validity {
+                from: Some(DateBound::parse(since).unwrap()),
+                until: None,
+            }
+            .window();
+            r
+        };
+        for r in [
+            relation(huawei, K::Makes, mate),
+            relation(att, K::PartnersWith, huawei),
+            claim(huawei, K::PartnersWith, att, "2017"),
+            claim(huawei, K::PartnersWith, att, "2018"),
+            relation(huawei, K::CompetesWith, apple),
+            relation(att, K::Carries, mate),
+            claim(att, K::Carries, mate, "2018"),
+            relation(apple, K::CompetesWith, huawei),
+        ] {
+            b.add_relation(r).unwrap();
+        }
+        let g = b.finish();
+        assert_eq!(g.relation_count(), 7, "two symmetric relations given twice");
+        let mut runs = 0;
+        for &e in g.entities_of(None) {
+            for direction in [Direction::Both, Direction::Outgoing, Direction::Incoming] {
+                let mut read: Vec<_> = g
+                    .hops(e, direction)
+                    .map(|h| (h.relation, h.other, h.outgoing))
+                    .collect();
+                let mut expected: Vec<_> = g
+                    .all_relations()
+                    .flat_map(|r| {
+                        let rec = g.relation(r);
+                        let symmetric = rec.kind.spec().symmetric;
+                        [(rec.from, rec.to, true), (rec.to, rec.from, false)]
+                            .into_iter()
+                            .filter(move |&(end, _, outgoing)| {
+                                end == e && direction.follows(outgoing, symmetric)
+                            })
+                            .map(move |(_, other, outgoing)| (r, other, outgoing))
+                    })
+                    .collect();
+                read.sort();
+                expected.sort();
+                assert_eq!(read, expected, "{} {direction:?}", g.entity(e).id);
+                runs += read.windows(2).filter(|w| w[0].1 == w[1].1).count();
+            }
+        }
+        assert!(
+            runs >= 4,
+            "pairs joined by several relations were read: {runs}"
+        );
     }
 
     #[test]

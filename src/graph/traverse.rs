@@ -126,7 +126,7 @@ impl Search<'_> {
             } else {
                 match self
                     .graph
-                    .pair_hops(first, outgoing, filter.direction)
+                    .pair_hops(other, first, outgoing, filter.direction)
                     .find(|hop| self.usable(hop, filter))
                 {
                     Some(hop) => hop.relation.0,
