@@ -67,7 +67,8 @@ const SPARE_MARKS: usize = 4;
 struct Tag(u8);
 
 impl Tag {
-    /// The bit saying the run goes on.
+    /// The bit saying the run goes on; the others hold the kind's position in
+    /// [`RelationKind::ALL`], which is its discriminant.
     const CONTINUES: u8 = 0x80;
 
     fn new(kind: RelationKind, continues: bool) -> Tag {
@@ -82,6 +83,8 @@ impl Tag {
         self.0 & Self::CONTINUES != 0
     }
 }
+
+const _: () = assert!(RelationKind::ALL.len() <= Tag::CONTINUES as usize);
 
 /// What one source supports.
 #[derive(Debug, Default)]
@@ -929,6 +932,16 @@ mod tests {
                 .contains(&g.lookup(id).unwrap())
         };
         assert!(vendors_of("apple") && vendors_of("huawei") && !vendors_of("att"));
+    }
+
+    #[test]
+    fn tags_hold_every_kind_and_the_run_bit() {
+        for &kind in RelationKind::ALL {
+            for continues in [false, true] {
+                let tag = Tag::new(kind, continues);
+                assert_eq!((tag.kind(), tag.continues()), (kind, continues));
+            }
+        }
     }
 
     /// Hops are read from the tags beside the records: they must be what the records say, for
