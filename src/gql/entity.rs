@@ -17,7 +17,7 @@ use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKi
 use super::list::{self, List, Objects, One};
 use super::relation::{
     Citation, FuzzyDate, Relation, RelationConnection, RelationFilter, citations, decimal, fuzzy,
-    parse_day, relation_page, relations_of,
+    parse_day, relations_of, relations_page_of,
 };
 use crate::graph::{self, EntityIx};
 use crate::model::{self, RelationKind as K};
@@ -421,8 +421,7 @@ macro_rules! entity_object {
             ) -> Result<RelationConnection> {
                 let kinds: Vec<K> = kinds.into_iter().flatten().map(Into::into).collect();
                 let direction = direction.map_or(graph::Direction::Both, Into::into);
-                let all = self.0.typed(ctx, &kinds, direction, filter.as_ref())?;
-                relation_page(all, first, after.as_deref())
+                relations_page_of(ctx, self.0.ix, &kinds, direction, filter.as_ref(), first, after.as_deref())
             }
             /// Where it is defined in the seed data (`file:line:column`).
             async fn origin(&self, _ctx: &Context<'_>) -> Result<String> {

@@ -517,11 +517,14 @@ pub(crate) fn decode_cursor(prefix: &str, cursor: &str) -> Result<String> {
         .ok_or_else(|| bad_input(format!("`{cursor}` is not a cursor of this list")))
 }
 
-/// Pages through a list of relations by offset cursors.
-pub(crate) fn relation_page(
-    all: Vec<Relation>,
+/// Pages through a list of relations by offset cursors. The list is walked once, to count it,
+/// and only the page's items become `Relation`s: a giant carrier's first five relations should
+/// not cost its thousands.
+pub(crate) fn relation_page<T>(
+    all: impl Iterator<Item = T>,
     first: Option<i32>,
     after: Option<&str>,
+    relation: impl Fn(T) -> Relation,
 ) -> Result<RelationConnection> {
     let size = page_size(first)?;
     let start = match after {
@@ -533,17 +536,17 @@ pub(crate) fn relation_page(
                 + 1
         }
     };
-    let total = all.len();
-    let edges: Vec<RelationEdge> = all
-        .into_iter()
-        .enumerate()
-        .skip(start)
-        .take(size)
-        .map(|(i, node)| RelationEdge {
-            cursor: encode_cursor("r", &i.to_string()),
-            node: One(node),
-        })
-        .collect();
+    let mut total = 0;
+    let mut edges = Vec::new();
+    for (i, item) in all.enumerate() {
+        if i >= start && edges.len() < size {
+            edges.push(RelationEdge {
+                cursor: encode_cursor("r", &i.to_string()),
+                node: One(relation(item)),
+            });
+        }
+        total += 1;
+    }
     Ok(RelationConnection {
         page_info: One(PageInfo {
             has_next_page: start + edges.len() < total,
@@ -565,13 +568,40 @@ pub(crate) fn relations_of(
     filter: Option<&RelationFilter>,
 ) -> Result<Vec<Relation>> {
     let store = ctx.data_unchecked::<Store>();
-    let default = RelationFilter::default();
-    let filter = filter
-        .unwrap_or(&default)
-        .to_graph(store, kinds, direction)?;
+    let filter = graph_filter(store, kinds, direction, filter)?;
     Ok(store
         .graph
         .relations_of(from, &filter)
         .map(|hop| Relation::from_hop(store, from, hop, filter.as_of))
         .collect())
+}
+
+/// A page of the relations of `from` passing a filter (see [`relation_page`]).
+pub(crate) fn relations_page_of(
+    ctx: &Context<'_>,
+    from: EntityIx,
+    kinds: &[model::RelationKind],
+    direction: graph::Direction,
+    filter: Option<&RelationFilter>,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> Result<RelationConnection> {
+    let store = ctx.data_unchecked::<Store>();
+    let filter = graph_filter(store, kinds, direction, filter)?;
+    relation_page(
+        store.graph.relations_of(from, &filter),
+        first,
+        after,
+        |hop| Relation::from_hop(store, from, hop, filter.as_of),
+    )
+}
+
+fn graph_filter(
+    store: &Store,
+    kinds: &[model::RelationKind],
+    direction: graph::Direction,
+    filter: Option<&RelationFilter>,
+) -> Result<graph::RelationFilter> {
+    let default = RelationFilter::default();
+    filter.unwrap_or(&default).to_graph(store, kinds, direction)
 }

@@ -432,19 +432,18 @@ impl SelectQuery {
     ) -> Result<RelationConnection> {
         let store = ctx.data_unchecked::<Store>();
         let f = relation_filter(store, kinds, None, filter.as_ref())?;
-        let all: Vec<Relation> = store
+        let admitted = store
             .graph
             .all_relations()
-            .filter_map(|r| {
-                f.admit(&store.graph, r).map(|presence| Relation {
-                    store: store.clone(),
-                    ix: r,
-                    seen_from: None,
-                    presence,
-                    as_of: f.as_of,
-                })
-            })
-            .collect();
-        relation_page(all, first, after.as_deref())
+            .filter_map(|r| f.admit(&store.graph, r).map(|presence| (r, presence)));
+        relation_page(admitted, first, after.as_deref(), |(ix, presence)| {
+            Relation {
+                store: store.clone(),
+                ix,
+                seen_from: None,
+                presence,
+                as_of: f.as_of,
+            }
+        })
     }
 }
