@@ -17,7 +17,7 @@ use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKi
 use super::list::{self, List, Objects, One};
 use super::relation::{
     Citation, FuzzyDate, Relation, RelationConnection, RelationFilter, citations, decimal, fuzzy,
-    parse_day, relations_of, relations_page_of,
+    parse_day, relation_filter, relations_of, relations_page_of,
 };
 use crate::graph::{self, EntityIx};
 use crate::model::{self, RelationKind as K};
@@ -419,9 +419,9 @@ macro_rules! entity_object {
                 #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
                 #[graphql(desc = "The cursor to continue after.")] after: Option<String>,
             ) -> Result<RelationConnection> {
-                let kinds: Vec<K> = kinds.into_iter().flatten().map(Into::into).collect();
-                let direction = direction.map_or(graph::Direction::Both, Into::into);
-                relations_page_of(ctx, self.0.ix, &kinds, direction, filter.as_ref(), first, after.as_deref())
+                let store = ctx.data_unchecked::<Store>();
+                let filter = relation_filter(store, kinds, direction, filter.as_ref())?;
+                relations_page_of(store, self.0.ix, &filter, first, after.as_deref())
             }
             /// Where it is defined in the seed data (`file:line:column`).
             async fn origin(&self, _ctx: &Context<'_>) -> Result<String> {

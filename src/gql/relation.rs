@@ -568,7 +568,10 @@ pub(crate) fn relations_of(
     filter: Option<&RelationFilter>,
 ) -> Result<Vec<Relation>> {
     let store = ctx.data_unchecked::<Store>();
-    let filter = graph_filter(store, kinds, direction, filter)?;
+    let default = RelationFilter::default();
+    let filter = filter
+        .unwrap_or(&default)
+        .to_graph(store, kinds, direction)?;
     Ok(store
         .graph
         .relations_of(from, &filter)
@@ -578,30 +581,16 @@ pub(crate) fn relations_of(
 
 /// A page of the relations of `from` passing a filter (see [`relation_page`]).
 pub(crate) fn relations_page_of(
-    ctx: &Context<'_>,
+    store: &Store,
     from: EntityIx,
-    kinds: &[model::RelationKind],
-    direction: graph::Direction,
-    filter: Option<&RelationFilter>,
+    filter: &graph::RelationFilter,
     first: Option<i32>,
     after: Option<&str>,
 ) -> Result<RelationConnection> {
-    let store = ctx.data_unchecked::<Store>();
-    let filter = graph_filter(store, kinds, direction, filter)?;
     relation_page(
-        store.graph.relations_of(from, &filter),
+        store.graph.relations_of(from, filter),
         first,
         after,
         |hop| Relation::from_hop(store, from, hop, filter.as_of),
     )
-}
-
-fn graph_filter(
-    store: &Store,
-    kinds: &[model::RelationKind],
-    direction: graph::Direction,
-    filter: Option<&RelationFilter>,
-) -> Result<graph::RelationFilter> {
-    let default = RelationFilter::default();
-    filter.unwrap_or(&default).to_graph(store, kinds, direction)
 }
