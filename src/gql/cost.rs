@@ -8,10 +8,10 @@
 //! of its throughput.
 
 use async_graphql::parser::types::{
-    BaseType, ExecutableDocument, Selection, SelectionSet, ServiceDocument, Type, TypeKind,
+    BaseType, ExecutableDocument, Field, Selection, SelectionSet, ServiceDocument, Type, TypeKind,
     TypeSystemDefinition,
 };
-use async_graphql::{ServerError, Variables};
+use async_graphql::{Name, ServerError, Variables};
 use async_graphql_value::{ConstValue, Value};
 use rustc_hash::FxHashMap;
 
@@ -21,8 +21,9 @@ use super::error::{ErrorCode, with_code};
 const DEFAULT_FIRST: u64 = 20;
 /// Items assumed for a list field that takes no `first`.
 const DEFAULT_LIST: u64 = 10;
-/// Fragment nesting beyond this is refused (validation would reject a cycle later anyway).
-const MAX_FRAGMENT_DEPTH: usize = 64;
+/// Named fragments nested (one spreading the next) beyond this are refused: a real query
+/// nests a few, and the walks over the document recurse once per level.
+pub(crate) const MAX_FRAGMENT_NESTING: usize = 32;
 
 /// What costing needs to know of each field of each object and interface type.
 ///
@@ -81,21 +82,153 @@ impl CostModel {
         variables: &Variables,
         limit: u64,
     ) -> Result<(), ServerError> {
-        for (_, op) in doc.operations.iter() {
-            let cost = Coster {
-                model: self,
-                doc,
-                variables,
+        let costing = self.measure(doc, variables, limit);
+        tracing::trace!(steps = costing.steps, "query costed");
+        costing.outcome
+    }
+
+    /// Costs a document, with how many selections the walk visited.
+    ///
+    /// The walk is linear in the document: fragments are refused if they spread themselves or
+    /// nest too deep, before anything walks them, and then each fragment is costed once (its
+    /// cost depends only on its own selections and type condition) and remembered. It stops as
+    /// soon as an operation's running cost passes the limit.
+    pub(crate) fn measure(
+        &self,
+        doc: &ExecutableDocument,
+        variables: &Variables,
+        limit: u64,
+    ) -> Costing {
+        let mut coster = Coster {
+            model: self,
+            variables,
+            limit,
+            fragments: FxHashMap::default(),
+            steps: 0,
+        };
+        let outcome = fragment_order(doc).and_then(|order| {
+            for name in order {
+                let fragment = &doc.fragments[&name].node;
+                let cost = coster.selection_set(
+                    &fragment.selection_set.node,
+                    fragment.type_condition.node.on.node.as_str(),
+                );
+                coster.fragments.insert(name, cost);
             }
-            .selection_set(&op.node.selection_set.node, "Query", 0);
-            if cost > limit {
-                let message =
-                    format!("Query is too complex: it costs {cost}, the limit is {limit}.");
-                let e = ServerError::new(message, Some(op.pos));
-                return Err(with_code(e, ErrorCode::LimitExceeded));
+            for (_, op) in doc.operations.iter() {
+                if let Cost::Over(at_least) =
+                    coster.selection_set(&op.node.selection_set.node, "Query")
+                {
+                    let message = format!(
+                        "Query is too complex: it costs at least {at_least}, the limit is {limit}."
+                    );
+                    let e = ServerError::new(message, Some(op.pos));
+                    return Err(with_code(e, ErrorCode::LimitExceeded));
+                }
+            }
+            Ok(())
+        });
+        Costing {
+            outcome,
+            steps: coster.steps,
+        }
+    }
+}
+
+/// What costing a document found, and how many selections it visited to find it.
+pub(crate) struct Costing {
+    /// `LIMIT_EXCEEDED` past the limit; `GRAPHQL_VALIDATION_FAILED` or `LIMIT_EXCEEDED` for
+    /// fragments that spread themselves or nest too deep.
+    pub(crate) outcome: Result<(), ServerError>,
+    /// How many selections the walk visited.
+    pub(crate) steps: u64,
+}
+
+/// The document's fragments in an order where each comes after every fragment it spreads, so
+/// costing them in that order finds every spread already costed. A fragment that spreads
+/// itself, directly or not, is `GRAPHQL_VALIDATION_FAILED`; nesting deeper than
+/// [`MAX_FRAGMENT_NESTING`] is `LIMIT_EXCEEDED`. Spreads of unknown fragments are left to
+/// validation. The search keeps its own stack, so a long chain cannot overflow the thread's.
+fn fragment_order(doc: &ExecutableDocument) -> Result<Vec<Name>, ServerError> {
+    let spreads: FxHashMap<&Name, Vec<&Name>> = doc
+        .fragments
+        .iter()
+        .map(|(name, fragment)| {
+            let mut out = Vec::new();
+            spreads_in(&fragment.node.selection_set.node, &mut out);
+            out.retain(|spread| doc.fragments.contains_key(*spread));
+            (name, out)
+        })
+        .collect();
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Open,
+        Done,
+    }
+    let mut marks: FxHashMap<&Name, Mark> = FxHashMap::default();
+    let mut order = Vec::with_capacity(doc.fragments.len());
+    let mut roots: Vec<&Name> = doc.fragments.keys().collect();
+    roots.sort();
+    for root in roots {
+        if marks.contains_key(root) {
+            continue;
+        }
+        // Each frame: a fragment and how many of its spreads have been followed.
+        let mut stack: Vec<(&Name, usize)> = vec![(root, 0)];
+        marks.insert(root, Mark::Open);
+        while let Some(&mut (name, ref mut next)) = stack.last_mut() {
+            let Some(&spread) = spreads[name].get(*next) else {
+                marks.insert(name, Mark::Done);
+                order.push(name.clone());
+                stack.pop();
+                continue;
+            };
+            *next += 1;
+            match marks.get(spread) {
+                Some(Mark::Done) => {}
+                Some(Mark::Open) => {
+                    let from = stack.iter().position(|(n, _)| *n == spread).unwrap_or(0);
+                    let cycle: Vec<&str> = stack[from..]
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .chain([spread.as_str()])
+                        .collect();
+                    let pos = doc.fragments[spread].pos;
+                    let message =
+                        format!("fragment `{spread}` spreads itself: {}", cycle.join(" → "));
+                    return Err(with_code(
+                        ServerError::new(message, Some(pos)),
+                        ErrorCode::ValidationFailed,
+                    ));
+                }
+                None => {
+                    if stack.len() >= MAX_FRAGMENT_NESTING {
+                        let message = format!(
+                            "fragments nest more than {MAX_FRAGMENT_NESTING} deep (`{root}` spreads a fragment that spreads another, and so on)"
+                        );
+                        let pos = doc.fragments[root].pos;
+                        return Err(with_code(
+                            ServerError::new(message, Some(pos)),
+                            ErrorCode::LimitExceeded,
+                        ));
+                    }
+                    marks.insert(spread, Mark::Open);
+                    stack.push((spread, 0));
+                }
             }
         }
-        Ok(())
+    }
+    Ok(order)
+}
+
+/// The names of the fragments a selection set spreads, its inline fragments included.
+fn spreads_in<'a>(set: &'a SelectionSet, out: &mut Vec<&'a Name>) {
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(field) => spreads_in(&field.node.selection_set.node, out),
+            Selection::FragmentSpread(spread) => out.push(&spread.node.fragment_name.node),
+            Selection::InlineFragment(inline) => spreads_in(&inline.node.selection_set.node, out),
+        }
     }
 }
 
@@ -107,78 +240,94 @@ fn named(ty: &Type) -> &str {
     }
 }
 
+/// A cost so far: within the limit, or past it (with what was counted when it passed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cost {
+    Within(u64),
+    Over(u64),
+}
+
 struct Coster<'a> {
     model: &'a CostModel,
-    doc: &'a ExecutableDocument,
     variables: &'a Variables,
+    limit: u64,
+    /// Each named fragment's cost, computed once.
+    fragments: FxHashMap<Name, Cost>,
+    steps: u64,
 }
 
 impl Coster<'_> {
-    fn selection_set(&self, set: &SelectionSet, type_name: &str, depth: usize) -> u64 {
-        if depth > MAX_FRAGMENT_DEPTH {
-            return u64::MAX / 2;
-        }
+    /// The cost of a selection set on `type_name`, or `Over` as soon as it passes the limit.
+    fn selection_set(&mut self, set: &SelectionSet, type_name: &str) -> Cost {
         let mut total: u64 = 0;
         for selection in &set.items {
+            self.steps += 1;
             let cost = match &selection.node {
-                Selection::Field(field) => {
-                    let field = &field.node;
-                    if field.name.node.starts_with("__") {
-                        // Introspection is bounded by the schema's size, not by the data.
-                        total = total.saturating_add(1);
-                        continue;
-                    }
-                    let shape = self
-                        .model
-                        .types
-                        .get(type_name)
-                        .and_then(|t| t.get(field.name.node.as_str()));
-                    let Some(shape) = shape else {
-                        // An unknown or introspection field: validation judges it; cost it as
-                        // one plus what it selects.
-                        let inner = self.selection_set(&field.selection_set.node, "", depth + 1);
-                        total = total.saturating_add(1 + inner);
-                        continue;
-                    };
-                    let inner =
-                        self.selection_set(&field.selection_set.node, &shape.returns, depth + 1);
-                    let items = if shape.paged {
-                        field
-                            .arguments
-                            .iter()
-                            .find(|(name, _)| name.node == "first")
-                            .and_then(|(_, v)| self.int(&v.node))
-                            .unwrap_or(DEFAULT_FIRST)
-                    } else if shape.list && !type_name.ends_with("Connection") {
-                        // A connection's `edges` and `nodes` are the page its field paid for.
-                        DEFAULT_LIST
-                    } else {
-                        1
-                    };
-                    1u64.saturating_add(items.saturating_mul(inner))
-                }
-                Selection::FragmentSpread(spread) => {
-                    match self.doc.fragments.get(&spread.node.fragment_name.node) {
-                        Some(fragment) => self.selection_set(
-                            &fragment.node.selection_set.node,
-                            fragment.node.type_condition.node.on.node.as_str(),
-                            depth + 1,
-                        ),
-                        None => 0,
-                    }
-                }
+                Selection::Field(field) => self.field(&field.node, type_name),
+                Selection::FragmentSpread(spread) => self
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    // An unknown fragment: validation refuses it.
+                    .map_or(Cost::Within(0), |&c| c),
                 Selection::InlineFragment(inline) => {
                     let on = inline
                         .node
                         .type_condition
                         .as_ref()
                         .map_or(type_name, |c| c.node.on.node.as_str());
-                    self.selection_set(&inline.node.selection_set.node, on, depth + 1)
+                    self.selection_set(&inline.node.selection_set.node, on)
                 }
             };
-            total = total.saturating_add(cost);
+            total = match cost {
+                Cost::Within(c) => total.saturating_add(c),
+                Cost::Over(c) => return Cost::Over(total.saturating_add(c)),
+            };
+            if total > self.limit {
+                return Cost::Over(total);
+            }
         }
-        total
+        Cost::Within(total)
+    }
+
+    fn field(&mut self, field: &Field, type_name: &str) -> Cost {
+        if field.name.node.starts_with("__") {
+            // Introspection is bounded by the schema's size, not by the data.
+            return Cost::Within(1);
+        }
+        let model = self.model;
+        let shape = model
+            .types
+            .get(type_name)
+            .and_then(|t| t.get(field.name.node.as_str()));
+        let Some(shape) = shape else {
+            // An unknown field: validation judges it; cost it as one plus what it selects.
+            return match self.selection_set(&field.selection_set.node, "") {
+                Cost::Within(c) => Cost::Within(c.saturating_add(1)),
+                over => over,
+            };
+        };
+        let items = if shape.paged {
+            field
+                .arguments
+                .iter()
+                .find(|(name, _)| name.node == "first")
+                .and_then(|(_, v)| self.int(&v.node))
+                .unwrap_or(DEFAULT_FIRST)
+        } else if shape.list && !type_name.ends_with("Connection") {
+            // A connection's `edges` and `nodes` are the page its field paid for.
+            DEFAULT_LIST
+        } else {
+            1
+        };
+        // A page of none still pays for one item, so that what it selects is bounded too.
+        match self.selection_set(&field.selection_set.node, &shape.returns) {
+            Cost::Within(inner) => {
+                Cost::Within(1u64.saturating_add(items.max(1).saturating_mul(inner)))
+            }
+            Cost::Over(inner) => {
+                Cost::Over(1u64.saturating_add(items.max(1).saturating_mul(inner)))
+            }
+        }
     }
 
     fn int(&self, value: &Value) -> Option<u64> {
@@ -191,5 +340,105 @@ impl Coster<'_> {
             _ => None,
         };
         number.map(|n| n.max(0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::{parse_query, parse_schema};
+
+    use super::*;
+
+    fn model() -> CostModel {
+        let sdl = parse_schema(crate::gql::sdl()).unwrap();
+        CostModel::from_sdl(&sdl)
+    }
+
+    fn measure(query: &str, limit: u64) -> Costing {
+        let doc = parse_query(query).unwrap();
+        model().measure(&doc, &Variables::default(), limit)
+    }
+
+    fn message(costing: &Costing) -> String {
+        costing.outcome.as_ref().unwrap_err().message.clone()
+    }
+
+    /// A chain of `depth` fragments, each spreading the next twice: 2^depth selections if
+    /// each spread were walked again.
+    fn doubling_chain(depth: usize) -> String {
+        let mut query = String::from("{ ...F0 }\n");
+        for i in 0..depth {
+            query += &format!("fragment F{i} on Query {{ ...F{n} ...F{n} }}\n", n = i + 1);
+        }
+        query + &format!("fragment F{depth} on Query {{ stats {{ entities }} }}\n")
+    }
+
+    #[test]
+    fn the_walk_is_linear_in_the_document_however_fragments_are_spread() {
+        for depth in [4, 16, 30] {
+            let query = doubling_chain(depth);
+            let costing = measure(&query, u64::MAX / 4);
+            // Each selection of the document is visited once.
+            let selections = query.matches("...").count() + 2;
+            assert_eq!(costing.steps, selections as u64, "depth {depth}");
+            assert!(costing.outcome.is_ok());
+        }
+        // The cost itself still counts every time a fragment is spread.
+        let costing = measure(&doubling_chain(10), 1 << 20);
+        assert!(costing.outcome.is_ok());
+        let costing = measure(&doubling_chain(10), 1 << 10);
+        assert_eq!(
+            message(&costing),
+            "Query is too complex: it costs at least 2048, the limit is 1024."
+        );
+    }
+
+    #[test]
+    fn the_walk_stops_once_past_the_limit() {
+        let fields = "stats { entities } ".repeat(1000);
+        let costing = measure(&format!("{{ {fields} }}"), 10);
+        assert_eq!(
+            message(&costing),
+            "Query is too complex: it costs at least 12, the limit is 10."
+        );
+        assert!(costing.steps < 20, "{} steps", costing.steps);
+    }
+
+    #[test]
+    fn a_fragment_cycle_is_refused_before_it_is_walked() {
+        let costing = measure(
+            "{ ...A } fragment A on Query { ...B } fragment B on Query { stats { entities } ...A }",
+            1000,
+        );
+        assert_eq!(message(&costing), "fragment `A` spreads itself: A → B → A");
+        let error = costing.outcome.unwrap_err();
+        assert_eq!(
+            error.extensions.unwrap().get("code"),
+            Some(&async_graphql::Value::from("GRAPHQL_VALIDATION_FAILED"))
+        );
+        assert_eq!(costing.steps, 0);
+    }
+
+    #[test]
+    fn fragments_nested_too_deep_are_refused() {
+        let mut query = String::from("{ ...F0 }\n");
+        for i in 0..40 {
+            query += &format!("fragment F{i} on Query {{ ...F{} }}\n", i + 1);
+        }
+        query += "fragment F40 on Query { stats { entities } }";
+        let costing = measure(&query, 1000);
+        assert_eq!(
+            message(&costing),
+            "fragments nest more than 32 deep (`F0` spreads a fragment that spreads another, and so on)"
+        );
+    }
+
+    #[test]
+    fn a_page_of_none_still_pays_for_what_it_selects() {
+        let costing = measure(
+            "{ entities(first: 0) { nodes { relations(first: 100) { nodes { id } } } } }",
+            100,
+        );
+        assert!(costing.outcome.is_err());
     }
 }
