@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -85,6 +86,9 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, env = "PHONEGRAPH_MAX_BODY_BYTES", default_value_t = crate::http::DEFAULT_MAX_BODY)]
     pub max_body_bytes: usize,
+    /// The longest query text accepted, in bytes.
+    #[arg(long, env = "PHONEGRAPH_MAX_QUERY_BYTES", default_value_t = crate::gql::DEFAULT_LIMITS.query_bytes)]
+    pub max_query_bytes: usize,
     /// The deepest query accepted.
     #[arg(long, env = "PHONEGRAPH_MAX_DEPTH", default_value_t = crate::gql::DEFAULT_LIMITS.depth)]
     pub max_depth: usize,
@@ -94,6 +98,64 @@ pub struct ServeArgs {
     /// The most steps one analytics computation (ranking, components) may take.
     #[arg(long, env = "PHONEGRAPH_MAX_WORK", default_value_t = crate::gql::DEFAULT_LIMITS.work)]
     pub max_work: u64,
+    /// The memory the cache of parsed query texts may hold, in bytes.
+    #[arg(long, env = "PHONEGRAPH_DOC_CACHE_BYTES", default_value_t = crate::gql::DEFAULT_LIMITS.doc_cache_bytes)]
+    pub doc_cache_bytes: usize,
+    /// How long a client has to send a request's line and headers (`10s`, `500ms`).
+    #[arg(long, env = "PHONEGRAPH_HEADER_TIMEOUT", default_value = "10s", value_parser = duration)]
+    pub header_timeout: Duration,
+    /// How long a connection may stay open without a byte read or written.
+    #[arg(long, env = "PHONEGRAPH_KEEP_ALIVE_TIMEOUT", default_value = "60s", value_parser = duration)]
+    pub keep_alive_timeout: Duration,
+    /// How long a request body may take before it must keep up `--min-body-rate`.
+    #[arg(long, env = "PHONEGRAPH_BODY_GRACE", default_value = "5s", value_parser = duration)]
+    pub body_grace: Duration,
+    /// The slowest a request body may arrive after its grace period, in bytes a second (408
+    /// below it).
+    #[arg(long, env = "PHONEGRAPH_MIN_BODY_RATE", default_value_t = 1024)]
+    pub min_body_rate: u64,
+    /// The most open connections (503 past it) [default: the open-file limit, raised to its
+    /// maximum at start, less 128 for files and spare connections].
+    #[arg(long, env = "PHONEGRAPH_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// The most GraphQL requests served at once (503 past it).
+    #[arg(long, env = "PHONEGRAPH_MAX_IN_FLIGHT", default_value_t = 256)]
+    pub max_in_flight: usize,
+    /// How long requests under way may take to finish once SIGTERM or Ctrl-C arrives.
+    #[arg(long, env = "PHONEGRAPH_SHUTDOWN_GRACE", default_value = "10s", value_parser = duration)]
+    pub shutdown_grace: Duration,
+}
+
+/// File descriptors kept back from `--max-connections`: data files, logs, spare connections.
+const DESCRIPTOR_MARGIN: u64 = 128;
+
+/// Reads `10s`, `500ms`, `1.5s` or a bare number of seconds (two units need no crate).
+fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
+        (ms, 0.001)
+    } else {
+        (text.strip_suffix('s').unwrap_or(text), 1.0)
+    };
+    number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .map(|n| Duration::from_secs_f64(n * scale))
+        .ok_or_else(|| format!("`{text}` is not a duration: write it as `10s` or `500ms`"))
+}
+
+/// Raises the soft open-file limit to the hard one, so that file descriptors are never what
+/// fails first, and returns the limit in force.
+fn raise_open_file_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot raise the open-file limit");
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft)
+        }
+    }
 }
 
 /// Runs the command line and turns the outcome into an exit code.
@@ -183,24 +245,61 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     depth: args.max_depth,
                     complexity: args.max_complexity,
                     work: args.max_work,
+                    query_bytes: args.max_query_bytes,
+                    doc_cache_bytes: args.doc_cache_bytes,
                 },
             );
+            let open_files = raise_open_file_limit();
+            let max_connections = args
+                .max_connections
+                .unwrap_or_else(|| open_files.saturating_sub(DESCRIPTOR_MARGIN).max(16) as usize);
+            tracing::info!(open_files, max_connections, "connection cap chosen");
             let config = crate::http::HttpConfig {
                 max_body_bytes: args.max_body_bytes,
                 cors_origins: args.cors_origin,
+                header_timeout: args.header_timeout,
+                keep_alive_timeout: args.keep_alive_timeout,
+                body_grace: args.body_grace,
+                min_body_rate: args.min_body_rate,
+                max_connections,
+                max_in_flight: args.max_in_flight,
+                shutdown_grace: args.shutdown_grace,
             };
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let grace = config.shutdown_grace;
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind(args.bind)
                     .await
                     .with_context(|| format!("cannot listen on {}", args.bind))?;
                 tracing::info!(address = %listener.local_addr()?, "listening; GraphiQL at /");
-                let router = crate::http::router(state, &config);
-                crate::http::serve(listener, router, crate::http::shutdown_signal()).await?;
+                let shutdown = async move {
+                    crate::http::shutdown_signal().await;
+                    start_watchdog(grace);
+                };
+                crate::http::serve(listener, state, &config, shutdown).await?;
                 anyhow::Ok(())
             })?;
+            // Work still running on blocking threads is not waited for.
+            runtime.shutdown_timeout(Duration::from_millis(100));
+            tracing::info!("stopped");
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Ends the process once the shutdown grace (and a second for the last writes) has passed,
+/// from a thread of its own: should every runtime thread be stuck in work, nothing on the
+/// runtime could.
+fn start_watchdog(grace: Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("shutdown-watchdog".into())
+        .spawn(move || {
+            std::thread::sleep(grace + Duration::from_secs(1));
+            tracing::warn!("the shutdown grace ran out; exiting");
+            std::process::exit(0);
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot start the shutdown watchdog");
     }
 }

@@ -60,6 +60,19 @@ pub(crate) enum Computed {
     Components(Vec<Vec<EntityIx>>),
 }
 
+impl Computed {
+    /// About how much memory the answer holds.
+    fn bytes(&self) -> usize {
+        match self {
+            Computed::Scores(scores) => std::mem::size_of_val(scores.as_slice()),
+            Computed::Components(parts) => parts
+                .iter()
+                .map(|p| std::mem::size_of_val(p.as_slice()) + std::mem::size_of::<Vec<EntityIx>>())
+                .sum(),
+        }
+    }
+}
+
 async fn computed(
     store: &Store,
     key: String,
@@ -74,7 +87,7 @@ async fn computed(
         .map_err(|_| coded(ErrorCode::Internal, "internal error"))?
         .map_err(graph_error)?;
     let result = Arc::new(result);
-    store.computed.put(key, result.clone());
+    store.computed.put(key, result.clone(), result.bytes());
     Ok(result)
 }
 

@@ -92,3 +92,28 @@ pub(crate) fn code_uncoded(e: ServerError, before: bool) -> ServerError {
     };
     with_code(e, code)
 }
+
+/// Keeps the first `max` errors and adds one saying how many more there were, with the code
+/// of the last one kept (so a list of request errors stays one).
+pub(crate) fn cap(errors: &mut Vec<ServerError>, max: usize) {
+    if errors.len() <= max {
+        return;
+    }
+    let left_out = errors.len() - max;
+    errors.truncate(max);
+    let code = errors
+        .last()
+        .and_then(|e| e.extensions.as_ref())
+        .and_then(|x| x.get("code"))
+        .cloned();
+    let mut more = ServerError::new(
+        format!("{left_out} more errors were found and left out: fix these first"),
+        None,
+    );
+    if let Some(code) = code {
+        more.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
+    }
+    errors.push(more);
+}

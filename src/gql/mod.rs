@@ -14,17 +14,17 @@ mod enums;
 mod error;
 mod inputs;
 mod list;
+mod prepare;
 mod query;
 mod relation;
 mod select;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
-use async_graphql::{EmptyMutation, EmptySubscription, Name, Schema};
+use async_graphql::{EmptyMutation, EmptySubscription, Name, Schema, ServerError, Variables};
 
 pub use entity::Entity;
 pub use error::ErrorCode;
@@ -53,6 +53,8 @@ pub struct Data {
 
 /// How many computed answers the cache keeps before it starts over.
 const CACHE_ENTRIES: usize = 256;
+/// How much memory the computed answers may hold before the cache starts over.
+const CACHE_BYTES: usize = 64 << 20;
 
 /// A cheap-to-clone handle on the data, of the request's own. The graph never changes after
 /// loading, so an `Arc` is all the sharing needs: no lock, no copy per request.
@@ -64,7 +66,7 @@ const CACHE_ENTRIES: usize = 256;
 /// handle on the shared `Arc` (see [`AppState::execute`]), whose count stays with it.
 pub type Store = Arc<Arc<Data>>;
 
-/// How deep and how complex a query may be.
+/// How large, deep and complex a query may be, and what the server keeps for it.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// The deepest nesting of fields.
@@ -73,6 +75,10 @@ pub struct Limits {
     pub complexity: usize,
     /// The most steps one analytics computation (ranking, components) may take.
     pub work: u64,
+    /// The longest query text, in bytes.
+    pub query_bytes: usize,
+    /// The memory the parsed-document cache may hold, in bytes.
+    pub doc_cache_bytes: usize,
 }
 
 /// The limits used unless configured otherwise.
@@ -80,7 +86,13 @@ pub const DEFAULT_LIMITS: Limits = Limits {
     depth: 16,
     complexity: 20_000,
     work: 50_000_000,
+    query_bytes: 64 << 10,
+    doc_cache_bytes: 32 << 20,
 };
+
+/// The most errors one response carries; past them, one more error says how many were left
+/// out.
+pub const MAX_ERRORS: usize = 100;
 
 /// What the HTTP layer needs: the schema, the data behind it, and the parsed documents.
 #[derive(Clone)]
@@ -92,27 +104,29 @@ pub struct AppState {
     prevalidated: PhoneSchema,
     /// The data, for health checks and each request's handle.
     pub data: Arc<Data>,
-    documents: Arc<cache::Bounded<Parsed>>,
+    documents: Arc<cache::Bounded<Arc<ExecutableDocument>>>,
     costs: Arc<cost::CostModel>,
     inputs: Arc<inputs::InputTypes>,
-    cost_limit: u64,
+    limits: Limits,
 }
 
-/// A parsed query text, kept for the next request with the same text, and whether it has
-/// passed full validation.
+/// A query text parsed and checked against the limits that do not need the schema: ready to
+/// execute.
 #[derive(Clone, Debug)]
-pub struct Parsed(Arc<ParsedText>);
-
-#[derive(Debug)]
-struct ParsedText {
-    document: ExecutableDocument,
-    valid: AtomicBool,
+pub struct Parsed {
+    document: Arc<ExecutableDocument>,
+    /// Whether the text passed full validation before (only such texts are cached).
+    validated: bool,
 }
 
 impl Parsed {
-    /// The parsed document.
-    pub fn document(&self) -> &ExecutableDocument {
-        &self.0.document
+    /// The type of the operation a request with this name runs, if the document has it.
+    pub fn operation_type(&self, name: Option<&str>) -> Option<OperationType> {
+        self.document
+            .operations
+            .iter()
+            .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
+            .map(|(_, op)| op.node.ty)
     }
 }
 
@@ -133,6 +147,10 @@ pub struct Health {
 /// Dashboards resend a handful of texts with new variables, so a small cache holds them all.
 const DOCUMENTS: usize = 1024;
 
+/// The memory a parsed document is counted as per byte of its text: its names, positions and
+/// nodes take about a dozen bytes for each byte of the text.
+const DOCUMENT_BYTES_PER_TEXT_BYTE: usize = 16;
+
 impl AppState {
     /// Builds the schema over loaded data.
     pub fn new(loaded: Loaded, limits: Limits) -> Self {
@@ -141,7 +159,7 @@ impl AppState {
             data_version: loaded.data_version,
             loaded_at: now_rfc3339(),
             work_budget: limits.work,
-            computed: cache::Bounded::new(CACHE_ENTRIES),
+            computed: cache::Bounded::new(CACHE_ENTRIES, CACHE_BYTES),
         });
         let build = |mode| {
             builder()
@@ -157,10 +175,10 @@ impl AppState {
             prevalidated: build(async_graphql::ValidationMode::Fast),
             schema,
             data,
-            documents: Arc::new(cache::Bounded::new(DOCUMENTS)),
+            documents: Arc::new(cache::Bounded::new(DOCUMENTS, limits.doc_cache_bytes)),
             costs: Arc::new(cost::CostModel::from_sdl(&sdl)),
             inputs: Arc::new(inputs::InputTypes::from_sdl(&sdl)),
-            cost_limit: limits.complexity as u64,
+            limits,
         }
     }
 
@@ -174,50 +192,62 @@ impl AppState {
         }
     }
 
-    /// The parsed form of a query text, from the cache when the same text was seen before.
-    pub fn parse(&self, query: &str) -> Result<Parsed, async_graphql::parser::Error> {
-        if let Some(parsed) = self.documents.get(query) {
-            return Ok(parsed);
+    /// Parses a request's query text (or finds it in the cache) and checks what needs no
+    /// schema: its size, its directives, its cost with these variables, and that every
+    /// required variable is given. Large texts take a while to parse: callers on an async
+    /// runtime should run this off its threads (see [`AppState::parses_inline`]).
+    pub fn prepare(
+        &self,
+        query: &str,
+        variables: &Variables,
+        operation_name: Option<&str>,
+    ) -> Result<Parsed, ServerError> {
+        let parsed = match self.documents.get(query) {
+            Some(document) => Parsed {
+                document,
+                validated: true,
+            },
+            None => Parsed {
+                document: Arc::new(prepare::parse(query, &self.limits)?),
+                validated: false,
+            },
+        };
+        self.costs
+            .check(&parsed.document, variables, self.limits.complexity as u64)?;
+        if let Some(e) = inputs::unprovided(&parsed.document, operation_name, variables) {
+            return Err(e);
         }
-        let parsed = Parsed(Arc::new(ParsedText {
-            document: async_graphql::parser::parse_query(query)?,
-            valid: AtomicBool::new(false),
-        }));
-        self.documents.put(query.to_owned(), parsed.clone());
         Ok(parsed)
+    }
+
+    /// Whether [`AppState::prepare`] is quick for this text: cached, or short.
+    pub fn parses_inline(&self, query: &str) -> bool {
+        query.len() <= prepare::INLINE_BYTES || self.documents.get(query).is_some()
     }
 }
 
 impl AppState {
-    /// Executes a request for a parsed text. Every error in the response carries a code:
-    /// errors async-graphql raises before execution without one (an unknown operation name)
-    /// are validation failures, any other is `INTERNAL`.
+    /// Executes a prepared request. Every error in the response carries a code: errors
+    /// async-graphql raises before execution without one (an unknown operation name) are
+    /// validation failures, any other is `INTERNAL`. At most [`MAX_ERRORS`] errors are given,
+    /// then one saying how many more there were.
     ///
-    /// The query is costed first (see `cost`), and a required variable that is not given fails
-    /// the request. A text that passed full validation before is validated again only in what
-    /// depends on this request: its cost, depth and variables (see `inputs`).
+    /// A text that passed full validation before is validated again only in what depends on
+    /// this request: its depth and variables (see `inputs`). A text is cached once a request
+    /// with it has passed validation.
     pub async fn execute(
         &self,
         parsed: &Parsed,
         mut request: async_graphql::Request,
     ) -> async_graphql::Response {
-        let text = &parsed.0;
-        let operation_name = request.operation_name.as_deref();
-        let variables = &request.variables;
-        if let Err(e) = self
-            .costs
-            .check(&text.document, variables, self.cost_limit)
-            .and_then(|()| {
-                inputs::unprovided(&text.document, operation_name, variables).map_or(Ok(()), Err)
-            })
-        {
-            return async_graphql::Response::from_errors(vec![e]);
-        }
-        let known = text.valid.load(Ordering::Relaxed)
-            && self
-                .inputs
-                .accepts(&text.document, operation_name, variables);
-        let mut document = text.document.clone();
+        let known = parsed.validated
+            && self.inputs.accepts(
+                &parsed.document,
+                request.operation_name.as_deref(),
+                &request.variables,
+            );
+        let query = std::mem::take(&mut request.query);
+        let mut document = ExecutableDocument::clone(&parsed.document);
         own_keys(&mut document);
         request.set_parsed_query(document);
         let request = request.data::<Store>(Arc::new(self.data.clone()));
@@ -229,13 +259,15 @@ impl AppState {
         let mut response = schema.execute(request).await;
         let before_execution = response.data == async_graphql::Value::Null;
         // Validation failures leave no data; anything that ran had passed validation.
-        if !known && (response.errors.is_empty() || !before_execution) {
-            text.valid.store(true, Ordering::Relaxed);
+        if !parsed.validated && (response.errors.is_empty() || !before_execution) {
+            let bytes = query.len().saturating_mul(DOCUMENT_BYTES_PER_TEXT_BYTE);
+            self.documents.put(query, parsed.document.clone(), bytes);
         }
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
             .map(|e| error::code_uncoded(e, before_execution))
             .collect();
+        error::cap(&mut response.errors, MAX_ERRORS);
         response
     }
 }
@@ -338,6 +370,49 @@ mod tests {
             walk(&fragment.node.selection_set.node, &mut out);
         }
         out
+    }
+
+    fn app(limits: Limits) -> AppState {
+        let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seed-data");
+        AppState::new(crate::seed::load(&seed).unwrap(), limits)
+    }
+
+    async fn run(app: &AppState, query: &str) -> async_graphql::Response {
+        let variables = Variables::default();
+        match app.prepare(query, &variables, None) {
+            Ok(parsed) => {
+                app.execute(&parsed, async_graphql::Request::new(query))
+                    .await
+            }
+            Err(e) => async_graphql::Response::from_errors(vec![e]),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_document_cache_keeps_only_valid_texts_and_stays_within_its_bytes() {
+        let app = app(Limits {
+            doc_cache_bytes: 64 << 10,
+            ..DEFAULT_LIMITS
+        });
+        // Texts refused by the cost check or by validation are never kept.
+        for i in 0..50 {
+            let padding = " ".repeat(1000 + i);
+            let refused = run(&app, &format!("{{ entities(first: 100) {{ nodes {{ relations(first: 100) {{ nodes {{ id }} }} }} }} }}{padding}")).await;
+            assert_eq!(refused.errors.len(), 1);
+            let invalid = run(&app, &format!("{{ nope }}{padding}")).await;
+            assert_eq!(invalid.errors.len(), 1);
+        }
+        assert_eq!(app.documents.bytes(), 0);
+        // Valid texts are kept until the bytes run out, then the cache starts over.
+        for i in 0..200 {
+            let padding = " ".repeat(1000 + i);
+            let answered = run(&app, &format!("{{ stats {{ entities }} }}{padding}")).await;
+            assert!(answered.errors.is_empty());
+            assert!(app.documents.bytes() <= 64 << 10);
+        }
+        assert!(app.documents.bytes() > 0);
+        let last = format!("{{ stats {{ entities }} }}{}", " ".repeat(1199));
+        assert!(app.parses_inline(&last) && app.documents.get(&last).is_some());
     }
 
     #[test]

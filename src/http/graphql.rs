@@ -8,10 +8,12 @@ use axum::extract::{Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use std::time::Duration;
+
+use http_body_util::BodyExt;
 use serde::Deserialize;
 
-use super::{HttpState, error_response};
+use super::{HttpConfig, HttpState, error_response};
 use crate::gql::ErrorCode;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -36,7 +38,8 @@ impl MediaType {
 }
 
 /// Picks the response media type from `Accept`: the acceptable one with the highest q, the
-/// GraphQL one on ties and for wildcards; `application/json` when there is no `Accept`.
+/// GraphQL one on ties; `application/json` for wildcards and when there is no `Accept` (what
+/// clients written before the GraphQL media type expect).
 fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return Some(MediaType::Json);
@@ -50,8 +53,8 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
             .find_map(|q| q.parse::<f32>().ok())
             .unwrap_or(1.0);
         let media = match range.as_str() {
-            GRAPHQL_RESPONSE | "application/*" | "*/*" => MediaType::GraphqlResponse,
-            JSON => MediaType::Json,
+            GRAPHQL_RESPONSE => MediaType::GraphqlResponse,
+            JSON | "application/*" | "*/*" => MediaType::Json,
             _ => continue,
         };
         let better = match best {
@@ -74,6 +77,10 @@ struct Params {
     variables: SentVariables,
     #[serde(default)]
     operation_name: Option<String>,
+    /// Nothing reads extensions yet, but one that is not an object is refused, as the
+    /// GraphQL-over-HTTP spec asks.
+    #[serde(default)]
+    extensions: Option<serde_json::Value>,
 }
 
 /// A request's `variables` as sent: read straight into the map execution takes, with anything
@@ -151,6 +158,7 @@ struct GetParams {
     query: Option<String>,
     variables: Option<String>,
     operation_name: Option<String>,
+    extensions: Option<String>,
 }
 
 pub(super) async fn handle(
@@ -176,12 +184,19 @@ pub(super) async fn handle(
     };
     let params = match method {
         Method::GET => from_query(&uri),
-        _ => from_body(&headers, body, state.max_body_bytes).await,
+        _ => from_body(&headers, body, &state.config).await,
     };
     let params = match params {
         Ok(p) => p,
         Err(refusal) => return refusal.into_response(),
     };
+    if params
+        .extensions
+        .as_ref()
+        .is_some_and(|x| !x.is_object() && !x.is_null())
+    {
+        return bad_request("`extensions` must be an object");
+    }
     let Some(query) = params.query else {
         return bad_request("the request has no `query`");
     };
@@ -190,24 +205,30 @@ pub(super) async fn handle(
         SentVariables::Object(variables) => variables,
         SentVariables::NotAnObject => return bad_request("`variables` must be an object"),
     };
-    let parsed = match state.app.parse(&query) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            let errors = serde_json::json!([{
-                "message": e.to_string(),
-                "locations": e.positions().map(|p| serde_json::json!({ "line": p.line, "column": p.column })).collect::<Vec<_>>(),
-                "extensions": { "code": ErrorCode::ParseFailed.as_str() },
-            }]);
-            return request_error(media, errors);
+    let name = params.operation_name.as_deref();
+    let prepared = if state.app.parses_inline(&query) {
+        state.app.prepare(&query, &variables, name)
+    } else {
+        // A long text takes milliseconds to parse: off the threads that serve connections.
+        let (app, name) = (state.app.clone(), params.operation_name.clone());
+        let (text, vars) = (query.clone(), variables.clone());
+        match tokio::task::spawn_blocking(move || app.prepare(&text, &vars, name.as_deref())).await
+        {
+            Ok(prepared) => prepared,
+            Err(_) => {
+                return error_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL",
+                    "internal error",
+                );
+            }
         }
     };
-    let name = params.operation_name.as_deref();
-    let operation = parsed
-        .document()
-        .operations
-        .iter()
-        .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
-        .map(|(_, op)| op.node.ty);
+    let parsed = match prepared {
+        Ok(parsed) => parsed,
+        Err(e) => return request_error(media, serde_json::json!([e])),
+    };
+    let operation = parsed.operation_type(name);
     let mut request = Request::new(query).variables(variables);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
@@ -283,11 +304,41 @@ impl Refusal {
             message: message.into(),
         }
     }
+
+    fn too_large(limit: usize) -> Self {
+        Refusal {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "PAYLOAD_TOO_LARGE",
+            message: format!("the request body is larger than {limit} bytes"),
+        }
+    }
+
+    fn too_slow(config: &HttpConfig) -> Self {
+        Refusal {
+            status: StatusCode::REQUEST_TIMEOUT,
+            code: "REQUEST_TIMEOUT",
+            message: format!(
+                "the request body arrived slower than {} bytes a second",
+                config.min_body_rate
+            ),
+        }
+    }
 }
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        error_response(self.status, self.code, &self.message)
+        let closes = matches!(
+            self.status,
+            StatusCode::REQUEST_TIMEOUT | StatusCode::PAYLOAD_TOO_LARGE
+        );
+        let mut response = error_response(self.status, self.code, &self.message);
+        if closes {
+            // The rest of the body is never read: the connection cannot carry another request.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
     }
 }
 
@@ -299,14 +350,26 @@ fn from_query(uri: &axum::http::Uri) -> Result<Params, Refusal> {
         Some(text) => serde_json::from_str(&text)
             .map_err(|_| Refusal::bad_request("`variables` is not valid JSON"))?,
     };
+    let extensions = match get.extensions {
+        None => None,
+        Some(text) => Some(
+            serde_json::from_str(&text)
+                .map_err(|_| Refusal::bad_request("`extensions` is not valid JSON"))?,
+        ),
+    };
     Ok(Params {
         query: get.query,
         variables,
         operation_name: get.operation_name,
+        extensions,
     })
 }
 
-async fn from_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Params, Refusal> {
+async fn from_body(
+    headers: &HeaderMap,
+    body: Body,
+    config: &HttpConfig,
+) -> Result<Params, Refusal> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -319,29 +382,54 @@ async fn from_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Para
             message: "send the request as Content-Type: application/json".into(),
         });
     }
-    let too_large = || Refusal {
-        status: StatusCode::PAYLOAD_TOO_LARGE,
-        code: "PAYLOAD_TOO_LARGE",
-        message: format!("the request body is larger than {limit} bytes"),
-    };
+    let limit = config.max_body_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
+        return Err(Refusal::too_large(limit));
     }
-    let bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large()),
-        Err(_) => return Err(Refusal::bad_request("the request body could not be read")),
-    };
+    let bytes = read_body(body, declared, config).await?;
     serde_json::from_slice(&bytes).map_err(|e| {
         Refusal::bad_request(format!(
             "the body is not a GraphQL request in JSON: {}",
             json_error(&e)
         ))
     })
+}
+
+/// Reads a body of at most `max_body_bytes`, refusing one that falls behind `min_body_rate`
+/// once `body_grace` has passed: a client sending a byte a second must not hold a request.
+async fn read_body(
+    body: Body,
+    declared: Option<u64>,
+    config: &HttpConfig,
+) -> Result<Vec<u8>, Refusal> {
+    let limit = config.max_body_bytes;
+    let start = tokio::time::Instant::now();
+    let capacity = declared.map_or(0, |n| n as usize).min(limit);
+    let mut bytes = Vec::with_capacity(capacity);
+    let mut body = body;
+    loop {
+        let behind =
+            Duration::from_secs_f64(bytes.len() as f64 / config.min_body_rate.max(1) as f64);
+        let deadline = start + config.body_grace + behind;
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(Refusal::too_slow(config)),
+            Ok(None) => return Ok(bytes),
+            Ok(Some(Ok(frame))) => frame,
+            Ok(Some(Err(_))) => {
+                return Err(Refusal::bad_request("the request body could not be read"));
+            }
+        };
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > limit {
+                return Err(Refusal::too_large(limit));
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
 }
 
 /// A serde_json error in words, without its debug form.
@@ -373,7 +461,12 @@ mod tests {
     fn accept_header_picks_the_media_type() {
         assert_eq!(negotiate(&HeaderMap::new()), Some(MediaType::Json));
         assert_eq!(accept("application/json"), Some(MediaType::Json));
-        assert_eq!(accept("*/*"), Some(MediaType::GraphqlResponse));
+        assert_eq!(accept("*/*"), Some(MediaType::Json));
+        assert_eq!(accept("application/*"), Some(MediaType::Json));
+        assert_eq!(
+            accept("*/*, application/graphql-response+json"),
+            Some(MediaType::GraphqlResponse)
+        );
         assert_eq!(
             accept("application/json, application/graphql-response+json"),
             Some(MediaType::GraphqlResponse)

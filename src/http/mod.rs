@@ -1,35 +1,57 @@
-//! HTTP: the axum router (GraphQL over HTTP, GraphiQL, health), the server loop and graceful
-//! shutdown.
+//! HTTP: the axum router (GraphQL over HTTP, GraphiQL, health and readiness), the server loop
+//! with its connection limits and timeouts, and graceful shutdown.
 //!
 //! Invariant: this module knows GraphQL only through [`crate::gql`]'s schema and error codes;
 //! it never touches the graph. Invariant: no response body carries Rust debug text.
 
 mod graphql;
+mod server;
 
-use std::future::Future;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::extract::State;
 use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
+use tokio::sync::Semaphore;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::gql::AppState;
 
+pub use server::serve;
+
 /// The largest request body accepted unless configured otherwise: 1 MiB.
 pub const DEFAULT_MAX_BODY: usize = 1 << 20;
 
-/// How the HTTP layer behaves.
+/// How the HTTP layer behaves: what it accepts, and how long it waits.
 #[derive(Clone, Debug)]
 pub struct HttpConfig {
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// Origins allowed by CORS; empty for none, `*` for any.
     pub cors_origins: Vec<String>,
+    /// How long a client has to send a request's line and headers.
+    pub header_timeout: Duration,
+    /// How long a connection may stay open without a byte read or written.
+    pub keep_alive_timeout: Duration,
+    /// How long a request body may take before it must keep up [`HttpConfig::min_body_rate`].
+    pub body_grace: Duration,
+    /// The slowest a request body may arrive after the grace period, in bytes a second on
+    /// average since the body began.
+    pub min_body_rate: u64,
+    /// The most open connections; past it, connections are answered 503.
+    pub max_connections: usize,
+    /// The most GraphQL requests served at once; past it, requests are answered 503.
+    pub max_in_flight: usize,
+    /// How long requests under way may take to finish once shutdown begins.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for HttpConfig {
@@ -37,6 +59,13 @@ impl Default for HttpConfig {
         HttpConfig {
             max_body_bytes: DEFAULT_MAX_BODY,
             cors_origins: Vec::new(),
+            header_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(60),
+            body_grace: Duration::from_secs(5),
+            min_body_rate: 1024,
+            max_connections: 1024,
+            max_in_flight: 256,
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
@@ -45,24 +74,92 @@ impl Default for HttpConfig {
 #[derive(Clone)]
 pub(crate) struct HttpState {
     pub(crate) app: AppState,
-    pub(crate) max_body_bytes: usize,
+    pub(crate) config: Arc<HttpConfig>,
+    pub(crate) life: Arc<Lifecycle>,
 }
 
-/// The application's routes: `/` (GraphiQL), `/graphql` (GET and POST), `/healthz`.
+/// What the server's handlers share about the server itself: whether it is draining, the
+/// requests under way, and the refusals it made.
+#[derive(Debug)]
+pub(crate) struct Lifecycle {
+    draining: AtomicBool,
+    in_flight: Arc<Semaphore>,
+    refusals: AtomicU64,
+    /// When a refusal was last logged, in milliseconds since `start`.
+    logged: AtomicU64,
+    start: Instant,
+}
+
+/// Why the server turned something away.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Refusal {
+    /// A connection past `--max-connections`.
+    Connections,
+    /// A request past `--max-in-flight`.
+    InFlight,
+    /// A connection the operating system would not hand over (out of file descriptors).
+    Accept,
+}
+
+impl Lifecycle {
+    fn new(config: &HttpConfig) -> Self {
+        Lifecycle {
+            draining: AtomicBool::new(false),
+            in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
+            refusals: AtomicU64::new(0),
+            logged: AtomicU64::new(0),
+            start: Instant::now(),
+        }
+    }
+
+    fn start_draining(&self) {
+        self.draining.store(true, Ordering::Release);
+    }
+
+    fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Acquire)
+    }
+
+    /// Counts a refusal and logs it, at most once a second (a flood must not flood the log).
+    fn refuse(&self, why: Refusal) {
+        let count = self.refusals.fetch_add(1, Ordering::Relaxed) + 1;
+        let now = self.start.elapsed().as_millis() as u64;
+        let last = self.logged.load(Ordering::Relaxed);
+        if (count == 1 || now >= last + 1000)
+            && self
+                .logged
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(reason = ?why, refusals = count, "overloaded: turning work away");
+        }
+    }
+}
+
+/// The application's routes over a fresh server state: `/` (GraphiQL), `/graphql` (GET and
+/// POST), `/healthz`, `/readyz`. [`serve`] builds its own, which knows when it drains.
 pub fn router(app: AppState, config: &HttpConfig) -> Router {
+    routes(app, config, Arc::new(Lifecycle::new(config)))
+}
+
+fn routes(app: AppState, config: &HttpConfig, life: Arc<Lifecycle>) -> Router {
     let state = HttpState {
         app,
-        max_body_bytes: config.max_body_bytes,
+        config: Arc::new(config.clone()),
+        life,
     };
+    let graphql = get(graphql::handle)
+        .post(graphql::handle)
+        .fallback(method_not_allowed)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limit_in_flight,
+        ));
     let mut router = Router::new()
         .route("/", get(graphiql))
-        .route(
-            "/graphql",
-            get(graphql::handle)
-                .post(graphql::handle)
-                .fallback(method_not_allowed),
-        )
+        .route("/graphql", graphql)
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .fallback(not_found)
         .with_state(state)
         .layer(CatchPanicLayer::custom(|_| {
@@ -78,6 +175,28 @@ pub fn router(app: AppState, config: &HttpConfig) -> Router {
         router = router.layer(cors);
     }
     router
+}
+
+/// Answers 503 `OVERLOADED` past `--max-in-flight` requests rather than queueing them.
+async fn limit_in_flight(
+    State(state): State<HttpState>,
+    request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    let Ok(_permit) = state.life.in_flight.clone().try_acquire_owned() else {
+        state.life.refuse(Refusal::InFlight);
+        return overloaded("the server is answering as many requests as it can: try again shortly");
+    };
+    next.run(request).await
+}
+
+/// 503 with `Retry-After` and the code `OVERLOADED`.
+pub(crate) fn overloaded(message: &str) -> Response {
+    let mut response = error_response(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", message);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
@@ -98,18 +217,7 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then finishes in-flight requests.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-}
-
-/// Completes on Ctrl-C or SIGTERM.
+/// Completes on Ctrl-C or SIGTERM. SIGHUP is logged and ignored.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
@@ -127,9 +235,25 @@ pub async fn shutdown_signal() {
     };
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
+    #[cfg(unix)]
+    let hangup = async {
+        // Handling the signal keeps it from ending the process, as it would by default.
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(mut s) => {
+                while s.recv().await.is_some() {
+                    tracing::info!("SIGHUP received and ignored: the data is read at start");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot handle SIGHUP"),
+        }
+        std::future::pending::<()>().await
+    };
+    #[cfg(not(unix))]
+    let hangup = std::future::pending::<()>();
     tokio::select! {
         () = ctrl_c => {}
         () = term => {}
+        () = hangup => {}
     }
     tracing::info!("shutting down");
 }
@@ -154,7 +278,23 @@ async fn graphiql() -> Html<String> {
     )
 }
 
-async fn healthz(axum::extract::State(state): axum::extract::State<HttpState>) -> Response {
+/// 200 while the server takes traffic, 503 while it drains before shutting down.
+async fn readyz(State(state): State<HttpState>) -> Response {
+    let (status, word) = if state.life.is_draining() {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining")
+    } else {
+        (StatusCode::OK, "ready")
+    };
+    let body = json!({ "status": word });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn healthz(State(state): State<HttpState>) -> Response {
     let health = state.app.health();
     let body = json!({
         "status": "ok",
@@ -175,7 +315,7 @@ async fn not_found() -> Response {
     error_response(
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
-        "no such route: GraphQL is at /graphql, GraphiQL at /, health at /healthz",
+        "no such route: GraphQL is at /graphql, GraphiQL at /, health at /healthz and /readyz",
     )
 }
 

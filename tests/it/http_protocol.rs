@@ -26,6 +26,49 @@ async fn a_client_without_accept_gets_plain_json() {
 }
 
 #[tokio::test]
+async fn a_client_accepting_anything_gets_plain_json() {
+    for accept in ["*/*", "application/*"] {
+        let reply = post(json!({ "query": "{ nope }" }), Some(accept)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{accept}");
+        assert_eq!(reply.content_type(), "application/json");
+        assert_eq!(reply.codes(), ["GRAPHQL_VALIDATION_FAILED"]);
+    }
+}
+
+#[tokio::test]
+async fn extensions_that_are_not_an_object_are_400() {
+    let query = "{ dataVersion }";
+    let mut replies = Vec::new();
+    for extensions in [json!("x"), json!(1), json!(true), json!([])] {
+        replies.push(
+            post(
+                json!({ "query": query, "extensions": extensions }),
+                Some(GQL),
+            )
+            .await,
+        );
+    }
+    let get = "/graphql?query=%7B%20dataVersion%20%7D&extensions=%22x%22";
+    replies.push(send(Request::get(get).body(Body::empty()).unwrap()).await);
+    for reply in replies {
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+        assert_eq!(
+            reply.json()["errors"][0]["message"],
+            "`extensions` must be an object"
+        );
+        assert_eq!(reply.codes(), ["BAD_REQUEST"]);
+    }
+    for extensions in [json!({}), json!(null), json!({ "persistedQuery": null })] {
+        let reply = post(
+            json!({ "query": query, "extensions": extensions }),
+            Some(GQL),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+}
+
+#[tokio::test]
 async fn a_client_accepting_the_graphql_type_gets_it() {
     let reply = post(json!({ "query": "{ dataVersion }" }), Some(GQL)).await;
     assert_eq!(reply.status, StatusCode::OK);

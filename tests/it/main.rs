@@ -4,6 +4,7 @@
 mod bulk;
 mod cli;
 mod helpers;
+mod hostile;
 mod http_protocol;
 mod limits;
 mod questions;

@@ -1,6 +1,6 @@
 //! A real server on a real port, asked over TCP by a real HTTP client, and shut down gracefully.
 
-use phonegraph::http::{HttpConfig, router, serve};
+use phonegraph::http::{HttpConfig, serve};
 use serde_json::{Value, json};
 
 use crate::helpers::app;
@@ -10,13 +10,12 @@ async fn a_real_server_answers_and_shuts_down() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(
-        listener,
-        router(app(), &HttpConfig::default()),
-        async {
+    let server = tokio::spawn(async move {
+        serve(listener, app(), &HttpConfig::default(), async {
             let _ = stopped.await;
-        },
-    ));
+        })
+        .await
+    });
 
     let client = reqwest::Client::new();
     let health = client
