@@ -1,6 +1,7 @@
 //! The integration tests, in one binary: the real router driven with `oneshot`, one real TCP
 //! server, the CLI, and the curated seed data.
 
+mod audit;
 mod bulk;
 mod cli;
 mod helpers;

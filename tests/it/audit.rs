@@ -1,0 +1,57 @@
+//! The GraphQL-over-HTTP audit suite (`graphql-http`, pinned in `tests/audit/`) run by Node.js
+//! against a real server: every audit, MUST and SHOULD alike, has to pass.
+
+use std::path::Path;
+use std::process::Command;
+
+use phonegraph::http::{HttpConfig, serve};
+
+use crate::helpers::{app, path};
+
+/// Installs the pinned suite from its lockfile when it is not there yet.
+fn install(dir: &Path) {
+    if dir.join("node_modules/graphql-http").is_dir() {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .status()
+        .expect("npm runs (Node.js 20 or later is needed for this test)");
+    assert!(status.success(), "npm ci in {} failed", dir.display());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_graphql_http_audit_passes_every_check() {
+    let dir = path("tests/audit");
+    tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || install(&dir)
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/graphql", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        serve(listener, app(), &HttpConfig::default(), async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg("audit.mjs")
+            .arg(&url)
+            .current_dir(&dir)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(report.contains("graphql-http audit: 61 of 61 ok"), "{report}");
+}
