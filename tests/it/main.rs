@@ -8,6 +8,7 @@ mod helpers;
 mod hostile;
 mod http_protocol;
 mod limits;
+mod process;
 mod questions;
 mod schema_sdl;
 mod seed_errors;
