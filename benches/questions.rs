@@ -40,6 +40,7 @@ fn market() -> Market {
         &phonegraph::seed::LoadOptions {
             csv_dirs: vec![data],
             skip_bad_rows: false,
+            ..phonegraph::seed::LoadOptions::default()
         },
     )
     .expect("the generated market loads");

@@ -57,6 +57,12 @@ pub struct DataArgs {
     /// Leave out bad CSV rows, reporting how many, instead of refusing to load.
     #[arg(long, env = "PHONEGRAPH_SKIP_BAD_ROWS")]
     pub skip_bad_rows: bool,
+    /// The largest curated TOML file read, in bytes; a larger one is refused unread.
+    #[arg(long, env = "PHONEGRAPH_MAX_TOML_BYTES", default_value_t = crate::seed::DEFAULT_MAX_TOML_BYTES)]
+    pub max_toml_bytes: u64,
+    /// The largest bulk CSV file read, in bytes; a larger one is refused unread.
+    #[arg(long, env = "PHONEGRAPH_MAX_CSV_BYTES", default_value_t = crate::seed::DEFAULT_MAX_CSV_BYTES)]
+    pub max_csv_bytes: u64,
 }
 
 impl DataArgs {
@@ -66,6 +72,8 @@ impl DataArgs {
             &crate::seed::LoadOptions {
                 csv_dirs: self.csv.clone(),
                 skip_bad_rows: self.skip_bad_rows,
+                max_toml_bytes: self.max_toml_bytes,
+                max_csv_bytes: self.max_csv_bytes,
             },
         )
     }

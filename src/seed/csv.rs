@@ -15,8 +15,8 @@ use std::hash::BuildHasher;
 use csv::{ByteRecord, ReaderBuilder};
 use rustc_hash::FxBuildHasher;
 
-use super::SeedError;
 use super::report::Problem;
+use super::{SeedError, rfc4180};
 use crate::graph::{
     EntityDetail, EntityIx, GraphBuilder, GraphError, InlineId, NewEntity, NewRelation,
     RelationDetail, StatusChange,
@@ -252,7 +252,7 @@ impl CsvLoad<'_> {
                     match added {
                         Ok(()) => rows += 1,
                         Err(e) => {
-                            skipped += 1;
+                            skipped += e.rows as usize;
                             self.reject(path, line, e);
                         }
                     }
@@ -312,6 +312,7 @@ impl CsvLoad<'_> {
             column: row.id_column,
             message,
             hint,
+            rows: 1,
         })
     }
 
@@ -391,7 +392,7 @@ impl CsvLoad<'_> {
                             rows += 1;
                         }
                         Err(e) => {
-                            skipped += 1;
+                            skipped += e.rows as usize;
                             self.reject(path, line, e);
                         }
                     }
@@ -456,17 +457,19 @@ impl Chunks {
             if self.eof && self.pending.is_empty() {
                 return Ok(None);
             }
-            let quotes: Vec<usize> = memchr::memchr_iter(b'"', &self.pending).collect();
-            let end = match last_boundary(&self.pending, &quotes) {
-                _ if self.eof => self.pending.len(),
-                Some(end) => end,
+            let (end, half) = match rfc4180::cuts(&self.pending, self.pending.len() / 2) {
+                _ if self.eof => {
+                    let end = self.pending.len();
+                    let half = rfc4180::cuts(&self.pending, end / 2).map_or(end, |(_, h)| h);
+                    (end, half)
+                }
+                Some(cuts) => cuts,
                 None => {
                     // One record longer than the chunk: read on until it ends.
                     want = self.pending.len() + CHUNK;
                     continue;
                 }
             };
-            let half = next_boundary(&self.pending[..end], &quotes, end / 2).unwrap_or(end);
             self.taken = end;
             let (first, second) = self.pending[..end].split_at(half);
             return Ok(Some([first, second]));
@@ -497,33 +500,6 @@ fn fill(from: &mut impl Read, into: &mut Vec<u8>, target: usize) -> io::Result<b
     Ok((got as u64) < wanted)
 }
 
-/// Where the first record ending at or after `from` ends in `bytes` (which starts at a record
-/// boundary), given the offsets of its quote characters. Quoting toggles at every quote (a
-/// doubled one inside a field toggles twice), so a newline ends a record when an even number
-/// of quotes precede it.
-fn next_boundary(bytes: &[u8], quotes: &[usize], from: usize) -> Option<usize> {
-    let mut at = from;
-    loop {
-        let newline = at + memchr::memchr(b'\n', &bytes[at..])?;
-        if quotes.partition_point(|&q| q < newline) % 2 == 0 {
-            return Some(newline + 1);
-        }
-        at = newline + 1;
-    }
-}
-
-/// Where the last whole record in `bytes` ends (see [`next_boundary`]).
-fn last_boundary(bytes: &[u8], quotes: &[usize]) -> Option<usize> {
-    let mut end = bytes.len();
-    loop {
-        let newline = memchr::memrchr(b'\n', &bytes[..end])?;
-        if quotes.partition_point(|&q| q < newline) % 2 == 0 {
-            return Some(newline + 1);
-        }
-        end = newline;
-    }
-}
-
 /// A row's error placed in its part of the file: line (from 1 at the part's start), column
 /// (the field's character offset in its line), message and hint.
 struct Placed {
@@ -531,6 +507,8 @@ struct Placed {
     column: usize,
     message: String,
     hint: Option<String>,
+    /// How many rows of the file the problem loses (a quote never closed swallows the rest).
+    rows: u64,
 }
 
 impl Placed {
@@ -541,6 +519,7 @@ impl Placed {
             column: 1,
             message,
             hint: Some(UNEVEN_ROW.to_owned()),
+            rows: 1,
         }
     }
 }
@@ -551,6 +530,7 @@ fn place(record: &ByteRecord, e: RowError) -> Placed {
         column: column(record, e.field),
         message: e.message,
         hint: e.hint,
+        rows: 1,
     }
 }
 
@@ -1109,32 +1089,103 @@ fn each_record(bytes: &[u8], width: usize, mut each: impl FnMut(Result<&ByteReco
     }
 }
 
+/// The records of a part of a file, read by the `csv` crate and, beside it, by the strict
+/// scanner that finds what the crate lets pass.
+struct Records<'a> {
+    reader: csv::Reader<&'a [u8]>,
+    bytes: &'a [u8],
+    /// Where the scanner's next record starts.
+    at: usize,
+}
+
 /// A reader of the records in `bytes`, which hold no header.
-fn records(bytes: &[u8]) -> csv::Reader<&[u8]> {
-    ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes)
+fn records(bytes: &[u8]) -> Records<'_> {
+    Records {
+        reader: ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes),
+        bytes,
+        at: 0,
+    }
 }
 
 /// Reads the next record into `record`: `None` at the end, and a placed error for a row that
-/// is not CSV or not `width` fields wide.
+/// is not strict CSV or not `width` fields wide.
 fn next_record(
-    reader: &mut csv::Reader<&[u8]>,
+    records: &mut Records<'_>,
     record: &mut ByteRecord,
     width: usize,
 ) -> Option<Result<(), Placed>> {
-    match reader.read_byte_record(record) {
-        Ok(false) => None,
-        Ok(true) if record.len() != width => Some(Err(Placed::unreadable(
-            record.position().map_or(1, csv::Position::line),
-            uneven(record.len(), width),
-        ))),
-        Ok(true) => Some(Ok(())),
-        Err(e) => Some(Err(Placed::unreadable(
+    let scanned = rfc4180::next(records.bytes, records.at, true);
+    if let Some(scanned) = scanned {
+        records.at = scanned.end;
+    }
+    let read = match records.reader.read_byte_record(record) {
+        Ok(false) => return None,
+        Ok(true) => Ok(()),
+        Err(e) => Err(Placed::unreadable(
             e.position().map_or(1, csv::Position::line),
             "the row cannot be read as CSV".to_owned(),
-        ))),
+        )),
+    };
+    if let Some(problem) = scanned.and_then(|s| s.problem) {
+        return Some(Err(quoting(records.bytes, problem)));
+    }
+    Some(read.and_then(|()| {
+        if record.len() == width {
+            Ok(())
+        } else {
+            Err(Placed::unreadable(
+                record.position().map_or(1, csv::Position::line),
+                uneven(record.len(), width),
+            ))
+        }
+    }))
+}
+
+/// A quoting problem placed at its line and column in `bytes`.
+fn quoting(bytes: &[u8], problem: rfc4180::Problem) -> Placed {
+    use rfc4180::Problem::*;
+    let (at, message, hint, rows) = match problem {
+        BareQuote(at) => (
+            at,
+            "a quote inside a field that does not start with one".to_owned(),
+            "quote the whole field and double the quote: `\"a \"\"b\"\" c\"`",
+            1,
+        ),
+        AfterClosingQuote(at) => (
+            at,
+            "text after a field's closing quote".to_owned(),
+            "a quoted field ends at its closing quote: double a quote meant inside it",
+            1,
+        ),
+        Unclosed(at) => {
+            // The rest of the part is this one field: every line of it is a row lost.
+            let rest = &bytes[at..];
+            let lines =
+                memchr::memchr_iter(b'\n', rest).count() as u64 + u64::from(!rest.ends_with(b"\n"));
+            (
+                at,
+                format!(
+                    "a quoted field opens here and never closes; the {lines} lines after it are read as part of it"
+                ),
+                "close the quote, or double a quote meant inside the field",
+                lines,
+            )
+        }
+    };
+    let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64 + 1;
+    let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |n| n + 1);
+    Placed {
+        line,
+        column: String::from_utf8_lossy(&bytes[line_start..at])
+            .chars()
+            .count()
+            + 1,
+        message,
+        hint: Some(hint.to_owned()),
+        rows,
     }
 }
 
@@ -1161,6 +1212,7 @@ mod tests {
         let options = LoadOptions {
             csv_dirs: vec![bulk.to_owned()],
             skip_bad_rows,
+            ..LoadOptions::default()
         };
         load_with(&dir.path().join("seed"), &options)
     }
@@ -1168,12 +1220,10 @@ mod tests {
     #[test]
     fn boundaries_skip_newlines_inside_quotes() {
         let text = b"a,\"x\ny\"\nb,\"\"\"\n\"\nc,d\n";
-        let quotes: Vec<usize> = memchr::memchr_iter(b'"', text).collect();
-        assert_eq!(next_boundary(text, &quotes, 0), Some(8));
-        assert_eq!(next_boundary(text, &quotes, 8), Some(16));
-        assert_eq!(last_boundary(text, &quotes), Some(text.len()));
-        assert_eq!(last_boundary(&text[..15], &quotes), Some(8));
-        assert_eq!(next_boundary(b"no end", &[], 0), None);
+        assert_eq!(rfc4180::cuts(text, 0), Some((text.len(), 8)));
+        assert_eq!(rfc4180::cuts(text, 9), Some((text.len(), 16)));
+        assert_eq!(rfc4180::cuts(&text[..15], 0), Some((8, 8)));
+        assert_eq!(rfc4180::cuts(b"no end", 0), None);
     }
 
     /// A nodes file many chunks long, with quoted newlines, bad rows and ids defined twice

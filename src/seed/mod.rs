@@ -11,6 +11,7 @@
 mod csv;
 mod raw;
 mod report;
+mod rfc4180;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,20 @@ pub enum SeedError {
     /// The data has problems; the report lists every one.
     #[error("{0}")]
     Invalid(Report),
+    /// A file is larger than its limit; it was not read.
+    #[error(
+        "`{path}` is {size} bytes, more than the limit of {limit} for {what} files: split it, or raise the limit"
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The limit it passed.
+        limit: u64,
+        /// `TOML` or `CSV`.
+        what: &'static str,
+    },
 }
 
 /// A validated, loaded data set.
@@ -62,13 +77,34 @@ pub struct Loaded {
     pub csv: Vec<CsvFileReport>,
 }
 
-/// What to load besides the curated files.
-#[derive(Clone, Debug, Default)]
+/// What to load besides the curated files, and the limits on the files read.
+#[derive(Clone, Debug)]
 pub struct LoadOptions {
     /// Folders holding `nodes.csv` and/or `edges.csv`, loaded on top of the curated files.
     pub csv_dirs: Vec<PathBuf>,
     /// Leave bad CSV rows out (counting them) instead of refusing the whole load.
     pub skip_bad_rows: bool,
+    /// The largest curated TOML file read, in bytes.
+    pub max_toml_bytes: u64,
+    /// The largest bulk CSV file read, in bytes.
+    pub max_csv_bytes: u64,
+}
+
+/// The largest TOML file read unless configured otherwise: 8 MiB, a few thousand articles'
+/// worth of facts (a TOML file takes about twenty times its size in memory while it is read).
+pub const DEFAULT_MAX_TOML_BYTES: u64 = 8 << 20;
+/// The largest CSV file read unless configured otherwise: 1 GiB.
+pub const DEFAULT_MAX_CSV_BYTES: u64 = 1 << 30;
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            csv_dirs: Vec::new(),
+            skip_bad_rows: false,
+            max_toml_bytes: DEFAULT_MAX_TOML_BYTES,
+            max_csv_bytes: DEFAULT_MAX_CSV_BYTES,
+        }
+    }
 }
 
 /// Loads every `*.toml` file below `dir` (any depth), or reports every problem found.
@@ -79,7 +115,7 @@ pub fn load(dir: &Path) -> Result<Loaded, SeedError> {
 /// Loads the curated files below `dir` and the CSV folders of `options`, or reports every
 /// problem found.
 pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Loaded, SeedError> {
-    let files = read_tree(dir)?;
+    let files = read_tree(dir, options.max_toml_bytes)?;
     let mut hasher = blake3::Hasher::new();
     for f in &files {
         let rel = f.path.strip_prefix(dir).unwrap_or(&f.path);
@@ -89,6 +125,9 @@ pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Loaded, SeedError>
         hasher.update(&[0]);
     }
     let (node_files, edge_files) = csv_files(&options.csv_dirs)?;
+    for path in node_files.iter().chain(&edge_files) {
+        check_size(path, options.max_csv_bytes, "CSV")?;
+    }
     let (graph, csv) = Loader::new(&files, &node_files, &edge_files).run(
         &node_files,
         &edge_files,
@@ -144,7 +183,44 @@ struct SeedFile {
     lines: Lines,
 }
 
-fn read_tree(dir: &Path) -> Result<Vec<SeedFile>, SeedError> {
+/// Refuses a file larger than `limit` before it is read.
+fn check_size(path: &Path, limit: u64, what: &'static str) -> Result<(), SeedError> {
+    let size = std::fs::metadata(path)
+        .map_err(|source| SeedError::Io {
+            path: path.to_owned(),
+            source,
+        })?
+        .len();
+    if size > limit {
+        return Err(SeedError::TooLarge {
+            path: path.to_owned(),
+            size,
+            limit,
+            what,
+        });
+    }
+    Ok(())
+}
+
+/// A file's text, or the place of its first byte that is not UTF-8.
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, SeedError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(&e.as_bytes()[..valid]);
+        let (line, column) = Lines::new(&text).position(&text, valid);
+        SeedError::Invalid(Report {
+            problems: vec![Problem {
+                file: path.to_owned(),
+                line,
+                column,
+                message: "the file is not UTF-8 text".to_owned(),
+                hint: Some("save the file as UTF-8".to_owned()),
+            }],
+        })
+    })
+}
+
+fn read_tree(dir: &Path, max_bytes: u64) -> Result<Vec<SeedFile>, SeedError> {
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| SeedError::Io { path, source }
@@ -165,7 +241,8 @@ fn read_tree(dir: &Path) -> Result<Vec<SeedFile>, SeedError> {
     paths
         .into_iter()
         .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+            check_size(&path, max_bytes, "TOML")?;
+            let text = utf8(&path, std::fs::read(&path).map_err(io(&path))?)?;
             let lines = Lines::new(&text);
             Ok(SeedFile { path, text, lines })
         })
@@ -905,5 +982,39 @@ mod tests {
         let ids = ["xiaomi", "huawei", "att"];
         assert_eq!(suggest("xiaomii", ids.iter().copied()), Some("xiaomi"));
         assert_eq!(suggest("samsung", ids.iter().copied()), None);
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// Whatever a TOML file holds, loading it never panics, and every problem found
+            /// is placed in the file.
+            #[test]
+            fn any_toml_file_loads_or_has_placed_problems(
+                text in proptest::string::string_regex(
+                    "(\\[\\[(vendor|carrier|relation)\\]\\]\n|id = \"[a-z]{1,3}\"\n|name = \"[A-Za-z]{0,4}\"\n|from = \"x\"\n|[a-z =\"\\[\\]{}.,#\n0-9-]{0,8})*"
+                ).unwrap()
+            ) {
+                let dir = tempfile::tempdir().unwrap();
+                let file = dir.path().join("f.toml");
+                std::fs::write(&file, &text).unwrap();
+                match super::super::load(dir.path()) {
+                    Ok(_) => {}
+                    Err(super::super::SeedError::Invalid(report)) => {
+                        prop_assert!(!report.problems.is_empty());
+                        let lines = text.lines().count().max(1) + 1;
+                        for p in &report.problems {
+                            prop_assert_eq!(&p.file, &file);
+                            prop_assert!(p.line >= 1 && p.line <= lines, "{}", p);
+                            prop_assert!(p.column >= 1, "{}", p);
+                        }
+                    }
+                    Err(e) => prop_assert!(false, "{}", e),
+                }
+            }
+        }
     }
 }

@@ -52,6 +52,13 @@ async fn the_graphql_http_audit_passes_every_check() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
     let report = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(report.contains("graphql-http audit: 61 of 61 ok"), "{report}");
+    assert!(
+        output.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        report.contains("graphql-http audit: 61 of 61 ok"),
+        "{report}"
+    );
 }

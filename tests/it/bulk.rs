@@ -13,6 +13,7 @@ fn bulk(dirs: &[&str], skip_bad_rows: bool) -> LoadOptions {
     LoadOptions {
         csv_dirs: dirs.iter().map(Into::into).collect(),
         skip_bad_rows,
+        ..LoadOptions::default()
     }
 }
 
@@ -87,6 +88,7 @@ fn the_generator_is_deterministic_for_a_seed() {
         &LoadOptions {
             csv_dirs: vec![a.path().to_owned()],
             skip_bad_rows: false,
+            ..LoadOptions::default()
         },
     )
     .expect("generated data loads without a problem");

@@ -4,6 +4,7 @@
 mod audit;
 mod bulk;
 mod cli;
+mod files;
 mod helpers;
 mod hostile;
 mod http_protocol;

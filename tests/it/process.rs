@@ -25,7 +25,10 @@ fn serve(args: &[&str]) -> (Child, String) {
             .next()
             .expect("the server logs that it listens")
             .unwrap();
-        assert!(!line.contains("\u{1b}["), "colour codes in a log that is not a terminal: {line}");
+        assert!(
+            !line.contains("\u{1b}["),
+            "colour codes in a log that is not a terminal: {line}"
+        );
         if let Some(at) = line.find("address=") {
             break line[at + "address=".len()..].trim().to_owned();
         }
@@ -45,7 +48,9 @@ fn signal(child: &Child, name: &str) {
 
 fn health(address: &str) -> String {
     let mut stream = TcpStream::connect(address).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
         .unwrap();
@@ -73,7 +78,10 @@ fn sighup_is_ignored_and_sigterm_drains_within_the_grace() {
     assert!(health(&address).starts_with("HTTP/1.1 200"));
     signal(&child, "HUP");
     std::thread::sleep(Duration::from_millis(200));
-    assert!(child.try_wait().unwrap().is_none(), "SIGHUP ended the process");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "SIGHUP ended the process"
+    );
     assert!(health(&address).starts_with("HTTP/1.1 200"));
 
     // A request whose body never comes: the drain must not wait for it past the grace.
@@ -86,5 +94,9 @@ fn sighup_is_ignored_and_sigterm_drains_within_the_grace() {
     signal(&child, "TERM");
     let status = wait(&mut child, Duration::from_secs(5)).expect("the process exits");
     assert!(status.success(), "{status}");
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
