@@ -262,8 +262,20 @@ impl CsvLoad<'_> {
             parsed.clear();
             std::mem::swap(&mut parsed, &mut parsing);
         }
+        skipped += self.reject_too_long(path, line, &mut chunks);
         self.close(path, chunks.hasher(), rows, skipped);
         Ok(())
+    }
+
+    /// Rejects the record too long to read that ended a file early, if any; how many rows it
+    /// lost.
+    fn reject_too_long(&mut self, path: &Path, line: u64, chunks: &mut Chunks) -> usize {
+        let Some(placed) = chunks.too_long.take() else {
+            return 0;
+        };
+        let rows = placed.rows as usize;
+        self.reject(path, line, placed);
+        rows
     }
 
     /// Adds a checked row of a part starting at line `first_line`; a taken id is an error
@@ -400,6 +412,7 @@ impl CsvLoad<'_> {
                 line += part.lines;
             }
         }
+        skipped += self.reject_too_long(path, line, &mut chunks);
         self.close(path, chunks.hasher(), rows, skipped);
         Ok(())
     }
@@ -413,6 +426,9 @@ struct Chunks {
     eof: bool,
     /// How many bytes at the front of `pending` the last chunk took.
     taken: usize,
+    /// A record longer than [`MAX_RECORD`] that ended the reading, placed from the start of
+    /// what was left unread.
+    too_long: Option<Placed>,
 }
 
 impl Chunks {
@@ -442,6 +458,7 @@ impl Chunks {
             pending,
             eof,
             taken: 0,
+            too_long: None,
         };
         Ok((chunks, headers, line))
     }
@@ -464,6 +481,10 @@ impl Chunks {
                     (end, half)
                 }
                 Some(cuts) => cuts,
+                None if self.pending.len() >= MAX_RECORD => {
+                    self.give_up_on_long_record()?;
+                    return Ok(None);
+                }
                 None => {
                     // One record longer than the chunk: read on until it ends.
                     want = self.pending.len() + CHUNK;
@@ -474,6 +495,49 @@ impl Chunks {
             let (first, second) = self.pending[..end].split_at(half);
             return Ok(Some([first, second]));
         }
+    }
+
+    /// Ends the reading at a record longer than [`MAX_RECORD`]: the rest of the file is read
+    /// only to hash it and count its lines, every one of them a row lost, so that memory stays
+    /// bounded whatever the file holds (a quote that never closes makes the rest one record).
+    fn give_up_on_long_record(&mut self) -> io::Result<()> {
+        let unclosed = match rfc4180::next(&self.pending, 0, true).and_then(|r| r.problem) {
+            Some(problem @ rfc4180::Problem::Unclosed(_)) => Some(quoting(&self.pending, problem)),
+            _ => None,
+        };
+        let mut lines = memchr::memchr_iter(b'\n', &self.pending).count() as u64;
+        let mut last = self.pending.last().copied();
+        let mut buffer = vec![0; 1 << 16];
+        loop {
+            let n = self.file.read(&mut buffer)?;
+            if n == 0 {
+                break;
+            }
+            lines += memchr::memchr_iter(b'\n', &buffer[..n]).count() as u64;
+            last = Some(buffer[n - 1]);
+        }
+        let rows = lines + u64::from(last != Some(b'\n'));
+        let rest = format!("the rest of the file ({rows} lines) was not read");
+        let placed = match unclosed {
+            Some(at) => Placed {
+                message: format!(
+                    "a quoted field opens here and does not close within {MAX_RECORD} bytes; {rest}"
+                ),
+                rows,
+                ..at
+            },
+            None => Placed {
+                line: 1,
+                column: 1,
+                message: format!("a row longer than {MAX_RECORD} bytes starts here; {rest}"),
+                hint: Some("split the row: no field needs a mebibyte".to_owned()),
+                rows,
+            },
+        };
+        self.pending.clear();
+        self.eof = true;
+        self.too_long = Some(placed);
+        Ok(())
     }
 
     /// The hash of every byte read so far.
@@ -492,6 +556,10 @@ fn io_error(path: &Path, source: io::Error) -> SeedError {
 /// Bytes of a bulk file read at a time: 8 MiB, about 200,000 edges rows (a few hundred bytes in
 /// unit tests, so that they cross many chunk and half boundaries).
 const CHUNK: usize = if cfg!(test) { 300 } else { 8 << 20 };
+
+/// The longest record read: a longer one ends the reading of its file (see
+/// [`Chunks::give_up_on_long_record`]).
+const MAX_RECORD: usize = 1 << 20;
 
 /// Reads from `from` until `into` holds `target` bytes; whether the end was reached.
 fn fill(from: &mut impl Read, into: &mut Vec<u8>, target: usize) -> io::Result<bool> {

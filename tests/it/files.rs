@@ -132,3 +132,31 @@ fn a_byte_order_mark_and_crlf_line_ends_are_read_as_rfc_4180_allows() {
     assert_eq!(g.entity(g.lookup("m1").unwrap()).name, "One, Inc");
     assert_eq!(g.entity(g.lookup("m2").unwrap()).name, "Two \"2\"");
 }
+
+#[test]
+fn a_quote_that_never_closes_in_a_large_file_stops_the_reading_without_holding_the_file() {
+    // Over the 8 MiB the loader reads at a time, and so more than one record may hold.
+    let rows: String = (0..500_000)
+        .map(|i| format!("m{i},market,M{i},US,\n"))
+        .collect();
+    let nodes = format!("{HEADER}a,market,A,US,\nb,market,\"B,US,\n{rows}");
+    assert!(nodes.len() > 8 << 20);
+    let dir = folders(CURATED, &nodes);
+    assert_eq!(
+        report(load(dir.path(), LoadOptions::default()), dir.path()),
+        "DIR/bulk/nodes.csv:3:10: a quoted field opens here and does not close within 1048576 bytes; \
+         the rest of the file (500001 lines) was not read\n  \
+         hint: close the quote, or double a quote meant inside the field\n\
+         1 problem found; nothing was loaded"
+    );
+    let loaded = load(
+        dir.path(),
+        LoadOptions {
+            skip_bad_rows: true,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    let counts: Vec<(usize, usize)> = loaded.csv.iter().map(|f| (f.rows, f.skipped)).collect();
+    assert_eq!(counts, [(1, 500_001)]);
+}
