@@ -45,41 +45,10 @@ pub(crate) fn next(bytes: &[u8], from: usize, at_end: bool) -> Option<Record> {
     let mut note = |p: Problem| {
         problem.get_or_insert(p);
     };
-    let mut field_start = true;
+    // `at` starts a stretch outside quotes: the record's start, or just after a closing quote.
+    // Only quotes and line ends matter there, and both are rare, so the search jumps.
     loop {
-        // At a field's start, a quote opens a quoted field.
-        if field_start && bytes.get(at) == Some(&b'"') {
-            let opened = at;
-            at += 1;
-            loop {
-                let Some(close) = memchr::memchr(b'"', &bytes[at..]) else {
-                    if !at_end {
-                        return None;
-                    }
-                    note(Problem::Unclosed(opened));
-                    return Some(Record {
-                        start,
-                        end: bytes.len(),
-                        problem,
-                    });
-                };
-                at += close + 1;
-                match bytes.get(at) {
-                    Some(b'"') => at += 1,
-                    _ => break,
-                }
-            }
-            match bytes.get(at) {
-                None | Some(b',' | b'\r' | b'\n') => {}
-                Some(_) => note(Problem::AfterClosingQuote(at)),
-            }
-        }
-        // The rest of the field, quoted or not, runs to a comma or a line end; a quote in it
-        // is literal text to the `csv` crate, and a problem here.
-        let Some(stop) = memchr::memchr3(b',', b'\r', b'\n', &bytes[at..]) else {
-            if let Some(quote) = memchr::memchr(b'"', &bytes[at..]) {
-                note(Problem::BareQuote(at + quote));
-            }
+        let Some(found) = memchr::memchr3(b'"', b'\r', b'\n', &bytes[at..]) else {
             if !at_end {
                 return None;
             }
@@ -89,32 +58,57 @@ pub(crate) fn next(bytes: &[u8], from: usize, at_end: bool) -> Option<Record> {
                 problem,
             });
         };
-        if let Some(quote) = memchr::memchr(b'"', &bytes[at..at + stop]) {
-            note(Problem::BareQuote(at + quote));
-        }
-        at += stop;
-        match bytes[at] {
-            b',' => {
-                at += 1;
-                field_start = true;
+        let hit = at + found;
+        match bytes[hit] {
+            b'"' => {
+                // A quote opens a quoted field only at a field's start.
+                if !(hit == start || (hit > at && bytes[hit - 1] == b',')) {
+                    note(Problem::BareQuote(hit));
+                    at = hit + 1;
+                    continue;
+                }
+                at = hit + 1;
+                loop {
+                    let Some(close) = memchr::memchr(b'"', &bytes[at..]) else {
+                        if !at_end {
+                            return None;
+                        }
+                        note(Problem::Unclosed(hit));
+                        return Some(Record {
+                            start,
+                            end: bytes.len(),
+                            problem,
+                        });
+                    };
+                    at += close + 1;
+                    match bytes.get(at) {
+                        // A doubled quote is a quote inside the field.
+                        Some(b'"') => at += 1,
+                        _ => break,
+                    }
+                }
+                match bytes.get(at) {
+                    None | Some(b',' | b'\r' | b'\n') => {}
+                    Some(_) => note(Problem::AfterClosingQuote(at)),
+                }
             }
             b'\r' => {
                 // `\r\n` is one line end; a `\r` last in what was read may be half of one.
-                match bytes.get(at + 1) {
-                    Some(b'\n') => at += 2,
+                let end = match bytes.get(hit + 1) {
+                    Some(b'\n') => hit + 2,
                     None if !at_end => return None,
-                    _ => at += 1,
-                }
+                    _ => hit + 1,
+                };
                 return Some(Record {
                     start,
-                    end: at,
+                    end,
                     problem,
                 });
             }
             _ => {
                 return Some(Record {
                     start,
-                    end: at + 1,
+                    end: hit + 1,
                     problem,
                 });
             }
