@@ -249,7 +249,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "seed data loaded"
             );
             let state = crate::gql::AppState::new(
-                loaded,
+                loaded.graph,
+                loaded.data_version,
                 crate::gql::Limits {
                     depth: args.max_depth,
                     complexity: args.max_complexity,

@@ -65,7 +65,6 @@ impl<V: Clone> Bounded<V> {
     }
 
     /// How many bytes the entries are counted as.
-    #[cfg(test)]
     pub(crate) fn bytes(&self) -> usize {
         self.entries.lock().map_or(0, |e| e.bytes)
     }

@@ -31,7 +31,6 @@ pub use error::ErrorCode;
 pub use query::Query;
 
 use crate::graph::Graph;
-use crate::seed::Loaded;
 
 /// The schema type.
 pub type PhoneSchema = Schema<Query, EmptyMutation, EmptySubscription>;
@@ -152,11 +151,11 @@ const DOCUMENTS: usize = 1024;
 const DOCUMENT_BYTES_PER_TEXT_BYTE: usize = 16;
 
 impl AppState {
-    /// Builds the schema over loaded data.
-    pub fn new(loaded: Loaded, limits: Limits) -> Self {
+    /// Builds the schema over a graph and the version of the data it was built from.
+    pub fn new(graph: Graph, data_version: String, limits: Limits) -> Self {
         let data = Arc::new(Data {
-            graph: loaded.graph,
-            data_version: loaded.data_version,
+            graph,
+            data_version,
             loaded_at: now_rfc3339(),
             work_budget: limits.work,
             computed: cache::Bounded::new(CACHE_ENTRIES, CACHE_BYTES),
@@ -218,6 +217,11 @@ impl AppState {
             return Err(e);
         }
         Ok(parsed)
+    }
+
+    /// How many bytes the parsed-document cache holds, as it counts them.
+    pub fn document_cache_bytes(&self) -> usize {
+        self.documents.bytes()
     }
 
     /// Whether [`AppState::prepare`] is quick for this text: cached, or short.
@@ -370,49 +374,6 @@ mod tests {
             walk(&fragment.node.selection_set.node, &mut out);
         }
         out
-    }
-
-    fn app(limits: Limits) -> AppState {
-        let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seed-data");
-        AppState::new(crate::seed::load(&seed).unwrap(), limits)
-    }
-
-    async fn run(app: &AppState, query: &str) -> async_graphql::Response {
-        let variables = Variables::default();
-        match app.prepare(query, &variables, None) {
-            Ok(parsed) => {
-                app.execute(&parsed, async_graphql::Request::new(query))
-                    .await
-            }
-            Err(e) => async_graphql::Response::from_errors(vec![e]),
-        }
-    }
-
-    #[tokio::test]
-    async fn the_document_cache_keeps_only_valid_texts_and_stays_within_its_bytes() {
-        let app = app(Limits {
-            doc_cache_bytes: 64 << 10,
-            ..DEFAULT_LIMITS
-        });
-        // Texts refused by the cost check or by validation are never kept.
-        for i in 0..50 {
-            let padding = " ".repeat(1000 + i);
-            let refused = run(&app, &format!("{{ entities(first: 100) {{ nodes {{ relations(first: 100) {{ nodes {{ id }} }} }} }} }}{padding}")).await;
-            assert_eq!(refused.errors.len(), 1);
-            let invalid = run(&app, &format!("{{ nope }}{padding}")).await;
-            assert_eq!(invalid.errors.len(), 1);
-        }
-        assert_eq!(app.documents.bytes(), 0);
-        // Valid texts are kept until the bytes run out, then the cache starts over.
-        for i in 0..200 {
-            let padding = " ".repeat(1000 + i);
-            let answered = run(&app, &format!("{{ stats {{ entities }} }}{padding}")).await;
-            assert!(answered.errors.is_empty());
-            assert!(app.documents.bytes() <= 64 << 10);
-        }
-        assert!(app.documents.bytes() > 0);
-        let last = format!("{{ stats {{ entities }} }}{}", " ".repeat(1199));
-        assert!(app.parses_inline(&last) && app.documents.get(&last).is_some());
     }
 
     #[test]

@@ -137,8 +137,16 @@ async fn toml_and_csv_encodings_give_the_same_answers() {
         &bulk(&["tests/fixtures/equivalence/csv"], false),
     )
     .unwrap();
-    let from_toml = ask(AppState::new(toml, DEFAULT_LIMITS), SAME_QUESTIONS).await;
-    let from_csv = ask(AppState::new(csv, DEFAULT_LIMITS), SAME_QUESTIONS).await;
+    let from_toml = ask(
+        AppState::new(toml.graph, toml.data_version, DEFAULT_LIMITS),
+        SAME_QUESTIONS,
+    )
+    .await;
+    let from_csv = ask(
+        AppState::new(csv.graph, csv.data_version, DEFAULT_LIMITS),
+        SAME_QUESTIONS,
+    )
+    .await;
     assert!(from_toml.get("errors").is_none(), "{from_toml}");
     assert_eq!(from_toml, from_csv);
     assert_eq!(from_toml["data"]["path"][0]["length"], 2);

@@ -27,9 +27,15 @@ pub fn app() -> AppState {
     APP.get_or_init(|| {
         let loaded =
             phonegraph::seed::load(&path("seed-data")).expect("the bundled seed data loads");
-        AppState::new(loaded, DEFAULT_LIMITS)
+        AppState::new(loaded.graph, loaded.data_version, DEFAULT_LIMITS)
     })
     .clone()
+}
+
+/// A new app over the bundled `seed-data/`, with limits of its own.
+pub fn app_with(limits: phonegraph::gql::Limits) -> AppState {
+    let loaded = phonegraph::seed::load(&path("seed-data")).expect("the bundled seed data loads");
+    AppState::new(loaded.graph, loaded.data_version, limits)
 }
 
 /// A response as the tests look at it.

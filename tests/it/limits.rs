@@ -2,7 +2,9 @@
 
 use serde_json::json;
 
-use crate::helpers::{post, query_with};
+use phonegraph::gql::{DEFAULT_LIMITS, Limits};
+
+use crate::helpers::{app_with, ask, post, query_with};
 
 const GQL: &str = "application/graphql-response+json";
 
@@ -126,20 +128,47 @@ async fn an_unknown_market_filter_is_not_found() {
 
 #[tokio::test]
 async fn analytics_past_the_work_budget_is_limit_exceeded() {
-    use phonegraph::gql::{AppState, DEFAULT_LIMITS, Limits};
-
-    let loaded = phonegraph::seed::load(&crate::helpers::path("seed-data")).unwrap();
-    let app = AppState::new(
-        loaded,
-        Limits {
-            work: 50,
-            ..DEFAULT_LIMITS
-        },
-    );
+    let app = app_with(Limits {
+        work: 50,
+        ..DEFAULT_LIMITS
+    });
     let reply = crate::helpers::ask(app, "{ ranking(metric: BETWEENNESS) { rank } }").await;
     assert_eq!(reply["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
     assert_eq!(
         reply["errors"][0]["message"],
         "the computation needs more than its budget of 50 steps: narrow it with kinds or filters"
     );
+}
+
+#[tokio::test]
+async fn the_document_cache_keeps_only_valid_texts_and_stays_within_its_bytes() {
+    let app = app_with(Limits {
+        doc_cache_bytes: 64 << 10,
+        ..DEFAULT_LIMITS
+    });
+    // Texts refused by the cost check or by validation are never kept.
+    for i in 0..50 {
+        let padding = " ".repeat(1000 + i);
+        let costly = format!(
+            "{{ entities(first: 100) {{ nodes {{ relations(first: 100) {{ nodes {{ id }} }} }} }} }}{padding}"
+        );
+        let refused = ask(app.clone(), &costly).await;
+        assert_eq!(refused["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
+        let invalid = ask(app.clone(), &format!("{{ nope }}{padding}")).await;
+        assert_eq!(
+            invalid["errors"][0]["extensions"]["code"],
+            "GRAPHQL_VALIDATION_FAILED"
+        );
+    }
+    assert_eq!(app.document_cache_bytes(), 0);
+    // Valid texts are kept until the bytes run out; then the cache starts over.
+    let mut most = 0;
+    for i in 0..200 {
+        let padding = " ".repeat(1000 + i);
+        let answered = ask(app.clone(), &format!("{{ stats {{ entities }} }}{padding}")).await;
+        assert!(answered.get("errors").is_none(), "{answered}");
+        most = most.max(app.document_cache_bytes());
+        assert!(app.document_cache_bytes() <= 64 << 10);
+    }
+    assert!(most > 32 << 10, "{most}");
 }

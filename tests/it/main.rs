@@ -8,6 +8,7 @@ mod files;
 mod helpers;
 mod hostile;
 mod http_protocol;
+mod layering;
 mod limits;
 mod process;
 mod questions;
