@@ -33,6 +33,8 @@ use crate::gql::AppState;
 /// Connections taken beyond `--max-connections` only to answer them 503 (and health checks).
 /// Past these, a connection is closed as soon as it is accepted.
 const OVERFLOW_CONNECTIONS: usize = 32;
+/// How long such a connection has to send its request: a health check sends at once.
+const OVERFLOW_HEADER_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Serves `app` on `listener` until `shutdown` completes, then drains: `/readyz` answers 503,
 /// connections close once their request under way is answered, connections still arriving
@@ -115,7 +117,10 @@ pub async fn serve(
         };
         // A connection taken while draining answers one request and closes.
         let stopping = drain_until.is_none().then(|| stopping.clone());
-        let config = config.clone();
+        let mut config = config.clone();
+        if permit.is_none() {
+            config.header_timeout = config.header_timeout.min(OVERFLOW_HEADER_TIMEOUT);
+        }
         tasks.spawn(async move {
             connection.run(stream, &config, stopping).await;
             drop((permit, spare));

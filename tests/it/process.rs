@@ -10,9 +10,26 @@ use crate::helpers::root;
 
 /// A `serve` process on a free port, and the address it listens on (read from its log).
 fn serve(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_phonegraph"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .args(args)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_phonegraph"));
+    command.args(["serve", "--bind", "127.0.0.1:0"]).args(args);
+    start(command)
+}
+
+/// A `serve` process whose open-file limit is `files`, soft and hard.
+fn serve_with_open_files(files: u32, args: &[&str]) -> (Child, String) {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n {files} && exec \"$0\" serve --bind 127.0.0.1:0 \"$@\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_phonegraph"))
+        .args(args);
+    start(command)
+}
+
+fn start(mut command: Command) -> (Child, String) {
+    let mut child = command
         .current_dir(root())
         .env("PHONEGRAPH_LOG", "info")
         .stdout(Stdio::null())
@@ -47,13 +64,28 @@ fn signal(child: &Child, name: &str) {
 }
 
 fn health(address: &str) -> String {
-    let mut stream = TcpStream::connect(address).unwrap();
+    get(address, "/healthz")
+}
+
+/// A connection, or none within a second.
+fn connect(address: &str) -> Option<TcpStream> {
+    let address = address.parse().unwrap();
+    TcpStream::connect_timeout(&address, Duration::from_secs(1)).ok()
+}
+
+/// A GET on a connection of its own, read to the end (at most 2 s); empty if it could not
+/// connect.
+fn get(address: &str, path: &str) -> String {
+    let Some(mut stream) = connect(address) else {
+        return String::new();
+    };
     stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
+        .set_read_timeout(Some(Duration::from_secs(2)))
         .unwrap();
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-        .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return String::new();
+    }
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
     answer
@@ -99,4 +131,31 @@ fn sighup_is_ignored_and_sigterm_drains_within_the_grace() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn more_idle_sockets_than_open_files_do_not_stop_the_service() {
+    let (mut child, address) = serve_with_open_files(256, &["--header-timeout", "500ms"]);
+    let idle: Vec<TcpStream> = (0..400).filter_map(|_| connect(&address)).collect();
+    // Within a header timeout the idle sockets are closed and the service answers again: a
+    // health check first, then queries (a prober retries, as this one does).
+    let started = Instant::now();
+    while !health(&address).starts_with("HTTP/1.1 200") {
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "no health answer"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    loop {
+        let answer = get(&address, "/graphql?query=%7Bstats%7Bentities%7D%7D");
+        if answer.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(6), "{answer}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(idle);
+    let _ = child.kill();
+    let _ = child.wait();
 }
