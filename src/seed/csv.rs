@@ -1164,6 +1164,8 @@ struct Records<'a> {
     bytes: &'a [u8],
     /// Where the scanner's next record starts.
     at: usize,
+    /// Whether the text holds a quote: without one, the scanner has nothing to find.
+    quoted: bool,
 }
 
 /// A reader of the records in `bytes`, which hold no header.
@@ -1175,6 +1177,7 @@ fn records(bytes: &[u8]) -> Records<'_> {
             .from_reader(bytes),
         bytes,
         at: 0,
+        quoted: memchr::memchr(b'"', bytes).is_some(),
     }
 }
 
@@ -1185,7 +1188,11 @@ fn next_record(
     record: &mut ByteRecord,
     width: usize,
 ) -> Option<Result<(), Placed>> {
-    let scanned = rfc4180::next(records.bytes, records.at, true);
+    let scanned = if records.quoted {
+        rfc4180::next(records.bytes, records.at, true)
+    } else {
+        None
+    };
     if let Some(scanned) = scanned {
         records.at = scanned.end;
     }

@@ -118,7 +118,11 @@ pub(crate) fn next(bytes: &[u8], from: usize, at_end: bool) -> Option<Record> {
 
 /// The end of the last whole record in `bytes` (which starts at a record boundary), and the
 /// end of the first record ending at or after `middle`; `None` when no record ends in it.
+/// Either cut may fall among blank lines, which belong to no record.
 pub(crate) fn cuts(bytes: &[u8], middle: usize) -> Option<(usize, usize)> {
+    if memchr::memchr(b'"', bytes).is_none() {
+        return plain_cuts(bytes, middle);
+    }
     let (mut at, mut half) = (0, None);
     let mut last = None;
     while let Some(record) = next(bytes, at, false) {
@@ -130,6 +134,33 @@ pub(crate) fn cuts(bytes: &[u8], middle: usize) -> Option<(usize, usize)> {
     }
     let last = last?;
     Some((last, half.unwrap_or(last).min(last)))
+}
+
+/// [`cuts`] for text without a quote, where every line end ends a record.
+fn plain_cuts(bytes: &[u8], middle: usize) -> Option<(usize, usize)> {
+    let mut end = bytes.len();
+    let last = loop {
+        let at = memchr::memrchr2(b'\n', b'\r', &bytes[..end])?;
+        // A `\r` last in what was read may be half of a `\r\n`.
+        if bytes[at] == b'\r' && at + 1 == bytes.len() {
+            end = at;
+            continue;
+        }
+        break at + 1;
+    };
+    let from = middle.min(last);
+    let half = match memchr::memchr2(b'\n', b'\r', &bytes[from..last]) {
+        Some(found) => {
+            let at = from + found;
+            if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+                at + 2
+            } else {
+                at + 1
+            }
+        }
+        None => last,
+    };
+    Some((last, half.min(last)))
 }
 
 #[cfg(test)]
@@ -270,12 +301,37 @@ mod tests {
 
             #[test]
             fn cuts_of_any_prefix_fall_between_records(bytes in csvish(), k in 0usize..200, m in 0usize..200) {
-                let ends: Vec<usize> = scanned(&bytes).iter().map(|r| r.end).collect();
+                let records = scanned(&bytes);
                 let prefix = &bytes[..k.min(bytes.len())];
                 if let Some((last, half)) = cuts(prefix, m.min(prefix.len())) {
-                    prop_assert!(half <= last);
-                    prop_assert!(ends.contains(&last), "{} not in {:?}", last, ends);
-                    prop_assert!(ends.contains(&half), "{} not in {:?}", half, ends);
+                    prop_assert!(half <= last && last > 0);
+                    for cut in [last, half] {
+                        prop_assert!(
+                            records.iter().all(|r| cut <= r.start || cut >= r.end),
+                            "{} splits a record of {:?}", cut, records
+                        );
+                    }
+                }
+            }
+
+            #[test]
+            fn cuts_of_text_without_quotes_fall_between_records(
+                bytes in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b','), Just(b'\r'), Just(b'\n')], 0..100),
+                k in 0usize..100,
+                m in 0usize..100,
+            ) {
+                let records = scanned(&bytes);
+                let prefix = &bytes[..k.min(bytes.len())];
+                if let Some((last, half)) = cuts(prefix, m.min(prefix.len())) {
+                    prop_assert!(half <= last && last > 0);
+                    // No line end is left after the last cut of what was read.
+                    prop_assert!(!prefix[last..].contains(&b'\n'));
+                    for cut in [last, half] {
+                        prop_assert!(
+                            records.iter().all(|r| cut <= r.start || cut >= r.end),
+                            "{} splits a record of {:?}", cut, records
+                        );
+                    }
                 }
             }
 
