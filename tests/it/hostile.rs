@@ -230,28 +230,6 @@ async fn past_the_connection_cap_requests_get_503_and_health_checks_still_answer
 }
 
 #[tokio::test]
-async fn a_flood_of_idle_sockets_does_not_stop_the_service() {
-    let server = Server::start(HttpConfig {
-        max_connections: 16,
-        ..quick()
-    })
-    .await;
-    let mut idle = Vec::new();
-    for _ in 0..200 {
-        idle.push(server.connect().await);
-    }
-    // The cap and the header timeout have dealt with them.
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    let (status, body) = request(
-        server.addr,
-        &get("/graphql?query=%7Bstats%7Bentities%7D%7D"),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    drop(idle);
-}
-
-#[tokio::test]
 async fn past_the_in_flight_cap_requests_get_503_with_retry_after() {
     let server = Server::start(HttpConfig {
         max_in_flight: 1,
