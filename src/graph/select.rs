@@ -231,3 +231,142 @@ pub fn group(graph: &Graph, list: &[EntityIx], key: &GroupKey) -> Vec<Bucket> {
     }
     buckets
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::testing::entity;
+    use crate::graph::{Direction, GraphBuilder, NewRelation};
+    use crate::model::RelationKind as K;
+
+    /// Vendors `xiaomi` and `zte` in `cn`, ZTE carried by `att`; carrier `att` in `us`; market
+    /// `cn` and `us`; a vendor `ümlaut` with no relation.
+    fn market() -> Graph {
+        let mut b = GraphBuilder::new();
+        let xiaomi = entity(&mut b, "xiaomi", EntityKind::Vendor);
+        let zte = entity(&mut b, "zte", EntityKind::Vendor);
+        entity(&mut b, "ümlaut", EntityKind::Vendor);
+        let att = entity(&mut b, "att", EntityKind::Carrier);
+        let cn = entity(&mut b, "cn", EntityKind::Market);
+        let us = entity(&mut b, "us", EntityKind::Market);
+        for (from, kind, to) in [
+            (xiaomi, K::HeadquarteredIn, cn),
+            (zte, K::HeadquarteredIn, cn),
+            (att, K::HeadquarteredIn, us),
+            (att, K::PartnersWith, zte),
+        ] {
+            b.add_relation(NewRelation::bare(from, kind, to)).unwrap();
+        }
+        b.finish()
+    }
+
+    fn ids(g: &Graph, list: &[EntityIx]) -> Vec<String> {
+        list.iter().map(|&e| g.entity(e).id.to_owned()).collect()
+    }
+
+    fn all(g: &Graph) -> Vec<EntityIx> {
+        ["xiaomi", "zte", "ümlaut", "att", "cn", "us"]
+            .iter()
+            .map(|id| g.lookup(id).unwrap())
+            .collect()
+    }
+
+    fn chosen(g: &Graph, condition: &Condition) -> Vec<String> {
+        let kept: Vec<EntityIx> = all(g)
+            .into_iter()
+            .filter(|&e| condition.holds(g, e))
+            .collect();
+        ids(g, &kept)
+    }
+
+    #[test]
+    fn which_vendors_are_headquartered_in_china_and_partner_with_a_carrier() {
+        let g = market();
+        let in_china = Condition::Related(
+            RelationFilter::kinds(&[K::HeadquarteredIn], Direction::Outgoing),
+            Box::new(Condition::Among(vec![g.lookup("cn").unwrap()])),
+        );
+        let with_carrier = Condition::Related(
+            RelationFilter::kinds(&[K::PartnersWith], Direction::Both),
+            Box::new(Condition::Kind(vec![EntityKind::Carrier])),
+        );
+        assert_eq!(chosen(&g, &in_china), ["xiaomi", "zte"]);
+        let both = Condition::All(vec![in_china.clone(), with_carrier]);
+        assert_eq!(chosen(&g, &both), ["zte"]);
+        let either = Condition::Any(vec![in_china, Condition::Kind(vec![EntityKind::Carrier])]);
+        assert_eq!(chosen(&g, &either), ["xiaomi", "zte", "att"]);
+        let not_vendors = Condition::Not(Box::new(Condition::Kind(vec![EntityKind::Vendor])));
+        assert_eq!(chosen(&g, &not_vendors), ["att", "cn", "us"]);
+    }
+
+    #[test]
+    fn name_conditions_fold_case_and_accents() {
+        let g = market();
+        assert_eq!(chosen(&g, &Condition::name_contains("UML")), ["ümlaut"]);
+        assert_eq!(chosen(&g, &Condition::name_starts_with("Z")), ["zte"]);
+        assert_eq!(
+            chosen(&g, &Condition::name_starts_with("te")),
+            Vec::<String>::new()
+        );
+        // Undated entities never fall within a date range.
+        assert!(chosen(&g, &Condition::DateWithin(None, None)).is_empty());
+    }
+
+    #[test]
+    fn ordering_uses_each_key_then_the_id() {
+        let g = market();
+        let mut list = all(&g);
+        let count = OrderKey::RelationCount(RelationFilter::default());
+        order(&g, &mut list, &[(count.clone(), true)]);
+        // att has two relations, cn two, zte two, xiaomi and us one, ümlaut none; ties by id.
+        assert_eq!(
+            ids(&g, &list),
+            ["att", "cn", "zte", "us", "xiaomi", "ümlaut"]
+        );
+        order(&g, &mut list, &[(OrderKey::Name, true)]);
+        assert_eq!(
+            ids(&g, &list),
+            ["zte", "xiaomi", "us", "ümlaut", "cn", "att"]
+        );
+        // Undated entities sort last whichever way dates go, and then by id.
+        order(&g, &mut list, &[(OrderKey::Date, true), (count, false)]);
+        assert_eq!(
+            ids(&g, &list),
+            ["ümlaut", "us", "xiaomi", "att", "cn", "zte"]
+        );
+    }
+
+    #[test]
+    fn grouping_counts_each_bucket_largest_first() {
+        let g = market();
+        let list = all(&g);
+        let by_kind: Vec<(String, usize)> = group(&g, &list, &GroupKey::Kind)
+            .into_iter()
+            .map(|b| (b.key, b.count))
+            .collect();
+        assert_eq!(
+            by_kind,
+            [
+                ("vendor".into(), 3),
+                ("market".into(), 2),
+                ("carrier".into(), 1)
+            ]
+        );
+        let headquarters = RelationFilter::kinds(&[K::HeadquarteredIn], Direction::Outgoing);
+        let by_hq: Vec<(String, usize, bool)> = group(&g, &list, &GroupKey::Related(headquarters))
+            .into_iter()
+            .map(|b| (b.key, b.count, b.entity.is_some()))
+            .collect();
+        assert_eq!(
+            by_hq,
+            [
+                ("none".into(), 3, false),
+                ("cn".into(), 2, true),
+                ("us".into(), 1, true)
+            ]
+        );
+        let by_year = group(&g, &list, &GroupKey::Year);
+        assert_eq!(by_year.len(), 1);
+        assert_eq!((by_year[0].key.as_str(), by_year[0].count), ("none", 6));
+    }
+}

@@ -130,3 +130,126 @@ impl Graph {
         entries
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::testing::entity;
+    use crate::graph::{
+        EntityDetail, GraphBuilder, NewEntity, NewRelation, RelationDetail, StatusChange,
+    };
+    use crate::model::{RelationKind as K, Validity};
+
+    fn date(text: &str) -> DateBound {
+        DateBound::parse(text).unwrap()
+    }
+
+    /// Huawei at CES 2018 (an event on 2018-01-09), and AT&T's Mate 10 Pro deal: planned in
+    /// 2017-12, cancelled on 2018-01-08; Huawei makes the phone, undated.
+    fn huawei() -> Graph {
+        let mut b = GraphBuilder::new();
+        let huawei = entity(&mut b, "huawei", EntityKind::Vendor);
+        let att = entity(&mut b, "att", EntityKind::Carrier);
+        let mate = entity(&mut b, "mate-10-pro", EntityKind::Product);
+        let ces = b
+            .add_entity(NewEntity {
+                id: "ces-2018",
+                kind: EntityKind::Event,
+                name: "CES 2018",
+                country: None,
+                date: None,
+                detail: Some(EntityDetail {
+                    event_type: Some(EventType::TradeShow),
+                    date: Some(date("2018-01-09")),
+                    ..EntityDetail::default()
+                }),
+            })
+            .unwrap();
+        b.add_relation(NewRelation::bare(huawei, K::Makes, mate))
+            .unwrap();
+        b.add_relation(NewRelation::bare(huawei, K::ParticipantIn, ces))
+            .unwrap();
+        let mut deal = NewRelation::bare(att, K::PartnersWith, huawei);
+        let validity = Validity {
+            from: Some(date("2017-12")),
+            until: Some(date("2018-01-08")),
+        };
+        deal.window = validity.window();
+        let step = |status, when: &str| StatusChange {
+            status,
+            date: Some(date(when)),
+            event: None,
+            sources: vec![],
+        };
+        deal.detail = Some(Box::new(RelationDetail {
+            validity,
+            status_history: vec![
+                step(Status::Planned, "2017-12"),
+                step(Status::Cancelled, "2018-01-08"),
+            ],
+            ..RelationDetail::default()
+        }));
+        b.add_relation(deal).unwrap();
+        b.finish()
+    }
+
+    fn lines(g: &Graph, filter: &TimelineFilter) -> Vec<String> {
+        g.timeline(g.lookup("huawei").unwrap(), filter)
+            .iter()
+            .map(|e| {
+                let what = match e.event {
+                    Some(event) if e.kind == EntryKind::Event => g.entity(event).id.to_owned(),
+                    _ => g.relation(e.relation).kind.to_string(),
+                };
+                let status = e.status.map(|s| format!(" {s}")).unwrap_or_default();
+                format!("{} {:?} {what}{status}", e.date, e.kind)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn huaweis_timeline_reads_in_date_order_without_undated_facts() {
+        let g = huawei();
+        assert_eq!(
+            lines(&g, &TimelineFilter::default()),
+            [
+                "2017-12 Started partners_with",
+                "2017-12 StatusChanged partners_with planned",
+                "2018-01-08 StatusChanged partners_with cancelled",
+                "2018-01-08 Ended partners_with",
+                "2018-01-09 Event ces-2018",
+            ]
+        );
+    }
+
+    #[test]
+    fn filters_keep_a_window_a_status_or_an_event_type() {
+        let g = huawei();
+        let january = TimelineFilter {
+            from: Some(date("2018-01").first_day()),
+            ..TimelineFilter::default()
+        };
+        assert_eq!(
+            lines(&g, &january),
+            [
+                "2018-01-08 StatusChanged partners_with cancelled",
+                "2018-01-08 Ended partners_with",
+                "2018-01-09 Event ces-2018",
+            ]
+        );
+        let cancelled = TimelineFilter {
+            statuses: vec![Status::Cancelled],
+            ..TimelineFilter::default()
+        };
+        assert_eq!(
+            lines(&g, &cancelled),
+            ["2018-01-08 StatusChanged partners_with cancelled"]
+        );
+        let shows = TimelineFilter {
+            event_types: vec![EventType::TradeShow],
+            to: Some(date("2017").last_day()),
+            ..TimelineFilter::default()
+        };
+        assert!(lines(&g, &shows).is_empty());
+    }
+}
