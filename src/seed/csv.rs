@@ -1416,4 +1416,54 @@ mod tests {
         let edges_report = &loaded.csv[1];
         assert_eq!((edges_report.rows, edges_report.skipped), (good, bad.len()));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Rows of a nodes file built from pieces that make good rows, bad rows and bad CSV.
+        fn nodes_text() -> impl Strategy<Value = String> {
+            let piece = prop_oneof![
+                3 => Just("m1,market,One,US,\n"),
+                3 => Just("v1,vendor,\"Vee, Inc\",CN,2010-06-01\n"),
+                2 => Just(","),
+                2 => Just("\""),
+                1 => Just("\r\n"),
+                2 => Just("\n"),
+                1 => Just("x,Market,\"a\"\"b\",FR,\n"),
+                1 => Just("é"),
+                1 => Just("bad-kind,nope,N,,\n"),
+            ];
+            proptest::collection::vec(piece, 0..60).prop_map(|p| p.concat())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(96))]
+
+            /// Whatever a nodes file holds, loading it never panics; every problem is placed
+            /// on a line of the file; and with `--skip-bad-rows` the rows kept and skipped
+            /// never outnumber the file's lines.
+            #[test]
+            fn any_nodes_file_loads_or_has_placed_problems(body in nodes_text()) {
+                let text = format!("id,kind,name,country,date\n{body}");
+                let (dir, bulk) = bulk_folder();
+                std::fs::write(bulk.join("nodes.csv"), &text).unwrap();
+                let lines = text.split('\n').count();
+                match load_bulk(&dir, &bulk, false) {
+                    Ok(_) => {}
+                    Err(SeedError::Invalid(report)) => {
+                        for p in &report.problems {
+                            prop_assert!(p.line >= 2 && p.line <= lines, "{}\n{}", p, text);
+                            prop_assert!(p.column >= 1, "{}", p);
+                        }
+                    }
+                    Err(e) => prop_assert!(false, "{}", e),
+                }
+                let loaded = load_bulk(&dir, &bulk, true).unwrap();
+                let file = &loaded.csv[0];
+                prop_assert!(file.rows + file.skipped <= lines, "{} + {} > {}", file.rows, file.skipped, lines);
+            }
+        }
+    }
 }
