@@ -12,6 +12,7 @@ mod layering;
 mod limits;
 mod process;
 mod questions;
+mod readme;
 mod schema_sdl;
 mod seed_errors;
 mod server;
