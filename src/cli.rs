@@ -279,7 +279,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             let grace = config.shutdown_grace;
             runtime.block_on(async {
-                let listener = tokio::net::TcpListener::bind(args.bind)
+                let listener = crate::http::listen(args.bind)
                     .await
                     .with_context(|| format!("cannot listen on {}", args.bind))?;
                 tracing::info!(address = %listener.local_addr()?, "listening; GraphiQL at /");

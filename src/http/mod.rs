@@ -25,7 +25,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::gql::AppState;
 
-pub use server::serve;
+pub use server::{listen, serve};
 
 /// The largest request body accepted unless configured otherwise: 1 MiB.
 pub const DEFAULT_MAX_BODY: usize = 1 << 20;

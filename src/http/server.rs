@@ -36,6 +36,21 @@ const OVERFLOW_CONNECTIONS: usize = 32;
 /// How long such a connection has to send its request: a health check sends at once.
 const OVERFLOW_HEADER_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// How many connections the kernel may hold for us before we accept them. The usual 128 drops
+/// the connection attempts of a burst (they retry only after a second).
+const BACKLOG: u32 = 1024;
+
+/// Listens on `address` with a backlog of [`BACKLOG`].
+pub async fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match address {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(BACKLOG)
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then drains: `/readyz` answers 503,
 /// connections close once their request under way is answered, connections still arriving
 /// get one answer each (so a balancer that has not yet noticed loses nothing), and after
