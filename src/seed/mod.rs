@@ -263,7 +263,7 @@ struct Loader<'a> {
     places: Vec<Place>,
 }
 
-const SEE_FORMAT: &str = "see the seed-data format in README.md";
+const SEE_FORMAT: &str = "see the seed-data format in docs/curating.md";
 
 impl<'a> Loader<'a> {
     /// A loader whose tables are sized for the CSV files to come.
