@@ -4,13 +4,12 @@
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 
 use super::Store;
+use super::date::Date;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, EntityKind, EventType, Presence, RelationKind, Status};
 use super::error::{bad_input, graph_error};
 use super::list::{List, Objects, One};
-use super::relation::{
-    Citation, FuzzyDate, Relation, RelationFilter, citations, parse_day, relation_filter,
-};
+use super::relation::{Citation, FuzzyDate, Relation, RelationFilter, citations, relation_filter};
 use crate::graph::{self, EntityIx, Hop};
 use crate::model::{self, Day};
 
@@ -467,9 +466,9 @@ impl ConnectQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Whose timeline.")] entity: ID,
         #[graphql(desc = "Only entries that may fall on or after this date's first day.")]
-        from: Option<String>,
+        from: Option<Date>,
         #[graphql(desc = "Only entries that may fall on or before this date's last day.")]
-        to: Option<String>,
+        to: Option<Date>,
         #[graphql(desc = "Only events of these types (and no relation entries).")]
         event_types: Option<Vec<EventType>>,
         #[graphql(desc = "Only status changes to these statuses (and no other entries).")] statuses: Option<Vec<Status>>,
@@ -477,14 +476,8 @@ impl ConnectQuery {
         let store = ctx.data_unchecked::<Store>();
         let ix = store.graph.require(&entity).map_err(graph_error)?;
         let filter = graph::TimelineFilter {
-            from: from
-                .as_deref()
-                .map(|t| parse_day("from", t, false))
-                .transpose()?,
-            to: to
-                .as_deref()
-                .map(|t| parse_day("to", t, true))
-                .transpose()?,
+            from: from.map(Date::first_day),
+            to: to.map(Date::last_day),
             event_types: event_types.into_iter().flatten().map(Into::into).collect(),
             statuses: statuses.into_iter().flatten().map(Into::into).collect(),
         };

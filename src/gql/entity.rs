@@ -13,11 +13,12 @@ use async_graphql::{
 };
 
 use super::Store;
+use super::date::Date;
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
 use super::list::{self, List, Objects, One};
 use super::relation::{
     Citation, FuzzyDate, Relation, RelationConnection, RelationFilter, citations, decimal, fuzzy,
-    parse_day, relation_filter, relations_of, relations_page_of,
+    relation_filter, relations_of, relations_page_of,
 };
 use crate::graph::{self, EntityIx};
 use crate::model::{self, RelationKind as K};
@@ -101,19 +102,8 @@ impl MarketShare {
     }
 }
 
-fn market_share(
-    node: &Node,
-    from: Option<String>,
-    to: Option<String>,
-) -> Result<Objects<MarketShare>> {
-    let from = from
-        .as_deref()
-        .map(|t| parse_day("from", t, false))
-        .transpose()?;
-    let to = to
-        .as_deref()
-        .map(|t| parse_day("to", t, true))
-        .transpose()?;
+fn market_share(node: &Node, from: Option<Date>, to: Option<Date>) -> Result<Objects<MarketShare>> {
+    let (from, to) = (from.map(Date::first_day), to.map(Date::last_day));
     Ok(node
         .store
         .graph
@@ -455,8 +445,8 @@ entity_object! {
         /// Its rank and share in every market, as a series by period.
         async fn market_share(
             &self,
-            #[graphql(desc = "Only periods that may fall on or after this date's first day.")] from: Option<String>,
-            #[graphql(desc = "Only periods that may fall on or before this date's last day.")] to: Option<String>,
+            #[graphql(desc = "Only periods that may fall on or after this date's first day.")] from: Option<Date>,
+            #[graphql(desc = "Only periods that may fall on or before this date's last day.")] to: Option<Date>,
         ) -> Result<Objects<MarketShare>> {
             market_share(&self.0, from, to)
         }
@@ -583,8 +573,8 @@ entity_object! {
         /// Every vendor's rank and share here, as a series by period.
         async fn market_share(
             &self,
-            #[graphql(desc = "Only periods that may fall on or after this date's first day.")] from: Option<String>,
-            #[graphql(desc = "Only periods that may fall on or before this date's last day.")] to: Option<String>,
+            #[graphql(desc = "Only periods that may fall on or after this date's first day.")] from: Option<Date>,
+            #[graphql(desc = "Only periods that may fall on or before this date's last day.")] to: Option<Date>,
         ) -> Result<Objects<MarketShare>> {
             market_share(&self.0, from, to)
         }

@@ -9,6 +9,7 @@ mod analytics;
 mod cache;
 mod connect;
 mod cost;
+mod date;
 mod entity;
 mod enums;
 mod error;
@@ -26,6 +27,7 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{EmptyMutation, EmptySubscription, Name, Schema, ServerError, Variables};
 
+pub use date::Date;
 pub use entity::Entity;
 pub use error::ErrorCode;
 pub use query::Query;

@@ -5,6 +5,7 @@ use async_graphql::{ComplexObject, Context, ID, InputObject, Object, Result, Sim
 use base64::Engine as _;
 
 use super::Store;
+use super::date::Date;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, Precision, Presence, RelationKind, Status};
 use super::error::{bad_input, graph_error};
@@ -127,7 +128,7 @@ impl StatusChange {
 pub struct RelationFilter {
     /// Only relations in force on this day: `2018-01-09`, or a partial date meaning its last day
     /// ("as of 2018" is as of 2018-12-31). Status is read as of the same day.
-    pub as_of: Option<String>,
+    pub as_of: Option<Date>,
     /// With `asOf`, also relations possibly in force then (their `presence` says `POSSIBLE`).
     #[graphql(default)]
     pub include_possible: bool,
@@ -140,19 +141,6 @@ pub struct RelationFilter {
     pub statuses: Option<Vec<Status>>,
     /// Only relations scoped to this market (by id).
     pub market: Option<ID>,
-}
-
-/// Reads an `asOf` text as the last day it covers.
-pub(crate) fn parse_as_of(text: &str) -> Result<Day> {
-    parse_day("asOf", text, true)
-}
-
-/// Reads a date argument as its first or last day; a bad date is `BAD_USER_INPUT` naming the
-/// argument.
-pub(crate) fn parse_day(argument: &str, text: &str, last: bool) -> Result<Day> {
-    DateBound::parse(text)
-        .map(|d| if last { d.last_day() } else { d.first_day() })
-        .map_err(|e| bad_input(format!("{argument}: {e}")))
 }
 
 /// The graph filter for a field's kinds, direction and shared filter.
@@ -190,7 +178,7 @@ impl RelationFilter {
         Ok(graph::RelationFilter {
             kinds: kinds.to_vec(),
             direction,
-            as_of: self.as_of.as_deref().map(parse_as_of).transpose()?,
+            as_of: self.as_of.map(Date::last_day),
             include_possible: self.include_possible,
             min_confidence: min_confidence as f32,
             sourced_only: self.sourced_only,

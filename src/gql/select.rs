@@ -4,13 +4,14 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 
 use super::Store;
+use super::date::Date;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
 use super::error::bad_input;
 use super::list::{Objects, One};
 use super::relation::{
     EntityConnection, EntityEdge, PageInfo, Relation, RelationConnection, RelationFilter,
-    decode_cursor, encode_cursor, page_size, parse_day, relation_filter, relation_page,
+    decode_cursor, encode_cursor, page_size, relation_filter, relation_page,
 };
 use crate::graph::{self, Condition, EntityIx, GroupKey, OrderKey};
 use crate::model;
@@ -50,9 +51,9 @@ pub struct EntityWhere {
     pub event_type_in: Option<Vec<EventType>>,
     /// Its date (event date, release, founding, publication) may fall on or after this date's
     /// first day.
-    pub date_from: Option<String>,
+    pub date_from: Option<Date>,
     /// Its date may fall on or before this date's last day.
-    pub date_to: Option<String>,
+    pub date_to: Option<Date>,
     /// Some relation leads to an entity meeting a condition.
     pub related: Option<RelatedWhere>,
     /// No relation leads to an entity meeting a condition.
@@ -125,14 +126,8 @@ impl EntityWhere {
         }
         if self.date_from.is_some() || self.date_to.is_some() {
             all.push(Condition::DateWithin(
-                self.date_from
-                    .as_deref()
-                    .map(|t| parse_day("dateFrom", t, false))
-                    .transpose()?,
-                self.date_to
-                    .as_deref()
-                    .map(|t| parse_day("dateTo", t, true))
-                    .transpose()?,
+                self.date_from.map(Date::first_day),
+                self.date_to.map(Date::last_day),
             ));
         }
         if let Some(r) = &self.related {

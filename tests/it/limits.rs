@@ -81,23 +81,40 @@ async fn first_above_100_is_bad_user_input() {
 }
 
 #[tokio::test]
-async fn a_bad_as_of_date_is_bad_user_input() {
+async fn a_bad_date_is_a_validation_error_whether_written_or_sent() {
     let body = query_with(
         "{ entity(id: \"att\") { relations(filter: { asOf: \"2018-13\" }) { totalCount } } }",
         json!({}),
     )
     .await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
     assert_eq!(
         body["errors"][0]["message"],
-        "asOf: `2018-13` does not exist in the calendar"
+        "Invalid value for argument \"filter.asOf\", expected type \"Date\""
+    );
+    assert!(body.get("data").is_none());
+    let body = query_with(
+        "query($d: Date) { entity(id: \"att\") { relations(filter: { asOf: $d }) { totalCount } } }",
+        json!({ "d": "2018-13" }),
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    assert_eq!(
+        body["errors"][0]["message"],
+        "Invalid value for argument \"filter.asOf\", expected type \"Date\""
     );
 }
 
 #[tokio::test]
 async fn an_error_in_a_list_item_is_placed_at_its_index() {
     let body = query_with(
-        "{ entities(first: 3) { nodes { id ... on Vendor { marketShare(from: \"soon\") { rank } } } } }",
+        "{ entities(first: 3) { nodes { id ... on Vendor { relations(first: 101) { totalCount } } } } }",
         json!({}),
     )
     .await;
@@ -108,7 +125,7 @@ async fn an_error_in_a_list_item_is_placed_at_its_index() {
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(
         body["errors"][0]["path"],
-        json!(["entities", "nodes", 1, "marketShare"])
+        json!(["entities", "nodes", 1, "relations"])
     );
 }
 
