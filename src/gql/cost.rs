@@ -24,6 +24,9 @@ const DEFAULT_LIST: u64 = 10;
 /// Named fragments nested (one spreading the next) beyond this are refused: a real query
 /// nests a few, and the walks over the document recurse once per level.
 pub(crate) const MAX_FRAGMENT_NESTING: usize = 32;
+/// Selection sets (fields' and fragments') nested beyond this are refused. async-graphql
+/// refuses beyond one more, with a message of its own; this check runs first.
+pub(crate) const MAX_NESTING: usize = 32;
 
 /// What costing needs to know of each field of each object and interface type.
 ///
@@ -81,8 +84,9 @@ impl CostModel {
         doc: &ExecutableDocument,
         variables: &Variables,
         limit: u64,
+        max_depth: usize,
     ) -> Result<(), ServerError> {
-        let costing = self.measure(doc, variables, limit);
+        let costing = self.measure(doc, variables, limit, max_depth);
         tracing::trace!(steps = costing.steps, "query costed");
         costing.outcome
     }
@@ -98,6 +102,7 @@ impl CostModel {
         doc: &ExecutableDocument,
         variables: &Variables,
         limit: u64,
+        max_depth: usize,
     ) -> Costing {
         let mut coster = Coster {
             model: self,
@@ -116,15 +121,24 @@ impl CostModel {
                 coster.fragments.insert(name, cost);
             }
             for (_, op) in doc.operations.iter() {
-                if let Cost::Over(at_least) =
-                    coster.selection_set(&op.node.selection_set.node, "Query")
-                {
-                    let message = format!(
-                        "Query is too complex: it costs at least {at_least}, the limit is {limit}."
-                    );
-                    let e = ServerError::new(message, Some(op.pos));
-                    return Err(with_code(e, ErrorCode::LimitExceeded));
-                }
+                let walked = coster.selection_set(&op.node.selection_set.node, "Query");
+                let message = if let Cost::Over(at_least) = walked.cost {
+                    format!("Query is too complex: it costs at least {at_least}, the limit is {limit}.")
+                } else if walked.depth > max_depth {
+                    format!(
+                        "Query is nested too deep: its fields nest {} deep, the limit is {max_depth}.",
+                        walked.depth
+                    )
+                } else if walked.nesting > MAX_NESTING {
+                    format!(
+                        "Query is nested too deep: its selections nest {} deep, fragments included, the limit is {MAX_NESTING}.",
+                        walked.nesting
+                    )
+                } else {
+                    continue;
+                };
+                let e = ServerError::new(message, Some(op.pos));
+                return Err(with_code(e, ErrorCode::LimitExceeded));
             }
             Ok(())
         });
@@ -247,28 +261,56 @@ enum Cost {
     Over(u64),
 }
 
+impl Cost {
+    fn map(self, f: impl Fn(u64) -> u64) -> Cost {
+        match self {
+            Cost::Within(c) => Cost::Within(f(c)),
+            Cost::Over(c) => Cost::Over(f(c)),
+        }
+    }
+}
+
+/// What a walk found of a selection set: its cost, how deep its fields nest (a field with
+/// no selection is 1 deep), and how deep its selection sets nest, fragments included.
+#[derive(Clone, Copy, Debug)]
+struct Walked {
+    cost: Cost,
+    depth: usize,
+    nesting: usize,
+}
+
+impl Walked {
+    const NOTHING: Walked = Walked {
+        cost: Cost::Within(0),
+        depth: 0,
+        nesting: 0,
+    };
+}
+
 struct Coster<'a> {
     model: &'a CostModel,
     variables: &'a Variables,
     limit: u64,
-    /// Each named fragment's cost, computed once.
-    fragments: FxHashMap<Name, Cost>,
+    /// What each named fragment's walk found, computed once.
+    fragments: FxHashMap<Name, Walked>,
     steps: u64,
 }
 
 impl Coster<'_> {
-    /// The cost of a selection set on `type_name`, or `Over` as soon as it passes the limit.
-    fn selection_set(&mut self, set: &SelectionSet, type_name: &str) -> Cost {
+    /// Walks a selection set on `type_name`, stopping as soon as its cost passes the limit.
+    fn selection_set(&mut self, set: &SelectionSet, type_name: &str) -> Walked {
         let mut total: u64 = 0;
+        let (mut depth, mut nesting) = (0, 0);
         for selection in &set.items {
             self.steps += 1;
-            let cost = match &selection.node {
+            let walked = match &selection.node {
                 Selection::Field(field) => self.field(&field.node, type_name),
                 Selection::FragmentSpread(spread) => self
                     .fragments
                     .get(&spread.node.fragment_name.node)
+                    .copied()
                     // An unknown fragment: validation refuses it.
-                    .map_or(Cost::Within(0), |&c| c),
+                    .unwrap_or(Walked::NOTHING),
                 Selection::InlineFragment(inline) => {
                     let on = inline
                         .node
@@ -278,55 +320,75 @@ impl Coster<'_> {
                     self.selection_set(&inline.node.selection_set.node, on)
                 }
             };
-            total = match cost {
-                Cost::Within(c) => total.saturating_add(c),
-                Cost::Over(c) => return Cost::Over(total.saturating_add(c)),
+            depth = depth.max(walked.depth);
+            nesting = nesting.max(walked.nesting);
+            let cost = match walked.cost {
+                Cost::Within(c) => match total.saturating_add(c) {
+                    t if t > self.limit => Cost::Over(t),
+                    t => Cost::Within(t),
+                },
+                Cost::Over(c) => Cost::Over(total.saturating_add(c)),
             };
-            if total > self.limit {
-                return Cost::Over(total);
+            match cost {
+                Cost::Within(t) => total = t,
+                over => {
+                    return Walked {
+                        cost: over,
+                        depth,
+                        nesting: nesting + 1,
+                    };
+                }
             }
         }
-        Cost::Within(total)
+        Walked {
+            cost: Cost::Within(total),
+            depth,
+            nesting: nesting + 1,
+        }
     }
 
-    fn field(&mut self, field: &Field, type_name: &str) -> Cost {
-        if field.name.node.starts_with("__") {
-            // Introspection is bounded by the schema's size, not by the data.
-            return Cost::Within(1);
-        }
+    fn field(&mut self, field: &Field, type_name: &str) -> Walked {
         let model = self.model;
         let shape = model
             .types
             .get(type_name)
             .and_then(|t| t.get(field.name.node.as_str()));
-        let Some(shape) = shape else {
-            // An unknown field: validation judges it; cost it as one plus what it selects.
-            return match self.selection_set(&field.selection_set.node, "") {
-                Cost::Within(c) => Cost::Within(c.saturating_add(1)),
-                over => over,
-            };
+        let leaf = field.selection_set.node.items.is_empty();
+        let inner = match shape {
+            _ if leaf => Walked::NOTHING,
+            Some(shape) => self.selection_set(&field.selection_set.node, &shape.returns),
+            // Introspection, or an unknown field (validation judges it): walked for its depth.
+            None => self.selection_set(&field.selection_set.node, ""),
         };
-        let items = if shape.paged {
-            field
-                .arguments
-                .iter()
-                .find(|(name, _)| name.node == "first")
-                .and_then(|(_, v)| self.int(&v.node))
-                .unwrap_or(DEFAULT_FIRST)
-        } else if shape.list && !type_name.ends_with("Connection") {
-            // A connection's `edges` and `nodes` are the page its field paid for.
-            DEFAULT_LIST
-        } else {
-            1
+        let (depth, nesting) = (inner.depth + 1, inner.nesting);
+        let cost = match shape {
+            // Introspection is bounded by the schema's size, not by the data.
+            None if field.name.node.starts_with("__") => Cost::Within(1),
+            None => inner.cost.map(|c| c.saturating_add(1)),
+            Some(shape) => {
+                let items = if shape.paged {
+                    field
+                        .arguments
+                        .iter()
+                        .find(|(name, _)| name.node == "first")
+                        .and_then(|(_, v)| self.int(&v.node))
+                        .unwrap_or(DEFAULT_FIRST)
+                } else if shape.list && !type_name.ends_with("Connection") {
+                    // A connection's `edges` and `nodes` are the page its field paid for.
+                    DEFAULT_LIST
+                } else {
+                    1
+                };
+                // A page of none still pays for one item, so that what it selects is bounded.
+                inner
+                    .cost
+                    .map(|c| 1u64.saturating_add(items.max(1).saturating_mul(c)))
+            }
         };
-        // A page of none still pays for one item, so that what it selects is bounded too.
-        match self.selection_set(&field.selection_set.node, &shape.returns) {
-            Cost::Within(inner) => {
-                Cost::Within(1u64.saturating_add(items.max(1).saturating_mul(inner)))
-            }
-            Cost::Over(inner) => {
-                Cost::Over(1u64.saturating_add(items.max(1).saturating_mul(inner)))
-            }
+        Walked {
+            cost,
+            depth,
+            nesting,
         }
     }
 
@@ -356,7 +418,7 @@ mod tests {
 
     fn measure(query: &str, limit: u64) -> Costing {
         let doc = parse_query(query).unwrap();
-        model().measure(&doc, &Variables::default(), limit)
+        model().measure(&doc, &Variables::default(), limit, 16)
     }
 
     fn message(costing: &Costing) -> String {
@@ -375,7 +437,7 @@ mod tests {
 
     #[test]
     fn the_walk_is_linear_in_the_document_however_fragments_are_spread() {
-        for depth in [4, 16, 30] {
+        for depth in [4, 16, 29] {
             let query = doubling_chain(depth);
             let costing = measure(&query, u64::MAX / 4);
             // Each selection of the document is visited once.
@@ -430,6 +492,39 @@ mod tests {
         assert_eq!(
             message(&costing),
             "fragments nest more than 32 deep (`F0` spreads a fragment that spreads another, and so on)"
+        );
+    }
+
+    /// Depth counts fields, as async-graphql's own depth limit does (through fragments, which
+    /// add no depth of their own); nesting counts every selection set, fragments included.
+    #[test]
+    fn depth_counts_fields_and_nesting_counts_every_selection_set() {
+        let deep = |query: &str, max_depth| {
+            let doc = parse_query(query).unwrap();
+            model()
+                .measure(&doc, &Variables::default(), u64::MAX / 4, max_depth)
+                .outcome
+                .err()
+                .map(|e| e.message)
+        };
+        let query = "{ entity(id: \"x\") { ...F ... on Vendor { products { other { id } } } } }
+                     fragment F on Entity { relations { nodes { other { id } } } }";
+        // entity → relations → nodes → other → id: 5 fields.
+        assert_eq!(deep(query, 5), None);
+        assert_eq!(
+            deep(query, 4).as_deref(),
+            Some("Query is nested too deep: its fields nest 5 deep, the limit is 4.")
+        );
+        let nested = format!(
+            "{{ {}stats {{ entities }}{} }}",
+            "... on Query { ".repeat(40),
+            " }".repeat(40)
+        );
+        assert_eq!(
+            deep(&nested, 16).as_deref(),
+            Some(
+                "Query is nested too deep: its selections nest 42 deep, fragments included, the limit is 32."
+            )
         );
     }
 

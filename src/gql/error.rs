@@ -37,15 +37,6 @@ impl ErrorCode {
             ErrorCode::Internal => "INTERNAL",
         }
     }
-
-    /// Whether an error with this code means the request never ran (a "request error" in the
-    /// GraphQL-over-HTTP spec, answered 400 under `application/graphql-response+json`).
-    pub fn is_request_error(code: &str) -> bool {
-        matches!(
-            code,
-            "GRAPHQL_PARSE_FAILED" | "GRAPHQL_VALIDATION_FAILED" | "LIMIT_EXCEEDED" | "BAD_REQUEST"
-        )
-    }
 }
 
 /// A field error with a code.
@@ -76,19 +67,15 @@ pub(crate) fn with_code(mut e: ServerError, code: ErrorCode) -> ServerError {
     e
 }
 
-/// Gives an error async-graphql raised without a code its code: before execution (`before`),
-/// the depth and recursion limits are `LIMIT_EXCEEDED` and anything else (an unknown field or
-/// operation, a variable of the wrong type) `GRAPHQL_VALIDATION_FAILED`; during execution,
+/// Gives an error async-graphql raised without a code its code: before execution (`before`)
+/// `GRAPHQL_VALIDATION_FAILED` (an unknown field or operation, a variable of the wrong type;
+/// the limits are ours and checked first, with their own codes); during execution,
 /// `INTERNAL`.
 pub(crate) fn code_uncoded(e: ServerError, before: bool) -> ServerError {
-    let code = if !before {
-        ErrorCode::Internal
-    } else if e.message == "Query is nested too deep."
-        || e.message.starts_with("The recursion depth of the query")
-    {
-        ErrorCode::LimitExceeded
-    } else {
+    let code = if before {
         ErrorCode::ValidationFailed
+    } else {
+        ErrorCode::Internal
     };
     with_code(e, code)
 }

@@ -165,7 +165,6 @@ impl AppState {
         let build = |mode| {
             builder()
                 .data::<Store>(Arc::new(data.clone()))
-                .limit_depth(limits.depth)
                 .validation_mode(mode)
                 .finish()
         };
@@ -213,8 +212,12 @@ impl AppState {
                 validated: false,
             },
         };
-        self.costs
-            .check(&parsed.document, variables, self.limits.complexity as u64)?;
+        self.costs.check(
+            &parsed.document,
+            variables,
+            self.limits.complexity as u64,
+            self.limits.depth,
+        )?;
         if let Some(e) = inputs::unprovided(&parsed.document, operation_name, variables) {
             return Err(e);
         }
@@ -241,11 +244,7 @@ impl AppState {
     /// A text that passed full validation before is validated again only in what depends on
     /// this request: its depth and variables (see `inputs`). A text is cached once a request
     /// with it has passed validation.
-    pub async fn execute(
-        &self,
-        parsed: &Parsed,
-        mut request: async_graphql::Request,
-    ) -> async_graphql::Response {
+    pub async fn execute(&self, parsed: &Parsed, mut request: async_graphql::Request) -> Executed {
         let known = parsed.validated
             && self.inputs.accepts(
                 &parsed.document,
@@ -263,9 +262,12 @@ impl AppState {
             &self.schema
         };
         let mut response = schema.execute(request).await;
-        let before_execution = response.data == async_graphql::Value::Null;
-        // Validation failures leave no data; anything that ran had passed validation.
-        if !parsed.validated && (response.errors.is_empty() || !before_execution) {
+        // A request that failed validation has no data and errors at no path; a field error
+        // always has a path.
+        let before_execution = response.data == async_graphql::Value::Null
+            && !response.errors.is_empty()
+            && response.errors.iter().all(|e| e.path.is_empty());
+        if !parsed.validated && !before_execution {
             let bytes = query.len().saturating_mul(DOCUMENT_BYTES_PER_TEXT_BYTE);
             self.documents.put(query, parsed.document.clone(), bytes);
         }
@@ -274,8 +276,22 @@ impl AppState {
             .map(|e| error::code_uncoded(e, before_execution))
             .collect();
         error::cap(&mut response.errors, MAX_ERRORS);
-        response
+        Executed {
+            response,
+            ran: !before_execution,
+        }
     }
+}
+
+/// An executed request: its response, and whether it ran. One that did not (it failed
+/// validation) is a request error, which GraphQL over HTTP answers apart from a response
+/// with data.
+#[derive(Debug)]
+pub struct Executed {
+    /// The response, every error with a code.
+    pub response: async_graphql::Response,
+    /// Whether execution began.
+    pub ran: bool,
 }
 
 fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {

@@ -243,16 +243,9 @@ pub(super) async fn handle(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    let response = state.app.execute(&parsed, request).await;
-    let is_request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| {
-            e.extensions
-                .as_ref()
-                .and_then(|x| x.get("code"))
-                .is_some_and(|c| matches!(c, async_graphql::Value::String(s) if ErrorCode::is_request_error(s)))
-        });
-    if is_request_error {
+    let executed = state.app.execute(&parsed, request).await;
+    let response = executed.response;
+    if !executed.ran {
         let errors = serde_json::to_value(&response.errors).unwrap_or_default();
         return request_error(media, errors);
     }

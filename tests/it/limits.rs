@@ -23,7 +23,7 @@ async fn a_query_too_deep_is_limit_exceeded() {
     assert_eq!(reply.codes(), ["LIMIT_EXCEEDED"]);
     assert_eq!(
         reply.json()["errors"][0]["message"],
-        "Query is nested too deep."
+        "Query is nested too deep: its fields nest 20 deep, the limit is 16."
     );
 }
 
