@@ -11,7 +11,6 @@
 mod csv;
 mod raw;
 mod report;
-mod rfc4180;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
