@@ -4,7 +4,10 @@
 //! Invariant: no petgraph type leaves this module; callers hold [`EntityIx`] and [`RelationIx`]
 //! handles. Invariant: this module knows nothing of files, serde or GraphQL.
 
+mod adjacency;
 mod analytics;
+mod builder;
+mod evidence;
 mod query;
 mod record;
 mod search;
@@ -15,6 +18,8 @@ mod timeline;
 mod traverse;
 
 pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgraph};
+pub use builder::GraphBuilder;
+pub use evidence::Citing;
 pub use query::{RelatedBy, RelationFilter, status_as_of};
 pub use record::{
     Cause, Citation, EntityDetail, EntityIx, NewRelation, PropertyCitation, RelationDetail,
@@ -22,7 +27,7 @@ pub use record::{
 };
 pub use search::{MatchRank, SearchIndex, fold};
 pub use select::{Bucket, Condition, GroupKey, OrderKey, entity_date, group, order};
-pub use store::{Citing, Direction, Graph, GraphBuilder, Hop};
+pub use store::{Direction, Graph, Hop};
 pub(crate) use table::InlineId;
 pub use table::{EntityView, NewEntity};
 pub use timeline::{Entry, EntryKind, TimelineFilter};
