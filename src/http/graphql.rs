@@ -13,7 +13,7 @@ use std::time::Duration;
 use http_body_util::BodyExt;
 use serde::Deserialize;
 
-use super::{HttpConfig, HttpState, error_response};
+use super::{HttpConfig, HttpState, error_response, overloaded};
 use crate::gql::ErrorCode;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -165,6 +165,9 @@ pub(super) async fn handle(
     State(state): State<HttpState>,
     request: axum::extract::Request,
 ) -> Response {
+    let Some(_permit) = state.life.admit() else {
+        return overloaded("the server is answering as many requests as it can: try again shortly");
+    };
     // The request's parts are read in place: the `HeaderMap` extractor would copy the headers.
     let (
         Parts {

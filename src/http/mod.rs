@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
@@ -70,12 +69,23 @@ impl Default for HttpConfig {
     }
 }
 
-/// The shared state of every handler.
+/// The shared state of every handler, behind one `Arc`: axum clones a handler's state for
+/// every request, and one count is all the threads serving requests then share.
 #[derive(Clone)]
-pub(crate) struct HttpState {
+pub(crate) struct HttpState(Arc<Shared>);
+
+pub(crate) struct Shared {
     pub(crate) app: AppState,
-    pub(crate) config: Arc<HttpConfig>,
+    pub(crate) config: HttpConfig,
     pub(crate) life: Arc<Lifecycle>,
+}
+
+impl std::ops::Deref for HttpState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// What the server's handlers share about the server itself: whether it is draining, the
@@ -83,7 +93,7 @@ pub(crate) struct HttpState {
 #[derive(Debug)]
 pub(crate) struct Lifecycle {
     draining: AtomicBool,
-    in_flight: Arc<Semaphore>,
+    in_flight: Semaphore,
     refusals: AtomicU64,
     /// When a refusal was last logged, in milliseconds since `start`.
     logged: AtomicU64,
@@ -105,7 +115,7 @@ impl Lifecycle {
     fn new(config: &HttpConfig) -> Self {
         Lifecycle {
             draining: AtomicBool::new(false),
-            in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
+            in_flight: Semaphore::new(config.max_in_flight),
             refusals: AtomicU64::new(0),
             logged: AtomicU64::new(0),
             start: Instant::now(),
@@ -118,6 +128,16 @@ impl Lifecycle {
 
     fn is_draining(&self) -> bool {
         self.draining.load(Ordering::Acquire)
+    }
+
+    /// A slot among the `--max-in-flight` requests served at once, or none (counted as a
+    /// refusal): requests past the cap are turned away, not queued.
+    pub(crate) fn admit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let permit = self.in_flight.try_acquire().ok();
+        if permit.is_none() {
+            self.refuse(Refusal::InFlight);
+        }
+        permit
     }
 
     /// Counts a refusal and logs it, at most once a second (a flood must not flood the log).
@@ -143,18 +163,14 @@ pub fn router(app: AppState, config: &HttpConfig) -> Router {
 }
 
 fn routes(app: AppState, config: &HttpConfig, life: Arc<Lifecycle>) -> Router {
-    let state = HttpState {
+    let state = HttpState(Arc::new(Shared {
         app,
-        config: Arc::new(config.clone()),
+        config: config.clone(),
         life,
-    };
+    }));
     let graphql = get(graphql::handle)
         .post(graphql::handle)
-        .fallback(method_not_allowed)
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            limit_in_flight,
-        ));
+        .fallback(method_not_allowed);
     let mut router = Router::new()
         .route("/", get(graphiql))
         .route("/graphql", graphql)
@@ -175,19 +191,6 @@ fn routes(app: AppState, config: &HttpConfig, life: Arc<Lifecycle>) -> Router {
         router = router.layer(cors);
     }
     router
-}
-
-/// Answers 503 `OVERLOADED` past `--max-in-flight` requests rather than queueing them.
-async fn limit_in_flight(
-    State(state): State<HttpState>,
-    request: axum::extract::Request,
-    next: Next,
-) -> Response {
-    let Ok(_permit) = state.life.in_flight.clone().try_acquire_owned() else {
-        state.life.refuse(Refusal::InFlight);
-        return overloaded("the server is answering as many requests as it can: try again shortly");
-    };
-    next.run(request).await
 }
 
 /// 503 with `Retry-After` and the code `OVERLOADED`.

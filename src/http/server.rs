@@ -18,13 +18,12 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::{Request, Response, header};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Semaphore, oneshot};
 use tower::ServiceExt as _;
 
 use super::{HttpConfig, Lifecycle, Refusal, overloaded, routes};
@@ -65,7 +64,9 @@ pub async fn serve(
     let router = routes(app, config, life.clone());
     let connections = Arc::new(Semaphore::new(config.max_connections));
     let overflow = Arc::new(Semaphore::new(OVERFLOW_CONNECTIONS));
-    let (stop, stopping) = watch::channel(false);
+    // One stop signal per connection: a channel shared by all would be a lock every
+    // connection takes each time it wakes.
+    let mut stops: Vec<oneshot::Sender<()>> = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     let mut drain_until: Option<tokio::time::Instant> = None;
@@ -73,7 +74,9 @@ pub async fn serve(
         let accepted = tokio::select! {
             () = &mut shutdown, if drain_until.is_none() => {
                 life.start_draining();
-                let _ = stop.send(true);
+                for stop in stops.drain(..) {
+                    let _ = stop.send(());
+                }
                 drain_until = Some(tokio::time::Instant::now() + config.shutdown_grace);
                 tracing::info!(connections = tasks.len(), grace = ?config.shutdown_grace, "draining");
                 if tasks.is_empty() {
@@ -97,7 +100,7 @@ pub async fn serve(
             }
             accepted = listener.accept() => accepted,
         };
-        let (stream, peer) = match accepted {
+        let (stream, _peer) = match accepted {
             Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors, or a connection reset before it was taken: wait a
@@ -127,11 +130,17 @@ pub async fn serve(
         let connection = Connection {
             router: router.clone(),
             clock: Arc::new(Clock::new()),
-            peer,
             full: permit.is_none(),
         };
         // A connection taken while draining answers one request and closes.
-        let stopping = drain_until.is_none().then(|| stopping.clone());
+        let stopping = drain_until.is_none().then(|| {
+            if stops.len() >= 64 && stops.len() >= 2 * tasks.len() {
+                stops.retain(|stop| !stop.is_closed());
+            }
+            let (stop, stopping) = oneshot::channel();
+            stops.push(stop);
+            stopping
+        });
         let mut config = config.clone();
         if permit.is_none() {
             config.header_timeout = config.header_timeout.min(OVERFLOW_HEADER_TIMEOUT);
@@ -156,7 +165,6 @@ async fn sleep_until_some(until: Option<tokio::time::Instant>) {
 struct Connection {
     router: Router,
     clock: Arc<Clock>,
-    peer: SocketAddr,
     /// Taken past the connection cap: every request but a health check is answered 503.
     full: bool,
 }
@@ -168,7 +176,7 @@ impl Connection {
         self,
         stream: TcpStream,
         config: &HttpConfig,
-        stopping: Option<watch::Receiver<bool>>,
+        stopping: Option<oneshot::Receiver<()>>,
     ) {
         let clock = self.clock.clone();
         let io = TokioIo::new(Watched {
@@ -182,7 +190,7 @@ impl Connection {
         tokio::pin!(conn);
         let (mut stopping, mut draining) = match stopping {
             Some(stopping) => (stopping, false),
-            None => (watch::channel(true).1, true),
+            None => (oneshot::channel().1, true),
         };
         loop {
             let deadline = clock.deadline(config);
@@ -194,11 +202,9 @@ impl Connection {
                         return;
                     }
                 }
-                changed = stopping.changed(), if !draining => {
+                _ = &mut stopping, if !draining => {
                     draining = true;
-                    if changed.is_ok() {
-                        conn.as_mut().graceful_shutdown();
-                    }
+                    conn.as_mut().graceful_shutdown();
                 }
             }
         }
@@ -210,9 +216,8 @@ impl hyper::service::Service<Request<Incoming>> for Connection {
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
-    fn call(&self, mut request: Request<Incoming>) -> Self::Future {
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
         let guard = InFlight::start(self.clock.clone());
-        request.extensions_mut().insert(ConnectInfo(self.peer));
         let health = matches!(request.uri().path(), "/healthz" | "/readyz");
         let router = (!self.full || health).then(|| self.router.clone());
         Box::pin(async move {
