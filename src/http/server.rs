@@ -324,6 +324,16 @@ impl Clock {
         self.last_io.store(self.now(), Ordering::Relaxed);
     }
 
+    /// Notes a write that moved bytes, and passes its outcome on.
+    fn written(&self, polled: Poll<std::io::Result<usize>>) -> Poll<std::io::Result<usize>> {
+        if let Poll::Ready(Ok(n)) = polled
+            && n > 0
+        {
+            self.wrote();
+        }
+        polled
+    }
+
     /// When the connection is to be closed if nothing changes before.
     fn deadline(&self, config: &HttpConfig) -> Instant {
         if self.in_flight.load(Ordering::Acquire) > 0 {
@@ -384,12 +394,7 @@ impl AsyncWrite for Watched {
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = polled
-            && n > 0
-        {
-            self.clock.wrote();
-        }
-        polled
+        self.clock.written(polled)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -406,12 +411,7 @@ impl AsyncWrite for Watched {
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if let Poll::Ready(Ok(n)) = polled
-            && n > 0
-        {
-            self.clock.wrote();
-        }
-        polled
+        self.clock.written(polled)
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -32,6 +32,16 @@ fn report(result: Result<phonegraph::seed::Loaded, SeedError>, dir: &Path) -> St
     }
 }
 
+/// Each CSV file's rows kept and skipped, loaded with `--skip-bad-rows`.
+fn kept_and_skipped(dir: &Path) -> Vec<(usize, usize)> {
+    let options = LoadOptions {
+        skip_bad_rows: true,
+        ..LoadOptions::default()
+    };
+    let loaded = load(dir, options).expect("bad rows are skipped");
+    loaded.csv.iter().map(|f| (f.rows, f.skipped)).collect()
+}
+
 const CURATED: &[u8] = b"[[vendor]]\nid = \"xiaomi\"\nname = \"Xiaomi\"\n";
 const HEADER: &str = "id,kind,name,country,date\n";
 
@@ -111,16 +121,7 @@ fn a_quote_that_never_closes_is_reported_where_it_opened_and_every_lost_row_is_c
         ),
         "{refused}"
     );
-    let loaded = load(
-        dir.path(),
-        LoadOptions {
-            skip_bad_rows: true,
-            ..LoadOptions::default()
-        },
-    )
-    .unwrap();
-    let counts: Vec<(usize, usize)> = loaded.csv.iter().map(|f| (f.rows, f.skipped)).collect();
-    assert_eq!(counts, [(1, 121)]);
+    assert_eq!(kept_and_skipped(dir.path()), [(1, 121)]);
 }
 
 #[test]
@@ -149,14 +150,5 @@ fn a_quote_that_never_closes_in_a_large_file_stops_the_reading_without_holding_t
          hint: close the quote, or double a quote meant inside the field\n\
          1 problem found; nothing was loaded"
     );
-    let loaded = load(
-        dir.path(),
-        LoadOptions {
-            skip_bad_rows: true,
-            ..LoadOptions::default()
-        },
-    )
-    .unwrap();
-    let counts: Vec<(usize, usize)> = loaded.csv.iter().map(|f| (f.rows, f.skipped)).collect();
-    assert_eq!(counts, [(1, 500_001)]);
+    assert_eq!(kept_and_skipped(dir.path()), [(1, 500_001)]);
 }
