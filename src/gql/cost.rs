@@ -4,8 +4,8 @@
 //! This is the rule async-graphql's own complexity check cannot apply through interface
 //! fields, so it runs on the parsed document, before execution, against a table of the
 //! schema's fields read once from its SDL. It runs outside async-graphql's extension hooks:
-//! any extension adds a hook to every field's resolution, which costs a cheap query a fifth
-//! of its throughput.
+//! any extension adds a hook to every field's resolution, which a cheap query pays for
+//! dearly.
 
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, Field, Selection, SelectionSet, ServiceDocument, Type, TypeKind,

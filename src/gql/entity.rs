@@ -240,9 +240,8 @@ pub enum EntityInterface {
 ///
 /// It resolves as the object of its kind, one field after another in place (see
 /// `list::Objects`). async-graphql resolves an interface's fields concurrently, each a boxed
-/// future in a set of futures, and most answers hold many entities: the carriers of a large
-/// vendor's products (some 750 entities) took a fifth longer that way. One box an entity
-/// remains.
+/// future in a set of futures, and most answers hold many entities, each of which would pay
+/// for that machinery. One box an entity remains.
 #[derive(Clone)]
 pub struct Entity(EntityInterface);
 

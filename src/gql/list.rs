@@ -164,8 +164,8 @@ impl<T: ContainerType + OutputType> Objects<T> {
 /// each item of `Objects` does.
 ///
 /// async-graphql resolves an object's fields as boxed futures collected through a set of
-/// futures, even where the object is a relation's two dates: for a page of relations asking
-/// their validity and status, that machinery took a tenth of the answer's time. Fields
+/// futures, even where the object is a relation's two dates, which a page of relations asking
+/// their validity and status pays for on every item. Fields
 /// returning one object of ours (`Entity` has its own in-place resolution) return it wrapped
 /// in `One`.
 #[derive(Clone, Debug)]

@@ -62,8 +62,7 @@ const CACHE_BYTES: usize = 64 << 20;
 ///
 /// Every object of an answer holds a clone of the handle. Were they clones of the one `Arc`
 /// all requests share, the two threads answering requests would count every entity of every
-/// answer on one cache line, which they pass back and forth: serving a large vendor's
-/// carriers, a tenth of the server's time went to those counts. So each request gets its own
+/// answer on one cache line, which they would pass back and forth. So each request gets its own
 /// handle on the shared `Arc` (see [`AppState::execute`]), whose count stays with it.
 pub type Store = Arc<Arc<Data>>;
 
@@ -324,8 +323,7 @@ fn now_rfc3339() -> String {
 /// Every object of an answer is keyed by its fields' names, each a counted reference to the
 /// name in the document. Every request with the same text shares the cached document's names,
 /// so the two threads answering requests would count every key of every answer on the same
-/// few cache lines and pass them back and forth: a 500-node neighbourhood did a third fewer
-/// requests a second that way.
+/// few cache lines and pass them back and forth.
 fn own_keys(document: &mut ExecutableDocument) {
     fn renew(name: &mut Name) {
         *name = Name::new(name.as_str());

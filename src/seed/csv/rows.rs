@@ -324,9 +324,8 @@ impl EdgeRows {
     }
 }
 
-/// How many rows ahead of the one being added a nodes chunk looks its id up (16 against 0:
-/// nodes phase 387 against 417 ms, medians of eight alternating runs at a million entities;
-/// 32 was no better).
+/// How many rows ahead of the one being added a nodes chunk looks its id up, so that the
+/// index's lines are in cache when the add comes (the figures are in bench/README.md).
 pub(super) const NODES_AHEAD: usize = 16;
 
 /// Edge rows read ahead of checking, so that their ids are resolved together.
@@ -346,9 +345,8 @@ struct Recent {
     pub(super) found: Option<(EntityIx, EntityKind)>,
 }
 /// Slots in the memo (a power of two): 2 MiB of 32-byte slots, small enough to stay in cache
-/// and large enough to hold the hubs and the rows in flight (measured at a million entities:
-/// 4,096 slots hit half the time; 65,536 cut the relations phase by a fifth more; 262,144
-/// were slower again).
+/// and large enough to hold the hubs and the rows in flight (the sizes tried are in
+/// bench/README.md).
 const RECENT_SLOTS: usize = 1 << 16;
 
 impl RecentIds {
