@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use phonegraph::graph::{Direction, EntityIx, Graph, RelationFilter};
+use phonegraph::graph::{Direction, EntityIx, Graph, PathScratch, RelationFilter};
 use phonegraph::model::{DateBound, RelationKind as K};
 use rustc_hash::FxHashSet;
 
@@ -86,8 +86,8 @@ fn carriers_of_vendor_products(g: &Graph, vendor: EntityIx) -> usize {
     carriers.len()
 }
 
-fn path_length(g: &Graph, a: EntityIx, b: EntityIx) -> Option<usize> {
-    g.k_shortest_paths(a, b, 6, &RelationFilter::default(), 1)
+fn path_length(g: &Graph, scratch: &PathScratch, a: EntityIx, b: EntityIx) -> Option<usize> {
+    g.k_shortest_paths(a, b, 6, &RelationFilter::default(), 1, scratch)
         .first()
         .map(|p| p.hops.len())
 }
@@ -153,6 +153,7 @@ fn partners_as_of(g: &Graph, vendor: EntityIx, filter: &RelationFilter) -> usize
 fn questions(c: &mut Criterion) {
     let m = market();
     let g = &m.graph;
+    let scratch = PathScratch::new(1);
     let as_of = RelationFilter {
         kinds: vec![K::PartnersWith],
         as_of: Some(DateBound::parse("2020-06-30").unwrap().last_day()),
@@ -185,6 +186,7 @@ fn questions(c: &mut Criterion) {
             let k = next();
             path_length(
                 g,
+                &scratch,
                 m.products[pick(m.products.len(), k)],
                 m.products[pick(m.products.len(), k + 7)],
             )
@@ -238,6 +240,7 @@ fn questions(c: &mut Criterion) {
     report("shortest path <= 6 hops", 5_000, &mut |k| {
         black_box(path_length(
             g,
+            &scratch,
             m.products[pick(m.products.len(), k)],
             m.products[pick(m.products.len(), k + 7)],
         ));

@@ -355,7 +355,7 @@ impl ConnectQuery {
         let filter = relation_filter(store, relation_kinds, direction, filter.as_ref())?;
         Ok(store
             .graph
-            .k_shortest_paths(a, b, max_hops, &filter, limit)
+            .k_shortest_paths(a, b, max_hops, &filter, limit, &store.paths)
             .into_iter()
             .map(|path| PathResult {
                 store: store.clone(),

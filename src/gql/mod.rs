@@ -50,6 +50,8 @@ pub struct Data {
     /// The most steps one analytics computation may take.
     pub work_budget: u64,
     computed: cache::Bounded<Arc<analytics::Computed>>,
+    /// Scratch space for path searches, a set for each search running at once.
+    paths: crate::graph::PathScratch,
 }
 
 /// How many computed answers the cache keeps before it starts over.
@@ -160,6 +162,10 @@ impl AppState {
             loaded_at: now_rfc3339(),
             work_budget: limits.work,
             computed: cache::Bounded::new(CACHE_ENTRIES, CACHE_BYTES),
+            // Searches run on the runtime's threads, one per core.
+            paths: crate::graph::PathScratch::new(
+                std::thread::available_parallelism().map_or(4, std::num::NonZero::get),
+            ),
         });
         let build = |mode| {
             builder()

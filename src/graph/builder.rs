@@ -1,8 +1,6 @@
 //! The builder: collects entities and relations, checks what the store guarantees, and
 //! freezes them into a [`Graph`] (renumbering, merging, sorting, adjacency, indexes).
 
-use std::sync::Mutex;
-
 use rayon::iter::{IntoParallelRefMutIterator, ParallelIterator};
 use rayon::slice::ParallelSliceMut;
 use rustc_hash::FxHashMap;
@@ -250,7 +248,6 @@ impl GraphBuilder {
             search,
             changed_by,
             cited_by,
-            marks: Mutex::default(),
         }
     }
 }

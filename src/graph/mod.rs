@@ -31,7 +31,7 @@ pub use store::{Direction, Graph, Hop};
 pub(crate) use table::InlineId;
 pub use table::{EntityView, NewEntity};
 pub use timeline::{Entry, EntryKind, TimelineFilter};
-pub use traverse::{Common, Neighbourhood, Path};
+pub use traverse::{Common, Neighbourhood, Path, PathScratch};
 
 use crate::model::{EntityKind, RelationKind};
 

@@ -2,7 +2,7 @@
 //! id order). Its adjacency and walks are in `adjacency`, its evidence in `evidence`, and how
 //! it is built in `builder`.
 
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::LazyLock;
 
 use rustc_hash::FxHashMap;
 
@@ -12,7 +12,6 @@ use super::evidence::Citing;
 use super::record::{EntityDetail, EntityIx, RelationDetail, RelationIx, RelationRecord};
 use super::search::SearchIndex;
 use super::table::{EntityTable, EntityView};
-use super::traverse::Marks;
 use crate::model::{EntityKind, Presence};
 
 /// An immutable snapshot of the market graph.
@@ -40,13 +39,7 @@ pub struct Graph {
     pub(super) search: SearchIndex,
     pub(super) changed_by: FxHashMap<EntityIx, Vec<RelationIx>>,
     pub(super) cited_by: FxHashMap<EntityIx, Citing>,
-    /// Marks for path searches, kept between searches so that none allocates or clears a
-    /// per-entity array; one per search running at the same time, up to [`SPARE_MARKS`].
-    pub(super) marks: Mutex<Vec<Marks>>,
 }
-
-/// How many sets of path-search marks are kept for reuse.
-pub(super) const SPARE_MARKS: usize = 4;
 
 static NO_ENTITY_DETAIL: LazyLock<EntityDetail> = LazyLock::new(EntityDetail::default);
 static NO_RELATION_DETAIL: LazyLock<RelationDetail> = LazyLock::new(RelationDetail::default);
@@ -179,19 +172,6 @@ impl Graph {
     /// than `id`: where a page after that id starts.
     pub fn position_after(&self, list: &[EntityIx], id: &str) -> usize {
         list.partition_point(|&e| self.entity(e).id <= id)
-    }
-
-    /// Runs a path search with a set of marks taken from the spares (or a new one), then puts
-    /// the set back.
-    pub(super) fn with_marks<R>(&self, search: impl FnOnce(&mut Marks) -> R) -> R {
-        let spares = || self.marks.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut marks = spares().pop().unwrap_or_default();
-        let result = search(&mut marks);
-        let mut spares = spares();
-        if spares.len() < SPARE_MARKS {
-            spares.push(marks);
-        }
-        result
     }
 
     /// The name and alias index.

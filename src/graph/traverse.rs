@@ -4,6 +4,8 @@
 //! Every traversal follows only the relations a [`RelationFilter`] admits, so time and
 //! evidence filters apply on every hop.
 
+use std::sync::{Mutex, PoisonError};
+
 use std::collections::VecDeque;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -20,7 +22,7 @@ const PAIR_TEST_COST: usize = 32;
 /// reached it (a stamp that changes with every search, so nothing is cleared between searches)
 /// and the relation and neighbour it was reached through.
 #[derive(Debug, Default)]
-pub(super) struct Marks {
+struct Marks {
     stamp: Vec<u32>,
     via: Vec<(u32, u32)>,
     round: u32,
@@ -41,6 +43,39 @@ impl Marks {
         self.round += 1;
         let base = self.round * 3;
         [base, base + 1, base + 2]
+    }
+}
+
+/// Scratch space for path searches: sets of per-entity marks kept between searches, so that
+/// none allocates or clears an array the size of the graph. It belongs to whoever runs the
+/// searches (one set per search running at once, up to `keep` kept), not to the graph, which
+/// stays frozen and lock-free.
+#[derive(Debug, Default)]
+pub struct PathScratch {
+    spares: Mutex<Vec<Marks>>,
+    keep: usize,
+}
+
+impl PathScratch {
+    /// Scratch space keeping up to `keep` sets of marks: as many as searches run at once.
+    pub fn new(keep: usize) -> Self {
+        PathScratch {
+            spares: Mutex::default(),
+            keep,
+        }
+    }
+
+    /// Runs a search with a set of marks taken from the spares (or a new one), then keeps the
+    /// set if there is room.
+    fn with<R>(&self, search: impl FnOnce(&mut Marks) -> R) -> R {
+        let spares = || self.spares.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut marks = spares().pop().unwrap_or_default();
+        let result = search(&mut marks);
+        let mut spares = spares();
+        if spares.len() < self.keep {
+            spares.push(marks);
+        }
+        result
     }
 }
 
@@ -151,6 +186,7 @@ impl Search<'_> {
 impl Graph {
     /// Up to `k` shortest simple paths from `from` to `to` of at most `max_hops` hops, shortest
     /// first (ties in a stable order). Two paths differ when any hop takes a different relation.
+    /// The search works in `scratch`.
     pub fn k_shortest_paths(
         &self,
         from: EntityIx,
@@ -158,11 +194,12 @@ impl Graph {
         max_hops: usize,
         filter: &RelationFilter,
         k: usize,
+        scratch: &PathScratch,
     ) -> Vec<Path> {
         if k == 0 {
             return Vec::new();
         }
-        self.with_marks(|marks| self.yen(from, to, max_hops, filter, k, marks))
+        scratch.with(|marks| self.yen(from, to, max_hops, filter, k, marks))
     }
 
     fn yen(
@@ -497,18 +534,19 @@ mod tests {
         let (r, c) = (g.lookup("r").unwrap(), g.lookup("c").unwrap());
         let all = RelationFilter::default();
         let paths: Vec<String> = g
-            .k_shortest_paths(r, c, 4, &all, 5)
+            .k_shortest_paths(r, c, 4, &all, 5, &PathScratch::new(1))
             .iter()
             .map(|p| show(&g, p))
             .collect();
         assert_eq!(paths, ["r-x-c", "r-x-p-c"]);
         assert!(
-            g.k_shortest_paths(r, c, 1, &all, 5).is_empty(),
+            g.k_shortest_paths(r, c, 1, &all, 5, &PathScratch::new(1))
+                .is_empty(),
             "no path within one hop"
         );
         let outgoing = RelationFilter::kinds(&[], Direction::Outgoing);
         let directed: Vec<String> = g
-            .k_shortest_paths(r, c, 4, &outgoing, 5)
+            .k_shortest_paths(r, c, 4, &outgoing, 5, &PathScratch::new(1))
             .iter()
             .map(|p| show(&g, p))
             .collect();
@@ -600,6 +638,9 @@ mod tests {
             RelationFilter::kinds(&[], Direction::Outgoing),
             as_of,
         ];
+        // One scratch for every search, across graphs: marks left by one search must never
+        // mislead the next.
+        let scratch = PathScratch::new(1);
         for seed in 0..8 {
             let g = market_or_random(seed);
             let n = g.entity_count() as u32;
@@ -608,7 +649,7 @@ mod tests {
                     let a = EntityIx((k * 7919 + seed as u32) % n);
                     let b = EntityIx((k * 104_729 + i as u32 * 31) % n);
                     let want = distance(&g, a, b, filter).filter(|&d| d <= 6);
-                    let paths = g.k_shortest_paths(a, b, 6, filter, 1);
+                    let paths = g.k_shortest_paths(a, b, 6, filter, 1, &scratch);
                     let got = paths.first().map(|p| p.hops.len());
                     assert_eq!(got, want, "seed {seed}, filter {i}, {a:?} to {b:?}");
                     let Some(path) = paths.first() else { continue };
@@ -662,7 +703,14 @@ mod tests {
         }
         let g = g.finish();
         let (pa, pb) = (g.lookup("pa").unwrap(), g.lookup("pb").unwrap());
-        let paths = g.k_shortest_paths(pa, pb, 6, &RelationFilter::default(), 1);
+        let paths = g.k_shortest_paths(
+            pa,
+            pb,
+            6,
+            &RelationFilter::default(),
+            1,
+            &PathScratch::new(1),
+        );
         assert_eq!(show(&g, &paths[0]), "pa-x2-y2-pb");
     }
 
