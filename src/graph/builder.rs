@@ -23,7 +23,7 @@ pub struct GraphBuilder {
     entities: EntityTable,
     relations: Vec<RelationRecord>,
     relation_details: Vec<RelationDetail>,
-    file_sources: Vec<EntityIx>,
+    shared_sources: Vec<EntityIx>,
 }
 
 impl GraphBuilder {
@@ -85,14 +85,14 @@ impl GraphBuilder {
         (0..self.entities.len() as u32).map(|i| self.entities.view(EntityIx(i)).id)
     }
 
-    /// Registers a source entity standing for a bulk file; relations from the file name it by
-    /// the number returned. At most 255 files.
-    pub fn file_source(&mut self, source: EntityIx) -> Option<u8> {
-        if self.file_sources.len() == usize::from(u8::MAX) {
+    /// Registers a source shared by many relations (a bulk file's, say): relations name it by
+    /// the number returned, in one byte, without a detail of their own. At most 255.
+    pub fn shared_source(&mut self, source: EntityIx) -> Option<u8> {
+        if self.shared_sources.len() == usize::from(u8::MAX) {
             return None;
         }
-        self.file_sources.push(source);
-        Some(self.file_sources.len() as u8)
+        self.shared_sources.push(source);
+        Some(self.shared_sources.len() as u8)
     }
 
     /// The entity added under `id` and its kind.
@@ -156,7 +156,7 @@ impl GraphBuilder {
             detail,
             kind: new.kind,
             unsourced: new.unsourced,
-            file: new.file,
+            source: new.source,
         });
     }
 
@@ -167,7 +167,7 @@ impl GraphBuilder {
             mut entities,
             mut relations,
             mut relation_details,
-            mut file_sources,
+            mut shared_sources,
         } = self;
         let started = std::time::Instant::now();
         entities.shrink();
@@ -183,7 +183,7 @@ impl GraphBuilder {
             renumbering.apply(&mut r.from);
             renumbering.apply(&mut r.to);
         });
-        file_sources.iter_mut().for_each(|s| renumbering.apply(s));
+        shared_sources.iter_mut().for_each(|s| renumbering.apply(s));
         drop(new_of);
         tracing::debug!(elapsed = ?started.elapsed(), "entities renumbered by kind and id");
         let (relations, search) = rayon::join(
@@ -239,7 +239,7 @@ impl GraphBuilder {
             relations,
             tags,
             relation_details,
-            file_sources,
+            shared_sources,
             out,
             inc,
             sorted,
@@ -317,7 +317,7 @@ fn merge_symmetric(
 
 /// Whether two records of the same kind and ends say the same thing (and so may be merged).
 fn same_claim(a: &RelationRecord, b: &RelationRecord, details: &[RelationDetail]) -> bool {
-    if a.window != b.window || a.confidence != b.confidence || a.file != b.file {
+    if a.window != b.window || a.confidence != b.confidence || a.source != b.source {
         return false;
     }
     match (a.detail, b.detail) {

@@ -16,13 +16,13 @@ pub struct Citing {
 }
 
 impl Graph {
-    /// What supports a relation: its curated citations, or the bulk file it came from.
+    /// What supports a relation: its curated citations, or the shared source it names.
     pub fn relation_citations(&self, ix: RelationIx) -> std::borrow::Cow<'_, [Citation]> {
         let rec = self.relation(ix);
-        match (rec.detail, rec.file) {
+        match (rec.detail, rec.source) {
             (u32::MAX, 0) => std::borrow::Cow::Borrowed(&[]),
-            (u32::MAX, file) => std::borrow::Cow::Owned(vec![Citation {
-                source: self.file_sources[file as usize - 1],
+            (u32::MAX, shared) => std::borrow::Cow::Owned(vec![Citation {
+                source: self.shared_sources[shared as usize - 1],
                 quote: None,
             }]),
             _ => std::borrow::Cow::Borrowed(&self.relation_details[rec.detail as usize].sources),
@@ -41,11 +41,6 @@ impl Graph {
             relations: Vec::new(),
         };
         self.cited_by.get(&source).unwrap_or(&NONE)
-    }
-
-    /// Whether `source` stands for a bulk file, whose relations are counted rather than listed.
-    pub fn is_file_source(&self, source: EntityIx) -> bool {
-        self.file_sources.contains(&source)
     }
 
     /// Every source supporting anything about `entity`: itself, its properties, its event's

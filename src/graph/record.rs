@@ -212,8 +212,9 @@ pub struct RelationRecord {
     pub kind: RelationKind,
     /// Whether no source supports it.
     pub unsourced: bool,
-    /// The bulk file it came from, as 1 + its position among the file sources (0: none).
-    pub(crate) file: u8,
+    /// The shared source citing it, as 1 + its position among the graph's shared sources
+    /// (0: none): how a relation without detail names its source in one byte.
+    pub(crate) source: u8,
 }
 
 /// A new relation for the builder.
@@ -234,8 +235,8 @@ pub struct NewRelation {
     /// Curated detail, if any (boxed: most bulk relations have none, and a bare
     /// `NewRelation` stays small to move).
     pub detail: Option<Box<RelationDetail>>,
-    /// The bulk file it came from (see `GraphBuilder::file_source`), 0 for none.
-    pub file: u8,
+    /// The shared source citing it (see `GraphBuilder::shared_source`), 0 for none.
+    pub source: u8,
 }
 
 impl NewRelation {
@@ -249,7 +250,7 @@ impl NewRelation {
             confidence: 1.0,
             unsourced: true,
             detail: None,
-            file: 0,
+            source: 0,
         }
     }
 }

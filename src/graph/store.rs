@@ -26,8 +26,9 @@ pub struct Graph {
     /// Each relation's kind and whether its pair's run goes on, beside the records: see [`Tag`].
     pub(super) tags: Vec<Tag>,
     pub(super) relation_details: Vec<RelationDetail>,
-    /// The source entity standing for each bulk file.
-    pub(super) file_sources: Vec<EntityIx>,
+    /// Sources shared by many relations, which name them by number (see
+    /// `GraphBuilder::shared_source`).
+    pub(super) shared_sources: Vec<EntityIx>,
     pub(super) out: Adjacency,
     pub(super) inc: Adjacency,
     /// Every entity, in id order.

@@ -870,7 +870,7 @@ impl<'a> Loader<'a> {
             window: validity.window(),
             confidence,
             unsourced,
-            file: 0,
+            source: 0,
             detail: Some(Box::new(RelationDetail {
                 validity,
                 status_history,

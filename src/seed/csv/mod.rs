@@ -321,7 +321,7 @@ impl CsvLoad<'_> {
                 }),
             })
             .expect("the id was free");
-        self.builder.file_source(ix).ok_or_else(|| SeedError::Io {
+        self.builder.shared_source(ix).ok_or_else(|| SeedError::Io {
             path: path.to_owned(),
             source: io::Error::other("at most 255 edges files can be loaded at once"),
         })

@@ -491,7 +491,7 @@ fn edge(
         confidence,
         unsourced: false,
         detail,
-        file: source,
+        source,
     })
 }
 
