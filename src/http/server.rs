@@ -127,9 +127,14 @@ pub async fn serve(
                 Err(_) => continue,
             },
         };
+        // A connection past the cap owes its request sooner.
+        let header_timeout = match permit {
+            Some(_) => config.header_timeout,
+            None => config.header_timeout.min(OVERFLOW_HEADER_TIMEOUT),
+        };
         let connection = Connection {
             router: router.clone(),
-            clock: Arc::new(Clock::new()),
+            clock: Arc::new(Clock::new(header_timeout, config.keep_alive_timeout)),
             full: permit.is_none(),
         };
         // A connection taken while draining answers one request and closes.
@@ -141,12 +146,8 @@ pub async fn serve(
             stops.push(stop);
             stopping
         });
-        let mut config = config.clone();
-        if permit.is_none() {
-            config.header_timeout = config.header_timeout.min(OVERFLOW_HEADER_TIMEOUT);
-        }
         tasks.spawn(async move {
-            connection.run(stream, &config, stopping).await;
+            connection.run(stream, stopping).await;
             drop((permit, spare));
         });
     }
@@ -172,12 +173,7 @@ struct Connection {
 impl Connection {
     /// Serves the connection until it closes, or stalls past its timeouts. Without a
     /// `stopping` signal (taken while the server drains) it answers one request only.
-    async fn run(
-        self,
-        stream: TcpStream,
-        config: &HttpConfig,
-        stopping: Option<oneshot::Receiver<()>>,
-    ) {
+    async fn run(self, stream: TcpStream, stopping: Option<oneshot::Receiver<()>>) {
         let clock = self.clock.clone();
         let io = TokioIo::new(Watched {
             inner: stream,
@@ -193,11 +189,11 @@ impl Connection {
             None => (oneshot::channel().1, true),
         };
         loop {
-            let deadline = clock.deadline(config);
+            let deadline = clock.deadline();
             tokio::select! {
                 _ = conn.as_mut() => return,
                 () = tokio::time::sleep_until(deadline.into()) => {
-                    if clock.deadline(config) <= Instant::now() {
+                    if clock.deadline() <= Instant::now() {
                         // Dropping the connection closes the socket.
                         return;
                     }
@@ -278,6 +274,8 @@ impl hyper::body::Body for Tracked {
 /// writing a byte), or idles between requests (at most the keep-alive timeout).
 struct Clock {
     start: Instant,
+    header_timeout: Duration,
+    keep_alive_timeout: Duration,
     /// Requests whose responses are not yet fully written.
     in_flight: AtomicU32,
     /// When the next request's head began to arrive; [`NOT_YET`] while none has.
@@ -291,9 +289,11 @@ struct Clock {
 const NOT_YET: u64 = u64::MAX;
 
 impl Clock {
-    fn new() -> Self {
+    fn new(header_timeout: Duration, keep_alive_timeout: Duration) -> Self {
         Clock {
             start: Instant::now(),
+            header_timeout,
+            keep_alive_timeout,
             in_flight: AtomicU32::new(0),
             // A new connection owes its first request's head from the start.
             head_since: AtomicU64::new(0),
@@ -335,13 +335,13 @@ impl Clock {
     }
 
     /// When the connection is to be closed if nothing changes before.
-    fn deadline(&self, config: &HttpConfig) -> Instant {
+    fn deadline(&self) -> Instant {
         if self.in_flight.load(Ordering::Acquire) > 0 {
-            return self.at(self.last_io.load(Ordering::Relaxed)) + config.keep_alive_timeout;
+            return self.at(self.last_io.load(Ordering::Relaxed)) + self.keep_alive_timeout;
         }
         match self.head_since.load(Ordering::Acquire) {
-            NOT_YET => self.at(self.idle_since.load(Ordering::Relaxed)) + config.keep_alive_timeout,
-            since => self.at(since) + config.header_timeout,
+            NOT_YET => self.at(self.idle_since.load(Ordering::Relaxed)) + self.keep_alive_timeout,
+            since => self.at(since) + self.header_timeout,
         }
     }
 }
