@@ -30,6 +30,7 @@ use async_graphql::{EmptyMutation, EmptySubscription, Name, Schema, ServerError,
 pub use date::Date;
 pub use entity::Entity;
 pub use error::ErrorCode;
+pub use prepare::INLINE_QUERY_BYTES;
 pub use query::Query;
 
 use crate::graph::Graph;
@@ -199,8 +200,8 @@ impl AppState {
 
     /// Parses a request's query text (or finds it in the cache) and checks what needs no
     /// schema: its size, its directives, its cost with these variables, and that every
-    /// required variable is given. Large texts take a while to parse: callers on an async
-    /// runtime should run this off its threads (see [`AppState::parses_inline`]).
+    /// required variable is given. Texts longer than [`INLINE_QUERY_BYTES`] take a while to
+    /// parse and cost: callers on an async runtime should run this off its threads.
     pub fn prepare(
         &self,
         query: &str,
@@ -232,11 +233,6 @@ impl AppState {
     /// How many bytes the parsed-document cache holds, as it counts them.
     pub fn document_cache_bytes(&self) -> usize {
         self.documents.bytes()
-    }
-
-    /// Whether [`AppState::prepare`] is quick for this text: cached, or short.
-    pub fn parses_inline(&self, query: &str) -> bool {
-        query.len() <= prepare::INLINE_BYTES || self.documents.get(query).is_some()
     }
 }
 

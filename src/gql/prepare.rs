@@ -9,8 +9,9 @@ use async_graphql::{Pos, Positioned, ServerError};
 use super::Limits;
 use super::error::{ErrorCode, with_code};
 
-/// Texts up to this many bytes parse in well under a millisecond, fine on an I/O thread.
-pub(crate) const INLINE_BYTES: usize = 8 << 10;
+/// Query texts up to this many bytes parse and cost in well under a millisecond, fine on a
+/// thread that serves connections; longer ones are prepared on a blocking thread.
+pub const INLINE_QUERY_BYTES: usize = 8 << 10;
 /// The most directives one field, fragment or operation may carry.
 pub const MAX_DIRECTIVES_PER_LOCATION: usize = 8;
 /// The most directives one document may carry.

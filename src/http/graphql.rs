@@ -209,7 +209,7 @@ pub(super) async fn handle(
         SentVariables::NotAnObject => return bad_request("`variables` must be an object"),
     };
     let name = params.operation_name.as_deref();
-    let prepared = if state.app.parses_inline(&query) {
+    let prepared = if query.len() <= crate::gql::INLINE_QUERY_BYTES {
         state.app.prepare(&query, &variables, name)
     } else {
         // A long text takes milliseconds to parse: off the threads that serve connections.
