@@ -81,11 +81,12 @@ impl Chunks {
             if self.eof && self.pending.is_empty() {
                 return Ok(None);
             }
-            let (end, half) = match rfc4180::cuts(&self.pending, self.pending.len() / 2) {
+            let cuts = rfc4180::cuts(&self.pending, self.pending.len() / 2);
+            let (end, half) = match cuts {
+                // At the end the last record may lack its line end: the chunk takes it all.
                 _ if self.eof => {
                     let end = self.pending.len();
-                    let half = rfc4180::cuts(&self.pending, end / 2).map_or(end, |(_, h)| h);
-                    (end, half)
+                    (end, cuts.map_or(end, |(_, half)| half))
                 }
                 Some(cuts) => cuts,
                 None if self.pending.len() >= MAX_RECORD => {
