@@ -22,7 +22,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Load the seed data and serve GraphQL over HTTP (GraphiQL at `/`).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check the seed data and print every problem with its place; exit non-zero if any.
     Validate(DataArgs),
     /// Print the GraphQL schema (SDL), exactly as committed in `schema/schema.graphql`.
@@ -106,6 +106,10 @@ pub struct ServeArgs {
     /// The most steps one analytics computation (ranking, components) may take.
     #[arg(long, env = "PHONEGRAPH_MAX_WORK", default_value_t = crate::gql::DEFAULT_LIMITS.work)]
     pub max_work: u64,
+    /// How queries run: `fast`, or `stock` async-graphql (the same answers, more slowly; for
+    /// checking an async-graphql upgrade).
+    #[arg(long, env = "PHONEGRAPH_ENGINE", default_value = "fast", value_parser = engine())]
+    pub engine: crate::gql::Engine,
     /// The memory the cache of parsed query texts may hold, in bytes.
     #[arg(long, env = "PHONEGRAPH_DOC_CACHE_BYTES", default_value_t = crate::gql::DEFAULT_LIMITS.doc_cache_bytes)]
     pub doc_cache_bytes: usize,
@@ -258,7 +262,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     query_bytes: args.max_query_bytes,
                     doc_cache_bytes: args.doc_cache_bytes,
                 },
-            );
+            )
+            .with_engine(args.engine);
             let open_files = raise_open_file_limit();
             let max_connections = args
                 .max_connections
@@ -312,4 +317,10 @@ fn start_watchdog(grace: Duration) {
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "cannot start the shutdown watchdog");
     }
+}
+
+/// `--engine`: its values listed in `--help`, parsed by `gql::Engine`.
+fn engine() -> impl clap::builder::TypedValueParser<Value = crate::gql::Engine> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(["stock", "fast"]).try_map(|s| s.parse())
 }

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 
 use super::Store;
+use super::engine::list::{List, Objects};
 use super::entity::{Entity, entity};
 use super::enums::{EntityKind, RelationKind};
 use super::error::{ErrorCode, coded, graph_error};
-use super::list::{List, Objects};
 use super::relation::{RelationFilter, relation_filter};
 use crate::graph::{EntityIx, Subgraph};
 

@@ -14,8 +14,8 @@ use async_graphql::{
 
 use super::Store;
 use super::date::Date;
+use super::engine::list::{self, List, Objects, One};
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
-use super::list::{self, List, Objects, One};
 use super::relation::{
     Citation, FuzzyDate, Relation, RelationConnection, RelationFilter, citations, decimal, fuzzy,
     relation_filter, relations_of, relations_page_of,
@@ -238,10 +238,12 @@ pub enum EntityInterface {
 
 /// An entity, as the schema's `Entity` interface.
 ///
-/// It resolves as the object of its kind, one field after another in place (see
-/// `list::Objects`). async-graphql resolves an interface's fields concurrently, each a boxed
-/// future in a set of futures, and most answers hold many entities, each of which would pay
-/// for that machinery. One box an entity remains.
+/// It resolves as the object of its kind: async-graphql's own resolution of an interface
+/// reports an error in one of its fields without the field's path. Under the fast engine the
+/// object's fields resolve one after another in place (see `engine::list::Objects`):
+/// async-graphql resolves them concurrently, each a boxed future in a set of futures, and most
+/// answers hold many entities, each of which would pay for that machinery. One box an entity
+/// remains.
 #[derive(Clone)]
 pub struct Entity(EntityInterface);
 

@@ -10,11 +10,11 @@ mod cache;
 mod connect;
 mod cost;
 mod date;
+mod engine;
 mod entity;
 mod enums;
 mod error;
-mod inputs;
-mod list;
+mod order;
 mod prepare;
 mod query;
 mod relation;
@@ -22,12 +22,11 @@ mod select;
 
 use std::sync::Arc;
 
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
-};
-use async_graphql::{EmptyMutation, EmptySubscription, Name, Schema, ServerError, Variables};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{EmptyMutation, EmptySubscription, Schema, ServerError, Variables};
 
 pub use date::Date;
+pub use engine::Engine;
 pub use entity::Entity;
 pub use error::ErrorCode;
 pub use prepare::INLINE_QUERY_BYTES;
@@ -65,8 +64,8 @@ const CACHE_BYTES: usize = 64 << 20;
 ///
 /// Every object of an answer holds a clone of the handle. Were they clones of the one `Arc`
 /// all requests share, the two threads answering requests would count every entity of every
-/// answer on one cache line, which they would pass back and forth. So each request gets its own
-/// handle on the shared `Arc` (see [`AppState::execute`]), whose count stays with it.
+/// answer on one cache line, which they would pass back and forth. So the fast engine gives
+/// each request its own handle on the shared `Arc` (see `engine`), whose count stays with it.
 pub type Store = Arc<Arc<Data>>;
 
 /// How large, deep and complex a query may be, and what the server keeps for it.
@@ -102,15 +101,13 @@ pub const MAX_ERRORS: usize = 100;
 pub struct AppState {
     /// The executable schema, with the data attached.
     pub schema: PhoneSchema,
-    /// The same schema, validating only what depends on the request (see `inputs`): for
-    /// documents that have passed full validation before.
-    prevalidated: PhoneSchema,
     /// The data, for health checks and each request's handle.
     pub data: Arc<Data>,
     documents: Arc<cache::Bounded<Arc<ExecutableDocument>>>,
     costs: Arc<cost::CostModel>,
-    inputs: Arc<inputs::InputTypes>,
     limits: Limits,
+    /// What the fast engine keeps; `None` runs stock async-graphql.
+    fast: Option<Arc<engine::Fast>>,
 }
 
 /// A query text parsed and checked against the limits that do not need the schema: ready to
@@ -155,7 +152,8 @@ const DOCUMENTS: usize = 1024;
 const DOCUMENT_BYTES_PER_TEXT_BYTE: usize = 16;
 
 impl AppState {
-    /// Builds the schema over a graph and the version of the data it was built from.
+    /// Builds the schema over a graph and the version of the data it was built from, run by
+    /// the fast engine.
     pub fn new(graph: Graph, data_version: String, limits: Limits) -> Self {
         let data = Arc::new(Data {
             graph,
@@ -168,23 +166,40 @@ impl AppState {
                 std::thread::available_parallelism().map_or(4, std::num::NonZero::get),
             ),
         });
-        let build = |mode| {
-            builder()
-                .data::<Store>(Arc::new(data.clone()))
-                .validation_mode(mode)
-                .finish()
-        };
-        let schema = build(async_graphql::ValidationMode::Strict);
+        let schema = schema(&data, async_graphql::ValidationMode::Strict);
         let sdl = async_graphql::parser::parse_schema(schema.sdl())
             .expect("async-graphql writes SDL it can parse");
         AppState {
-            prevalidated: build(async_graphql::ValidationMode::Fast),
             schema,
             data,
             documents: Arc::new(cache::Bounded::new(DOCUMENTS, limits.doc_cache_bytes)),
             costs: Arc::new(cost::CostModel::from_sdl(&sdl)),
-            inputs: Arc::new(inputs::InputTypes::from_sdl(&sdl)),
             limits,
+            fast: None,
+        }
+        .with_engine(Engine::Fast)
+    }
+
+    /// The same app, over the same data and caches, run by another engine.
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.fast = match engine {
+            Engine::Stock => None,
+            Engine::Fast => {
+                let sdl = async_graphql::parser::parse_schema(self.schema.sdl())
+                    .expect("async-graphql writes SDL it can parse");
+                let prevalidated = schema(&self.data, async_graphql::ValidationMode::Fast);
+                Some(Arc::new(engine::Fast::new(prevalidated, &sdl)))
+            }
+        };
+        self
+    }
+
+    /// The engine that runs this app's queries.
+    pub fn engine(&self) -> Engine {
+        if self.fast.is_some() {
+            Engine::Fast
+        } else {
+            Engine::Stock
         }
     }
 
@@ -224,7 +239,7 @@ impl AppState {
             self.limits.complexity as u64,
             self.limits.depth,
         )?;
-        if let Some(e) = inputs::unprovided(&parsed.document, operation_name, variables) {
+        if let Some(e) = prepare::unprovided(&parsed.document, operation_name, variables) {
             return Err(e);
         }
         Ok(parsed)
@@ -242,25 +257,22 @@ impl AppState {
     /// validation failures, any other is `INTERNAL`. At most [`MAX_ERRORS`] errors are given,
     /// then one saying how many more there were.
     ///
-    /// A text that passed full validation before is validated again only in what depends on
-    /// this request: its depth and variables (see `inputs`). A text is cached once a request
-    /// with it has passed validation.
+    /// A text is cached once a request with it has passed validation.
     pub async fn execute(&self, parsed: &Parsed, mut request: async_graphql::Request) -> Executed {
-        let known = parsed.validated
-            && self.inputs.accepts(
-                &parsed.document,
-                request.operation_name.as_deref(),
-                &request.variables,
-            );
         let query = std::mem::take(&mut request.query);
-        let mut document = ExecutableDocument::clone(&parsed.document);
-        own_keys(&mut document);
-        request.set_parsed_query(document);
-        let request = request.data::<Store>(Arc::new(self.data.clone()));
-        let schema = if known {
-            &self.prevalidated
-        } else {
-            &self.schema
+        let operation_name = request.operation_name.clone();
+        let (schema, request) = match &self.fast {
+            Some(fast) => fast.ready(
+                &self.schema,
+                &self.data,
+                &parsed.document,
+                parsed.validated,
+                request,
+            ),
+            None => {
+                request.set_parsed_query(ExecutableDocument::clone(&parsed.document));
+                (&self.schema, request)
+            }
         };
         let mut response = schema.execute(request).await;
         // A request that failed validation has no data and errors at no path; a field error
@@ -268,6 +280,11 @@ impl AppState {
         let before_execution = response.data == async_graphql::Value::Null
             && !response.errors.is_empty()
             && response.errors.iter().all(|e| e.path.is_empty());
+        order::in_asked_order(
+            &parsed.document,
+            operation_name.as_deref(),
+            &mut response.data,
+        );
         if !parsed.validated && !before_execution {
             let bytes = query.len().saturating_mul(DOCUMENT_BYTES_PER_TEXT_BYTE);
             self.documents.put(query, parsed.document.clone(), bytes);
@@ -299,6 +316,14 @@ fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscrip
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
 }
 
+/// The schema over `data`, validating in `mode`.
+fn schema(data: &Arc<Data>, mode: async_graphql::ValidationMode) -> PhoneSchema {
+    builder()
+        .data::<Store>(Arc::new(data.clone()))
+        .validation_mode(mode)
+        .finish()
+}
+
 /// The schema's SDL, as committed in `schema/schema.graphql`.
 pub fn sdl() -> String {
     builder().finish().sdl()
@@ -318,100 +343,4 @@ fn now_rfc3339() -> String {
         secs / 60 % 60,
         secs % 60
     )
-}
-
-/// Gives a request's copy of a cached document response keys of its own.
-///
-/// Every object of an answer is keyed by its fields' names, each a counted reference to the
-/// name in the document. Every request with the same text shares the cached document's names,
-/// so the two threads answering requests would count every key of every answer on the same
-/// few cache lines and pass them back and forth.
-fn own_keys(document: &mut ExecutableDocument) {
-    fn renew(name: &mut Name) {
-        *name = Name::new(name.as_str());
-    }
-    fn walk(set: &mut SelectionSet) {
-        for selection in &mut set.items {
-            match &mut selection.node {
-                Selection::Field(field) => {
-                    let field = &mut field.node;
-                    renew(&mut field.name.node);
-                    if let Some(alias) = &mut field.alias {
-                        renew(&mut alias.node);
-                    }
-                    walk(&mut field.selection_set.node);
-                }
-                Selection::InlineFragment(fragment) => walk(&mut fragment.node.selection_set.node),
-                Selection::FragmentSpread(_) => {}
-            }
-        }
-    }
-    match &mut document.operations {
-        DocumentOperations::Single(operation) => walk(&mut operation.node.selection_set.node),
-        DocumentOperations::Multiple(operations) => operations
-            .values_mut()
-            .for_each(|operation| walk(&mut operation.node.selection_set.node)),
-    }
-    for fragment in document.fragments.values_mut() {
-        walk(&mut fragment.node.selection_set.node);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use async_graphql::parser::parse_query;
-
-    use super::*;
-
-    /// Every response key of a document's fields, with where its text lives.
-    fn keys(document: &ExecutableDocument) -> Vec<(String, usize)> {
-        fn walk(set: &SelectionSet, out: &mut Vec<(String, usize)>) {
-            for selection in &set.items {
-                match &selection.node {
-                    Selection::Field(field) => {
-                        let key = field.node.response_key().node.as_str();
-                        out.push((key.to_owned(), key.as_ptr() as usize));
-                        walk(&field.node.selection_set.node, out);
-                    }
-                    Selection::InlineFragment(fragment) => {
-                        walk(&fragment.node.selection_set.node, out)
-                    }
-                    Selection::FragmentSpread(_) => {}
-                }
-            }
-        }
-        let mut out = Vec::new();
-        let mut operations: Vec<_> = document.operations.iter().collect();
-        operations.sort_by_key(|(name, _)| name.map(|n| n.as_str().to_owned()));
-        for (_, operation) in operations {
-            walk(&operation.node.selection_set.node, &mut out);
-        }
-        let mut fragments: Vec<_> = document.fragments.iter().collect();
-        fragments.sort_by_key(|(name, _)| name.as_str().to_owned());
-        for (_, fragment) in fragments {
-            walk(&fragment.node.selection_set.node, &mut out);
-        }
-        out
-    }
-
-    #[test]
-    fn a_request_gets_response_keys_of_its_own() {
-        let cached = parse_query(
-            "query A { entity(id: \"x\") { id ... on Vendor { n: name } ...F } } \
-             query B { stats { entities } } fragment F on Entity { kind }",
-        )
-        .unwrap();
-        let mut copy = cached.clone();
-        own_keys(&mut copy);
-        let (before, after) = (keys(&cached), keys(&copy));
-        let names = |k: &[(String, usize)]| k.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
-        assert_eq!(
-            names(&after),
-            ["entity", "id", "n", "stats", "entities", "kind"]
-        );
-        assert_eq!(names(&after), names(&before));
-        for ((name, at), (_, was)) in after.iter().zip(&before) {
-            assert_ne!(at, was, "`{name}` still shares the cached document's text");
-        }
-    }
 }

@@ -1,10 +1,11 @@
 //! Turning a query text into a document: its size limit, parse errors told without the text,
-//! and the limits on directives, all before validation sees the document.
+//! the limits on directives, and the check that required variables are given, all before
+//! validation sees the document.
 
 use async_graphql::parser::types::{
-    Directive, ExecutableDocument, Selection, SelectionSet, VariableDefinition,
+    Directive, ExecutableDocument, OperationDefinition, Selection, SelectionSet, VariableDefinition,
 };
-use async_graphql::{Pos, Positioned, ServerError};
+use async_graphql::{Pos, Positioned, ServerError, Variables};
 
 use super::Limits;
 use super::error::{ErrorCode, with_code};
@@ -170,6 +171,46 @@ fn limit(message: String, pos: Pos) -> ServerError {
         ServerError::new(message, Some(pos)),
         ErrorCode::LimitExceeded,
     )
+}
+
+/// The request error for the first variable of the selected operation that is required (of
+/// non-null type, without a default) and not given: GraphQL coerces variables before
+/// executing, so a missing one fails the request rather than the fields that use it.
+pub(crate) fn unprovided(
+    doc: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+) -> Option<ServerError> {
+    let operation = selected(doc, operation_name)?;
+    let missing = operation.variable_definitions.iter().find(|d| {
+        let d = &d.node;
+        !d.var_type.node.nullable
+            && d.default_value.is_none()
+            && !variables.contains_key(&d.name.node)
+    })?;
+    let message = format!(
+        "Variable \"${}\" of required type \"{}\" was not provided.",
+        missing.node.name.node, missing.node.var_type.node
+    );
+    Some(with_code(
+        ServerError::new(message, Some(missing.pos)),
+        ErrorCode::ValidationFailed,
+    ))
+}
+
+/// The operation a request runs: the named one, or the only one.
+pub(crate) fn selected<'d>(
+    doc: &'d ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'d OperationDefinition> {
+    let mut operations = doc.operations.iter();
+    let found = match operation_name {
+        Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
+        None => operations
+            .next()
+            .filter(|_| doc.operations.iter().count() == 1),
+    };
+    found.map(|(_, op)| &op.node)
 }
 
 #[cfg(test)]

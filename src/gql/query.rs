@@ -3,9 +3,9 @@
 use async_graphql::{Context, ID, MergedObject, Object, Result, SimpleObject};
 
 use super::Store;
+use super::engine::list::{List, Objects, One};
 use super::entity::{Entity, entity};
 use super::enums::{EntityKind, MatchRank, RelationKind};
-use super::list::{List, Objects, One};
 use super::relation::page_size;
 use crate::model;
 
@@ -14,8 +14,9 @@ use crate::model;
 pub struct BaseQuery;
 
 // Root fields resolve concurrently, so that two analytics computations asked together run on
-// two threads; every other object resolves its fields one after another (`serial`): none waits
-// on anything, and concurrent fields cost each object a set of futures.
+// two threads (`AppState::execute` puts their answers back in the order they were asked);
+// every other object resolves its fields one after another (`serial`): none waits on
+// anything, and concurrent fields cost each object a set of futures.
 /// The entry points of the API.
 #[derive(MergedObject, Default)]
 pub struct Query(

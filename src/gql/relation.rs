@@ -6,10 +6,10 @@ use base64::Engine as _;
 
 use super::Store;
 use super::date::Date;
+use super::engine::list::{List, Objects, One};
 use super::entity::{Entity, entity};
 use super::enums::{Direction, Precision, Presence, RelationKind, Status};
 use super::error::{bad_input, graph_error};
-use super::list::{List, Objects, One};
 use crate::graph::{self, EntityIx, Hop, RelationIx, status_as_of};
 use crate::model::{self, DateBound, Day, PartialDate};
 

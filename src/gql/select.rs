@@ -5,10 +5,10 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 
 use super::Store;
 use super::date::Date;
+use super::engine::list::{Objects, One};
 use super::entity::{Entity, entity};
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
 use super::error::bad_input;
-use super::list::{Objects, One};
 use super::relation::{
     EntityConnection, EntityEdge, PageInfo, Relation, RelationConnection, RelationFilter,
     decode_cursor, encode_cursor, page_size, relation_filter, relation_page,

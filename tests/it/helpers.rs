@@ -5,8 +5,9 @@ use std::sync::OnceLock;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
+use http_body::Body as _;
 use http_body_util::BodyExt;
-use phonegraph::gql::{AppState, DEFAULT_LIMITS};
+use phonegraph::gql::{AppState, DEFAULT_LIMITS, Engine};
 use phonegraph::http::{HttpConfig, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -79,8 +80,37 @@ pub async fn send_with(config: &HttpConfig, request: Request<Body>) -> Reply {
     send_to(app(), config, request).await
 }
 
-/// Sends a request through the router over another app.
+/// Sends a request through the router over another app. A request with its whole body at
+/// hand goes to the app under both engines, which must answer with the same status, type and
+/// body, byte for byte; one with a streamed body goes to the app as it is.
 pub async fn send_to(app: AppState, config: &HttpConfig, request: Request<Body>) -> Reply {
+    if request.body().size_hint().exact().is_none() {
+        return send_once(app, config, request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await.expect("a body").to_bytes();
+    let other = match app.engine() {
+        Engine::Fast => Engine::Stock,
+        Engine::Stock => Engine::Fast,
+    };
+    let twin = app.clone().with_engine(other);
+    let again = Request::from_parts(parts.clone(), Body::from(body.clone()));
+    let reply = send_once(app, config, Request::from_parts(parts, Body::from(body))).await;
+    let twin_reply = send_once(twin, config, again).await;
+    assert_eq!(
+        (reply.status, reply.content_type(), &reply.text),
+        (
+            twin_reply.status,
+            twin_reply.content_type(),
+            &twin_reply.text
+        ),
+        "the two engines answer differently"
+    );
+    reply
+}
+
+/// Sends a request through the router over an app, once.
+async fn send_once(app: AppState, config: &HttpConfig, request: Request<Body>) -> Reply {
     let response = router(app, config)
         .oneshot(request)
         .await

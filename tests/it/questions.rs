@@ -4,7 +4,10 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{path, post};
+use phonegraph::gql::DEFAULT_LIMITS;
+use phonegraph::http::HttpConfig;
+
+use crate::helpers::{app_with, graphql_request, path, post, send_to};
 
 #[tokio::test]
 async fn each_question_gets_its_expected_answer() {
@@ -45,4 +48,26 @@ async fn each_question_gets_its_expected_answer() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// async-graphql puts concurrent root fields in the answer as they finish: a ranking computed
+/// for the first time, on a blocking thread, finished after the path asked after it.
+#[tokio::test]
+async fn the_answer_keeps_the_order_of_the_question_while_rankings_are_computed() {
+    let fresh = app_with(DEFAULT_LIMITS);
+    let query = r#"{ top: ranking(metric: BETWEENNESS, first: 1) { rank }
+                     path: paths(from: "huawei", to: "verizon", limit: 1) { length } }"#;
+    let reply = send_to(
+        fresh,
+        &HttpConfig::default(),
+        graphql_request(&json!({ "query": query })),
+    )
+    .await;
+    assert!(
+        reply
+            .text
+            .starts_with(r#"{"data":{"top":[{"rank":1}],"path":["#),
+        "{}",
+        reply.text
+    );
 }

@@ -1,6 +1,7 @@
 //! Output values that resolve one thing after another: `List`, whose items resolve in a loop,
 //! `Objects`, whose items' fields resolve in place, `One`, a single object resolved the same
-//! way, and `object`, which resolves one object so.
+//! way, and `object`, which resolves one object so. Under the stock engine each resolves as
+//! async-graphql resolves a `Vec<T>` or a `T`.
 
 use std::borrow::Cow;
 use std::ops::Deref;
@@ -13,6 +14,8 @@ use async_graphql::resolver_utils::ContainerType;
 use async_graphql::{
     ContextSelectionSet, Name, OutputType, Positioned, ServerError, ServerResult, Value,
 };
+
+use super::in_place;
 
 /// A list of `T`, seen by the schema exactly as `Vec<T>` (`[T!]!`), whose items are resolved
 /// in a loop.
@@ -57,6 +60,9 @@ impl<T: OutputType> OutputType for List<T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
+        if !in_place(ctx) {
+            return self.0.as_slice().resolve(ctx, field).await;
+        }
         // Boxed once per list, as `Objects` does (see there).
         Box::pin(Self::resolve_items(&self.0, ctx, field)).await
     }
@@ -130,6 +136,9 @@ impl<T: ContainerType + OutputType> OutputType for Objects<T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
+        if !in_place(ctx) {
+            return self.0.as_slice().resolve(ctx, field).await;
+        }
         // The items resolve in a future of their own, boxed once per list. Inline, it made the
         // future of every object with a list field, and so every field future up to the root,
         // as large as the largest list's (about 2 KB), copied whole at every box and move.
@@ -200,7 +209,7 @@ pub(crate) async fn object<T: ContainerType + OutputType>(
     item: &T,
     field: &Positioned<Field>,
 ) -> ServerResult<Value> {
-    if !ctx.schema_env.custom_directives.is_empty() {
+    if !in_place(ctx) || !ctx.schema_env.custom_directives.is_empty() {
         return item.resolve(ctx, field).await;
     }
     let fields = selection::<T>(ctx)?;
@@ -376,9 +385,9 @@ mod tests {
     }
 
     /// A `Numbered` resolved in place once its object type is known, as `gql::Entity` is.
-    struct InPlace(Numbered);
+    struct Flat(Numbered);
 
-    impl OutputType for InPlace {
+    impl OutputType for Flat {
         fn type_name() -> Cow<'static, str> {
             Numbered::type_name()
         }
@@ -417,8 +426,8 @@ mod tests {
         async fn fast_numbered(&self) -> Objects<Numbered> {
             (0..3).map(|n| Numbered::Item(Item(n))).collect()
         }
-        async fn flat_numbered(&self) -> Vec<InPlace> {
-            (0..3).map(|n| InPlace(Numbered::Item(Item(n)))).collect()
+        async fn flat_numbered(&self) -> Vec<Flat> {
+            (0..3).map(|n| Flat(Numbered::Item(Item(n)))).collect()
         }
         async fn slow_one(&self) -> Item {
             Item(1)
@@ -430,7 +439,9 @@ mod tests {
 
     /// The answer to `query` with `LIST` read as `list`, its name put back as `LIST`.
     async fn answer(query: &str, list: &str) -> String {
-        let schema = Schema::new(Root, EmptyMutation, EmptySubscription);
+        let schema = Schema::build(Root, EmptyMutation, EmptySubscription)
+            .data(super::super::InPlace)
+            .finish();
         let response = schema.execute(query.replace("LIST", list)).await;
         serde_json::to_string(&response)
             .unwrap()

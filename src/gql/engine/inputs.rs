@@ -10,15 +10,14 @@
 //! (a top-level null, an unknown type, a one-of input) sends the request through full
 //! validation, so answers and error messages never depend on whether the text was seen before.
 
+use async_graphql::Variables;
 use async_graphql::parser::types::{
-    BaseType, ExecutableDocument, OperationDefinition, ServiceDocument, Type, TypeKind,
-    TypeSystemDefinition,
+    BaseType, ExecutableDocument, ServiceDocument, Type, TypeKind, TypeSystemDefinition,
 };
-use async_graphql::{ServerError, Variables};
 use async_graphql_value::ConstValue;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::error::{ErrorCode, with_code};
+use crate::gql::prepare::selected;
 
 /// The enums and input objects of a schema (with a fast unkeyed hash, as in `CostModel`: the
 /// names are the schema's, fixed at start-up).
@@ -118,7 +117,7 @@ impl InputTypes {
             ("Int" | "Float" | "String" | "Boolean" | "ID", _) => false,
             // The one scalar of ours: a known text with a date variable skips full validation
             // only when the date is one.
-            ("Date", value) => <super::Date as async_graphql::ScalarType>::is_valid(value),
+            ("Date", value) => <crate::gql::Date as async_graphql::ScalarType>::is_valid(value),
             _ => match (self.types.get(name), value) {
                 (Some(Input::Enum(values)), ConstValue::String(v)) => values.contains(v.as_str()),
                 (Some(Input::Enum(values)), ConstValue::Enum(v)) => values.contains(v.as_str()),
@@ -135,46 +134,6 @@ impl InputTypes {
             },
         }
     }
-}
-
-/// The request error for the first variable of the selected operation that is required (of
-/// non-null type, without a default) and not given: GraphQL coerces variables before
-/// executing, so a missing one fails the request rather than the fields that use it.
-pub(crate) fn unprovided(
-    doc: &ExecutableDocument,
-    operation_name: Option<&str>,
-    variables: &Variables,
-) -> Option<ServerError> {
-    let operation = selected(doc, operation_name)?;
-    let missing = operation.variable_definitions.iter().find(|d| {
-        let d = &d.node;
-        !d.var_type.node.nullable
-            && d.default_value.is_none()
-            && !variables.contains_key(&d.name.node)
-    })?;
-    let message = format!(
-        "Variable \"${}\" of required type \"{}\" was not provided.",
-        missing.node.name.node, missing.node.var_type.node
-    );
-    Some(with_code(
-        ServerError::new(message, Some(missing.pos)),
-        ErrorCode::ValidationFailed,
-    ))
-}
-
-/// The operation a request runs: the named one, or the only one.
-fn selected<'d>(
-    doc: &'d ExecutableDocument,
-    operation_name: Option<&str>,
-) -> Option<&'d OperationDefinition> {
-    let mut operations = doc.operations.iter();
-    let found = match operation_name {
-        Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
-        None => operations
-            .next()
-            .filter(|_| doc.operations.iter().count() == 1),
-    };
-    found.map(|(_, op)| &op.node)
 }
 
 #[cfg(test)]
