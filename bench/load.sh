@@ -7,6 +7,7 @@
 #   bench/load.sh                       # 100,000 entities, 10 s a question, 16 connections
 #   ENTITIES=1000000 bench/load.sh      # a million entities
 #   APOLLO=0 bench/load.sh              # without the Apollo comparison (no Node.js needed)
+#   PHONEGRAPH_ENGINE=stock bench/load.sh  # phonegraph on stock async-graphql
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -101,7 +102,7 @@ ask() { # name body: phonegraph, then Apollo on the same question
 }
 
 gql="http://127.0.0.1:$PORT/graphql"
-lookup='{"query":"query($id: ID!) { entity(id: $id) { id name } }","variables":{"id":"vendor-1"}}'
+lookup=$(awk -F'\t' '$1 == "entity lookup" {print $2}' bench/questions.tsv)
 # Throughput on two shared cores varies from run to run: the baseline and the lookup take
 # turns three times, and the medians are compared.
 for round in 1 2 3; do
@@ -114,10 +115,8 @@ mine=$(for r in 1 2 3; do rate "entity lookup #$r"; done | median)
 printf 'median: bare axum %s req/s, entity lookup %s req/s = %.0f%%\n' "$base" "$mine" \
   "$(echo "100 * $mine / $base" | bc -l)"
 
-ask "entity lookup" "$lookup"
-ask "relations with names" '{"query":"query($id: ID!) { entity(id: $id) { relations(first: 100) { nodes { kind other { name } } } } }","variables":{"id":"product-1234"}}'
-ask "carriers of a vendor's products" '{"query":"query($id: ID!) { entity(id: $id) { ... on Vendor { products { other { ... on Product { channels { other { id } } } } } } } }","variables":{"id":"vendor-40"}}'
-ask "shortest path" '{"query":"query($a: ID!, $b: ID!) { paths(from: $a, to: $b, maxHops: 6, limit: 1) { length } }","variables":{"a":"product-1234","b":"product-4321"}}'
-ask "two-hop neighbourhood" '{"query":"query($id: ID!) { neighbourhood(center: $id, hops: 2, limit: 500) { truncated nodes { id } } }","variables":{"id":"product-1234"}}'
-ask "prefix search" '{"query":"query($t: String!) { search(text: $t, first: 20) { entity { id name } } }","variables":{"t":"phone 12"}}'
-ask "partners as of a date" '{"query":"query($id: ID!) { entity(id: $id) { ... on Vendor { partners(filter: { asOf: \"2020-06-30\" }) { other { id } } } } }","variables":{"id":"vendor-40"}}'
+# The questions, one a line: a name, a tab, the request body (shared with
+# examples/instructions.rs).
+while IFS=$'\t' read -r name body; do
+  ask "$name" "$body" </dev/null
+done <bench/questions.tsv
