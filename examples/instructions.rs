@@ -36,8 +36,7 @@ fn main() {
         ..Default::default()
     };
     let loaded = phonegraph::seed::load_with(seed.as_ref(), &options).expect("the data loads");
-    let app =
-        AppState::new(loaded.graph, loaded.data_version, DEFAULT_LIMITS).with_engine(engine);
+    let app = AppState::new(loaded.graph, loaded.data_version, DEFAULT_LIMITS).with_engine(engine);
     let router = router(app, &HttpConfig::default());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

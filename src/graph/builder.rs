@@ -24,6 +24,8 @@ pub struct GraphBuilder {
     relations: Vec<RelationRecord>,
     relation_details: Vec<RelationDetail>,
     shared_sources: Vec<EntityIx>,
+    /// `NewEntity::defined_at` of each entity, by number.
+    defined_at: Vec<u64>,
 }
 
 impl GraphBuilder {
@@ -38,16 +40,25 @@ impl GraphBuilder {
         GraphBuilder {
             entities: EntityTable::with_capacity(entities, text),
             relations: Vec::with_capacity(relations),
+            defined_at: Vec::with_capacity(entities),
             ..Self::default()
         }
     }
 
-    /// Adds an entity; a second entity with the same id is refused.
+    /// Adds an entity; a second entity with the same id is refused, with where the first was
+    /// defined.
     pub fn add_entity(&mut self, new: NewEntity<'_>) -> Result<EntityIx, GraphError> {
-        let id = new.id;
-        self.entities
-            .insert(new)
-            .map_err(|_| GraphError::DuplicateId(id.to_owned()))
+        let (id, defined_at) = (new.id, new.defined_at);
+        match self.entities.insert(new) {
+            Ok(ix) => {
+                self.defined_at.push(defined_at);
+                Ok(ix)
+            }
+            Err(first) => Err(GraphError::DuplicateId {
+                id: id.to_owned(),
+                first_defined_at: self.defined_at[first.0 as usize],
+            }),
+        }
     }
 
     /// The entity added under `id`, if any.
@@ -111,7 +122,7 @@ impl GraphBuilder {
     }
 
     /// Checks a relation whose ends' kinds are already known.
-    pub fn check_kinds(
+    fn check_kinds(
         &self,
         kind: crate::model::RelationKind,
         (from, fk): (EntityIx, EntityKind),
@@ -139,7 +150,8 @@ impl GraphBuilder {
         Ok(())
     }
 
-    /// Adds a relation already checked with [`GraphBuilder::check_kinds`].
+    /// Adds a relation whose ends the caller has checked as [`GraphBuilder::check_relation`]
+    /// does (bulk loading checks rows on several threads, before adding them in order).
     pub(crate) fn push_relation(&mut self, new: NewRelation) {
         let detail = match new.detail {
             Some(d) => {
@@ -168,7 +180,9 @@ impl GraphBuilder {
             mut relations,
             mut relation_details,
             mut shared_sources,
+            defined_at,
         } = self;
+        drop(defined_at);
         let started = std::time::Instant::now();
         entities.shrink();
         let (new_of, sorted, kind_start) = number_kind_major(&mut entities);

@@ -28,7 +28,6 @@ pub use record::{
 pub use search::{MatchRank, SearchIndex, fold};
 pub use select::{Bucket, Condition, GroupKey, OrderKey, entity_date, group, order};
 pub use store::{Direction, Graph, Hop};
-pub(crate) use table::InlineId;
 pub use table::{EntityView, NewEntity};
 pub use timeline::{Entry, EntryKind, TimelineFilter};
 pub use traverse::{Common, Neighbourhood, Path, PathScratch};
@@ -42,8 +41,14 @@ pub enum GraphError {
     #[error("no entity has the id `{0}`")]
     NotFound(String),
     /// Two entities were given the same id.
-    #[error("the id `{0}` is used twice")]
-    DuplicateId(String),
+    #[error("the id `{id}` is used twice")]
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// Where the first entity with the id was defined, as its caller numbered the place
+        /// (`NewEntity::defined_at`).
+        first_defined_at: u64,
+    },
     /// A relation between kinds its kind does not allow.
     #[error("a `{kind}` relation cannot go from a {from} to a {to}")]
     KindMismatch {
@@ -79,6 +84,7 @@ pub(crate) mod testing {
             country: None,
             date: None,
             detail: None,
+            defined_at: 0,
         })
         .unwrap()
     }

@@ -440,10 +440,14 @@ mod tests {
                 name: "X",
                 country: None,
                 date: None,
-                detail: None
+                detail: None,
+                defined_at: 42,
             })
             .unwrap_err(),
-            GraphError::DuplicateId("x".into())
+            GraphError::DuplicateId {
+                id: "x".into(),
+                first_defined_at: 0
+            }
         );
         assert_eq!(
             b.add_relation(relation(x, K::Makes, m))

@@ -10,7 +10,7 @@ use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
 use super::record::{EntityDetail, EntityIx};
-use crate::model::{DateBound, Day, EntityKind, PartialDate};
+use crate::model::{DateBound, Day, EntityKind, InlineId, PartialDate};
 
 const NO_DETAIL: u32 = u32::MAX;
 const NO_DATE: Day = Day::MIN;
@@ -64,6 +64,10 @@ pub struct NewEntity<'a> {
     pub date: Option<Day>,
     /// Curated detail.
     pub detail: Option<EntityDetail>,
+    /// Where the entity is defined, as a number only the caller reads: a second entity with
+    /// the same id is refused with the first one's (`GraphError::DuplicateId`). Kept while
+    /// building only.
+    pub defined_at: u64,
 }
 
 /// A slot of the id index: the entity number and, for ids of up to 16 bytes, the id itself, so
@@ -83,36 +87,6 @@ impl Slot {
             kind,
             id: InlineId::new(id.as_bytes()),
         }
-    }
-}
-
-/// An id of up to [`InlineId::MAX`] bytes kept in place, so that comparing with it touches no
-/// other memory; a longer one is not kept.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct InlineId {
-    len: u8,
-    bytes: [u8; InlineId::MAX],
-}
-
-impl InlineId {
-    /// The longest id kept in place.
-    pub(crate) const MAX: usize = 16;
-
-    /// `id` kept in place, if it is short enough.
-    pub(crate) fn new(id: &[u8]) -> Self {
-        let mut bytes = [0; Self::MAX];
-        let len = if id.len() <= Self::MAX {
-            bytes[..id.len()].copy_from_slice(id);
-            id.len() as u8
-        } else {
-            u8::MAX
-        };
-        InlineId { len, bytes }
-    }
-
-    /// Whether this is `id`; `None` when the id was too long to keep.
-    pub(crate) fn holds(&self, id: &[u8]) -> Option<bool> {
-        (self.len != u8::MAX).then(|| &self.bytes[..usize::from(self.len)] == id)
     }
 }
 
@@ -338,6 +312,7 @@ mod tests {
             country: Some(*b"CN"),
             date: None,
             detail: None,
+            defined_at: 0,
         };
         let a = t.insert(new("xiaomi")).unwrap();
         let b = t.insert(new("huawei")).unwrap();
@@ -377,6 +352,7 @@ mod tests {
                 country: None,
                 date: None,
                 detail: None,
+                defined_at: 0,
             })
             .unwrap();
         }

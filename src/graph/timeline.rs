@@ -163,6 +163,7 @@ mod tests {
                     date: Some(date("2018-01-09")),
                     ..EntityDetail::default()
                 }),
+                defined_at: 0,
             })
             .unwrap();
         b.add_relation(NewRelation::bare(huawei, K::Makes, mate))

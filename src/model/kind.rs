@@ -234,16 +234,6 @@ impl RelationKind {
             symmetric,
         }
     }
-
-    /// Reads a CSV kind: a canonical name in any case, or `INVOLVES`, which is `participant_in`
-    /// seen from the event; the flag says the endpoints must be swapped.
-    pub fn parse_csv(text: &str) -> Option<(Self, bool)> {
-        if text.eq_ignore_ascii_case("involves") {
-            Some((RelationKind::ParticipantIn, true))
-        } else {
-            Self::parse(text).map(|k| (k, false))
-        }
-    }
 }
 
 vocabulary! {
@@ -324,10 +314,6 @@ mod tests {
                 Some(*kind)
             );
         }
-        assert_eq!(
-            RelationKind::parse_csv("INVOLVES"),
-            Some((RelationKind::ParticipantIn, true))
-        );
     }
 
     #[test]

@@ -18,8 +18,8 @@ use csv::ByteRecord;
 use read::{Chunks, Placed, io_error};
 use rows::{Columns, EdgeRows, NODES_AHEAD, NodeRow, NodeRows, text_at, trim};
 
-use super::SeedError;
 use super::report::Problem;
+use super::{Defined, SeedError, rules};
 use crate::graph::{EntityDetail, GraphBuilder, GraphError, NewEntity};
 use crate::model::EntityKind;
 
@@ -50,10 +50,9 @@ pub(crate) struct CsvLoad<'a> {
     /// The data version's hasher: each file's own hash goes into it.
     pub(crate) hasher: &'a mut blake3::Hasher,
     pub(crate) reports: Vec<CsvFileReport>,
-    /// Where each CSV entity was defined, for duplicate-id messages: (file, line).
-    pub(crate) origins: Vec<(usize, u64)>,
+    /// The CSV files read, by the number their entities' places give (`seed::Defined`).
     pub(crate) files: Vec<PathBuf>,
-    /// Entities defined by curated files come first; these are their places.
+    /// Where each curated entity is defined (`file:line:column`), by its place number.
     pub(crate) curated_origins: &'a [String],
 }
 
@@ -246,27 +245,25 @@ impl CsvLoad<'_> {
             country: row.country,
             date: row.date,
             detail: row.detail.map(|d| *d),
+            defined_at: Defined::Bulk {
+                file,
+                line: first_line + row.line - 1,
+            }
+            .number(),
         });
         let (message, hint) = match added {
-            Ok(_) => {
-                self.origins.push((file, first_line + row.line - 1));
-                return Ok(());
-            }
-            Err(GraphError::DuplicateId(_)) => {
-                let first = self.builder.lookup(id).expect("a duplicate has a first");
-                let curated = self.curated_origins.len();
-                let place = if (first.0 as usize) < curated {
-                    self.curated_origins[first.0 as usize].clone()
-                } else {
-                    let (f, line) = self.origins[first.0 as usize - curated];
-                    format!("{}:{line}", self.files[f].display())
+            Ok(_) => return Ok(()),
+            Err(GraphError::DuplicateId {
+                first_defined_at, ..
+            }) => {
+                let first = match Defined::from_number(first_defined_at) {
+                    Defined::Curated(place) => self.curated_origins[place].clone(),
+                    Defined::Bulk { file, line } => {
+                        format!("{}:{line}", self.files[file].display())
+                    }
                 };
-                (
-                    format!("the id `{id}` is used twice; it was first defined at {place}"),
-                    Some(
-                        "ids are unique across all kinds and files: rename one of them".to_owned(),
-                    ),
-                )
+                let broken = rules::duplicate(id, &first);
+                (broken.message, broken.hint)
             }
             Err(e) => (e.to_string(), None),
         };
@@ -319,6 +316,12 @@ impl CsvLoad<'_> {
                     origin: path.display().to_string(),
                     ..EntityDetail::default()
                 }),
+                // The id was free, so no duplicate will ask where it was defined.
+                defined_at: Defined::Bulk {
+                    file: self.files.len(),
+                    line: 0,
+                }
+                .number(),
             })
             .expect("the id was free");
         self.builder.shared_source(ix).ok_or_else(|| SeedError::Io {

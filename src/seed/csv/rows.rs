@@ -8,13 +8,14 @@ use rustc_hash::FxBuildHasher;
 
 use super::read::{Placed, each_record, next_record, records};
 use crate::graph::{
-    EntityDetail, EntityIx, GraphBuilder, GraphError, InlineId, NewRelation, RelationDetail,
-    StatusChange,
+    EntityDetail, EntityIx, GraphBuilder, NewRelation, RelationDetail, StatusChange,
 };
 use crate::model::{
-    Day, EntityKind, EventType, PartialDate, ProductCategory, RelationKind, Status, Validity,
-    Window, days_from_civil_checked, is_valid_id,
+    Day, EntityKind, EventType, InlineId, KindSet, PartialDate, ProductCategory, RelationKind,
+    Status, Validity, Window, days_from_civil_checked,
 };
+use crate::seed::rules::{self, Broken};
+
 /// Where a column is, by name.
 pub(super) struct Columns {
     pub(super) index: Vec<Option<usize>>,
@@ -37,6 +38,15 @@ pub(super) struct RowError {
     pub(super) field: Option<usize>,
     pub(super) message: String,
     pub(super) hint: Option<String>,
+}
+
+/// What a rule found wrong with a field.
+fn broke(field: Option<usize>, broken: Broken) -> RowError {
+    RowError {
+        field,
+        message: broken.message,
+        hint: broken.hint,
+    }
 }
 
 fn row_error(field: Option<usize>, message: impl Into<String>, hint: Option<&str>) -> RowError {
@@ -134,17 +144,8 @@ pub(super) fn text_at(text: &str, (at, len): (u32, u32)) -> &str {
 /// Reads and checks one nodes row, keeping its id and name in `text`.
 fn node(c: &Columns, record: &ByteRecord, text: &mut String) -> Result<NodeRow, RowError> {
     let field = |i: usize| c.index[i];
-    let id = std::str::from_utf8(c.get(record, 0)).unwrap_or("");
-    if !is_valid_id(id) {
-        return Err(row_error(
-            field(0),
-            format!(
-                "`{}` is not a valid id",
-                String::from_utf8_lossy(c.get(record, 0))
-            ),
-            Some("ids are lowercase letters, digits and `-`, like `market-us`"),
-        ));
-    }
+    let id = String::from_utf8_lossy(c.get(record, 0));
+    rules::id(&id).map_err(|b| broke(field(0), b))?;
     let kind_text = String::from_utf8_lossy(c.get(record, 1));
     let kind = EntityKind::parse(&kind_text)
         .filter(|k| *k != EntityKind::Source)
@@ -157,13 +158,7 @@ fn node(c: &Columns, record: &ByteRecord, text: &mut String) -> Result<NodeRow, 
         })?;
     let name = std::str::from_utf8(c.get(record, 2))
         .map_err(|_| row_error(field(2), "the name is not UTF-8", None))?;
-    if name.is_empty() {
-        return Err(row_error(
-            field(2),
-            "the name is empty",
-            Some("give the entity the name people know it by"),
-        ));
-    }
+    let name = rules::name(name).map_err(|b| broke(field(2), b))?;
     let country = match c.get(record, 3) {
         [] => None,
         [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
@@ -191,7 +186,7 @@ fn node(c: &Columns, record: &ByteRecord, text: &mut String) -> Result<NodeRow, 
         optional_day(c.get(record, 4)).map_err(|m| row_error(field(4), m, Some(ISO_DATE)))?;
     let detail = node_detail(c, record, kind)?;
     Ok(NodeRow {
-        id: push_text(text, id),
+        id: push_text(text, &id),
         name: push_text(text, name),
         kind,
         country,
@@ -222,30 +217,25 @@ fn node_detail(
     {
         return Ok(None);
     }
-    let category = match category {
-        None => None,
-        Some(_) if kind != EntityKind::Product => {
-            return Err(row_error(
-                c.index[8],
-                "`category` applies to products only",
-                None,
-            ));
-        }
-        Some(t) => Some(
-            ProductCategory::parse(&t)
-                .ok_or_else(|| row_error(c.index[8], format!("unknown category `{t}`"), None))?,
-        ),
-    };
-    let event_type = match event_type {
-        None => None,
-        Some(_) if kind != EntityKind::Event => {
-            return Err(row_error(c.index[9], "`type` applies to events only", None));
-        }
-        Some(t) => Some(
-            EventType::parse(&t)
-                .ok_or_else(|| row_error(c.index[9], format!("unknown event type `{t}`"), None))?,
-        ),
-    };
+    if let Some(w) = &wikidata {
+        rules::wikidata(w).map_err(|b| broke(c.index[7], b))?;
+    }
+    let category = word(
+        c.index[8],
+        kind,
+        ("category", "category"),
+        category.as_deref(),
+        ProductCategory::parse,
+        ProductCategory::names,
+    )?;
+    let event_type = word(
+        c.index[9],
+        kind,
+        ("type", "event type"),
+        event_type.as_deref(),
+        EventType::parse,
+        EventType::names,
+    )?;
     Ok(Some(Box::new(EntityDetail {
         aliases: aliases
             .map(|a| {
@@ -404,13 +394,7 @@ fn edge(
     [from, to]: [Option<(EntityIx, EntityKind)>; 2],
 ) -> Result<NewRelation, RowError> {
     let kind_text = String::from_utf8_lossy(c.get(record, 2));
-    let (kind, swap) = RelationKind::parse_csv(&kind_text).ok_or_else(|| {
-        row_error(
-            c.index[2],
-            format!("unknown relation kind `{kind_text}`"),
-            Some("kinds are HEADQUARTERED_IN, OPERATES_IN, MAKES, CARRIES, SELLS, PARTNERS_WITH, COMPETES_WITH, EXECUTIVE_OF, INVOLVES and the other relation kinds"),
-        )
-    })?;
+    let (kind, swap) = relation_kind(&kind_text).map_err(|b| broke(c.index[2], b))?;
     let mut from = endpoint(c, record, 0, from)?;
     let mut to = endpoint(c, record, 1, to)?;
     if swap {
@@ -420,31 +404,14 @@ fn edge(
         optional_day(c.get(record, 3)).map_err(|m| row_error(c.index[3], m, Some(ISO_DATE)))?;
     let until =
         optional_day(c.get(record, 4)).map_err(|m| row_error(c.index[4], m, Some(ISO_DATE)))?;
-    if let (Some(s), Some(u)) = (since, until)
-        && u <= s
-    {
-        return Err(row_error(
-            c.index[4],
-            "the relation ends before it starts",
-            Some("`until` is the first day it no longer held: it must come after `since`"),
-        ));
-    }
-    if let Err(e) = builder.check_kinds(kind, from, to) {
-        let hint = match e {
-            GraphError::KindMismatch { kind, .. } => Some(format!(
-                "`{}` goes from a {} to a {}",
-                kind.as_str().to_uppercase(),
-                kind.spec().from.describe(),
-                kind.spec().to.describe()
-            )),
-            _ => None,
-        };
-        return Err(RowError {
-            field: c.index[2],
-            message: e.to_string(),
-            hint,
-        });
-    }
+    let validity = Validity {
+        from: since.map(|d| PartialDate::from_day(d).into()),
+        until: until.map(|d| PartialDate::from_day(d).into()),
+    };
+    rules::time_order(&validity, "since", "until").map_err(|b| broke(c.index[4], b))?;
+    let id = |which| String::from_utf8_lossy(c.get(record, which));
+    let (from_id, to_id) = if swap { (id(1), id(0)) } else { (id(0), id(1)) };
+    rules::endpoints(kind, (&from_id, from.1), (&to_id, to.1)).map_err(|b| broke(c.index[2], b))?;
     let (from, to) = (from.0, to.0);
     if kind == RelationKind::HeadquarteredIn {
         let (org, market) = (builder.entity(from), builder.entity(to));
@@ -465,22 +432,18 @@ fn edge(
         [] => 1.0,
         text => std::str::from_utf8(text)
             .ok()
-            .and_then(|t| t.parse::<f32>().ok())
-            .filter(|v| (0.0..=1.0).contains(v))
+            .and_then(|t| t.parse::<f64>().ok())
             .ok_or_else(|| {
                 row_error(
                     c.index[5],
                     format!(
-                        "confidence `{}` is not a number from 0 to 1",
+                        "confidence `{}` is not a number",
                         String::from_utf8_lossy(text)
                     ),
-                    None,
+                    Some("write a number from 0 (doubtful) to 1 (certain)"),
                 )
-            })?,
-    };
-    let validity = Validity {
-        from: since.map(|d| PartialDate::from_day(d).into()),
-        until: until.map(|d| PartialDate::from_day(d).into()),
+            })
+            .and_then(|v| rules::confidence(v).map_err(|b| broke(c.index[5], b)))?,
     };
     let detail = edge_detail(builder, c, record, validity)?;
     Ok(NewRelation {
@@ -514,13 +477,8 @@ fn edge_detail(
     let status_history = match text(status) {
         None => Vec::new(),
         Some(s) => vec![StatusChange {
-            status: Status::parse(&s).ok_or_else(|| {
-                row_error(
-                    c.index[6],
-                    format!("unknown status `{s}`"),
-                    Some("statuses are rumoured, planned, announced, confirmed, cancelled, ended"),
-                )
-            })?,
+            status: rules::vocabulary(&s, "status", Status::parse, Status::names)
+                .map_err(|b| broke(c.index[6], b))?,
             date: validity.from,
             event: None,
             sources: Vec::new(),
@@ -529,11 +487,8 @@ fn edge_detail(
     let market = match text(market) {
         None => None,
         Some(m) => Some(
-            builder
-                .lookup_kind(&m)
-                .filter(|&(_, kind)| kind == EntityKind::Market)
-                .map(|(ix, _)| ix)
-                .ok_or_else(|| row_error(c.index[8], format!("unknown market `{m}`"), None))?,
+            rules::reference(builder, &m, KindSet::of(&[EntityKind::Market]), false)
+                .map_err(|b| broke(c.index[8], b))?,
         ),
     };
     Ok(Some(Box::new(RelationDetail {
@@ -544,6 +499,37 @@ fn edge_detail(
         note: text(note),
         ..RelationDetail::default()
     })))
+}
+
+/// A word of a vocabulary in a kind-specific column (`field`, named as a `what`), if given.
+fn word<T>(
+    at: Option<usize>,
+    kind: EntityKind,
+    (field, what): (&str, &str),
+    text: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    names: fn() -> String,
+) -> Result<Option<T>, RowError> {
+    text.map(|t| {
+        rules::applies(field, kind)
+            .and_then(|()| rules::vocabulary(t, what, parse, names))
+            .map_err(|b| broke(at, b))
+    })
+    .transpose()
+}
+
+/// A CSV relation kind: a canonical name in any case (`MAKES`), or `INVOLVES`, which is
+/// `participant_in` seen from the event; the flag says the ends must be swapped.
+fn relation_kind(text: &str) -> Result<(RelationKind, bool), Broken> {
+    if text.eq_ignore_ascii_case("involves") {
+        return Ok((RelationKind::ParticipantIn, true));
+    }
+    RelationKind::parse(&text.to_ascii_lowercase())
+        .map(|kind| (kind, false))
+        .ok_or_else(|| {
+            let names = format!("{} in any case, or INVOLVES", RelationKind::names());
+            rules::unknown(text, "relation kind", &names)
+        })
 }
 
 const ISO_DATE: &str = "dates are ISO days, like 2018-01-09, or empty";

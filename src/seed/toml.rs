@@ -1,0 +1,494 @@
+//! The curated TOML files: each file's sections read into raw structs with their places, and
+//! every entity and relation checked by `rules` and added to the builder.
+
+use std::ops::Range;
+
+use ::toml::Spanned;
+use ::toml::de::{DeTable, DeValue, ValueDeserializer};
+use serde::Deserialize;
+
+use super::raw::{RawCitation, RawEntity, RawRelation, SECTIONS};
+use super::report::Problem;
+use super::rules::{self, Broken};
+use super::{Defined, SeedFile};
+use crate::graph::{
+    Cause, Citation, EntityDetail, EntityIx, GraphBuilder, GraphError, NewEntity, NewRelation,
+    PropertyCitation, RelationDetail, StatusChange,
+};
+use crate::model::{
+    DateBound, EntityKind, EventType, KindSet, ProductCategory, RelationKind, Status, Validity,
+};
+
+/// A place in a curated file: the file's number and a byte span.
+#[derive(Clone)]
+pub(super) struct Place {
+    pub(super) file: usize,
+    pub(super) span: Range<usize>,
+}
+
+/// The curated files being read, the builder they go into, and the problems found.
+pub(super) struct Loader<'a> {
+    files: &'a [SeedFile],
+    pub(super) problems: Vec<Problem>,
+    pub(super) builder: GraphBuilder,
+    /// Where each curated entity is defined, by the number it gave the builder.
+    pub(super) places: Vec<Place>,
+}
+
+const SEE_FORMAT: &str = "see the seed-data format in docs/curating.md";
+
+impl<'a> Loader<'a> {
+    /// A loader of `files` into `builder`.
+    pub(super) fn new(files: &'a [SeedFile], builder: GraphBuilder) -> Self {
+        Loader {
+            files,
+            problems: Vec::new(),
+            builder,
+            places: Vec::new(),
+        }
+    }
+
+    /// How many curated files there are.
+    pub(super) fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Reports what a rule found wrong at a place.
+    fn broke(&mut self, at: &Place, broken: Broken) {
+        self.report(at, broken.message, broken.hint);
+    }
+
+    fn report(&mut self, at: &Place, message: impl Into<String>, hint: Option<String>) {
+        let f = &self.files[at.file];
+        let (line, column) = f.lines.position(&f.text, at.span.start);
+        self.problems.push(Problem {
+            file: f.path.clone(),
+            line,
+            column,
+            message: message.into(),
+            hint,
+        });
+    }
+
+    pub(super) fn origin(&self, at: &Place) -> String {
+        let f = &self.files[at.file];
+        let (line, column) = f.lines.position(&f.text, at.span.start);
+        format!("{}:{line}:{column}", f.path.display())
+    }
+
+    /// Reads a file's sections into raw entities and relations, reporting what cannot be read.
+    pub(super) fn read_file(
+        &mut self,
+        file: usize,
+        entities: &mut Vec<(EntityKind, Place, RawEntity)>,
+        relations: &mut Vec<(Place, RawRelation)>,
+    ) {
+        let text = &self.files[file].text;
+        let (table, errors) = DeTable::parse_recoverable(text);
+        for e in errors {
+            let span = e.span().unwrap_or(0..0);
+            self.report(
+                &Place { file, span },
+                format!("TOML syntax: {}", e.message().trim_end()),
+                Some("fix the TOML syntax at this place".into()),
+            );
+        }
+        for (key, value) in table.get_ref() {
+            let at = Place {
+                file,
+                span: key.span(),
+            };
+            let section = key.get_ref().as_ref();
+            if !SECTIONS.contains(&section) {
+                let hint = rules::suggest(section, SECTIONS.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| format!("sections are {}", SECTIONS.join(", ")));
+                self.report(&at, format!("unknown section `{section}`"), Some(hint));
+                continue;
+            }
+            let DeValue::Array(items) = value.get_ref() else {
+                self.report(
+                    &at,
+                    format!("`{section}` must be an array of tables"),
+                    Some(format!("write each entry under a `[[{section}]]` header")),
+                );
+                continue;
+            };
+            for item in items.iter() {
+                let place = Place {
+                    file,
+                    span: item.span(),
+                };
+                if section == "relation" {
+                    if let Some(raw) = self.deserialize::<RawRelation>(file, item) {
+                        relations.push((place, raw));
+                    }
+                } else if let Some(raw) = self.deserialize::<RawEntity>(file, item) {
+                    let kind = EntityKind::parse(section).expect("sections name entity kinds");
+                    entities.push((kind, place, raw));
+                }
+            }
+        }
+    }
+
+    fn deserialize<T: for<'de> Deserialize<'de>>(
+        &mut self,
+        file: usize,
+        item: &Spanned<DeValue<'_>>,
+    ) -> Option<T> {
+        match T::deserialize(ValueDeserializer::from(item.clone())) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let span = e.span().unwrap_or_else(|| item.span());
+                let message = e.message().trim_end().to_owned();
+                let hint = if message.starts_with("unknown field") {
+                    "remove the field or fix its spelling; ".to_owned() + SEE_FORMAT
+                } else {
+                    SEE_FORMAT.to_owned()
+                };
+                self.report(&Place { file, span }, message, Some(hint));
+                None
+            }
+        }
+    }
+
+    pub(super) fn add_entity(
+        &mut self,
+        kind: EntityKind,
+        place: &Place,
+        raw: &RawEntity,
+    ) -> Option<EntityIx> {
+        let id_at = Place {
+            file: place.file,
+            span: raw.id.span(),
+        };
+        let id = raw.id.get_ref();
+        if let Err(broken) = rules::id(id) {
+            self.broke(&id_at, broken);
+        }
+        let name_at = Place {
+            file: place.file,
+            span: raw.name.span(),
+        };
+        let name = rules::name(raw.name.get_ref()).unwrap_or_else(|broken| {
+            self.broke(&name_at, broken);
+            ""
+        });
+        self.check_fields(kind, place.file, raw);
+        let record = NewEntity {
+            id: id.as_str(),
+            kind,
+            name,
+            country: None,
+            date: None,
+            detail: None,
+            defined_at: Defined::Curated(self.places.len()).number(),
+        };
+        match self.builder.add_entity(record) {
+            Ok(ix) => {
+                self.places.push(id_at);
+                Some(ix)
+            }
+            Err(GraphError::DuplicateId {
+                first_defined_at, ..
+            }) => {
+                let first = match Defined::from_number(first_defined_at) {
+                    Defined::Curated(place) => self.origin(&self.places[place]),
+                    // Curated entities are added before bulk ones.
+                    Defined::Bulk { line, .. } => format!("line {line} of a CSV file"),
+                };
+                self.broke(&id_at, rules::duplicate(id, &first));
+                None
+            }
+            Err(e) => {
+                self.report(&id_at, e.to_string(), None);
+                None
+            }
+        }
+    }
+
+    /// Reports kind-specific fields used on a kind they do not apply to, and required ones missing.
+    fn check_fields(&mut self, kind: EntityKind, file: usize, raw: &RawEntity) {
+        let given: [(&str, Option<Range<usize>>); 11] = [
+            ("founded", raw.founded.as_ref().map(Spanned::span)),
+            ("category", raw.category.as_ref().map(Spanned::span)),
+            ("released", raw.released.as_ref().map(Spanned::span)),
+            ("iso_code", raw.iso_code.as_ref().map(Spanned::span)),
+            ("type", raw.event_type.as_ref().map(Spanned::span)),
+            ("date", raw.date.as_ref().map(Spanned::span)),
+            ("summary", raw.summary.as_ref().map(|_| raw.id.span())),
+            ("cause", raw.cause.as_ref().map(Spanned::span)),
+            ("title", raw.title.as_ref().map(Spanned::span)),
+            ("publisher", raw.publisher.as_ref().map(|_| raw.id.span())),
+            ("url", raw.url.as_ref().map(|_| raw.id.span())),
+        ];
+        for (field, span) in given {
+            if let Some(span) = span
+                && let Err(broken) = rules::applies(field, kind)
+            {
+                self.broke(&Place { file, span }, broken);
+            }
+        }
+        if kind == EntityKind::Source && raw.title.is_none() {
+            self.report(
+                &Place {
+                    file,
+                    span: raw.id.span(),
+                },
+                format!("the source `{}` has no title", raw.id.get_ref()),
+                Some("add `title = \"…\"` so readers can find the document".into()),
+            );
+        }
+    }
+
+    pub(super) fn entity_detail(
+        &mut self,
+        file: usize,
+        kind: EntityKind,
+        raw: &RawEntity,
+    ) -> EntityDetail {
+        let mut property_sources = Vec::new();
+        for (property, cites) in &raw.cite {
+            let name = property.get_ref().as_str();
+            if let Err(broken) = rules::citable(kind, name) {
+                let at = Place {
+                    file,
+                    span: property.span(),
+                };
+                self.broke(&at, broken);
+                continue;
+            }
+            property_sources.push(PropertyCitation {
+                property: name.to_owned(),
+                sources: self.citations(file, cites),
+            });
+        }
+        let cause = raw.cause.as_ref().map(|c| {
+            let c = c.get_ref();
+            Cause {
+                text: c.text.get_ref().clone(),
+                confidence: self.confidence(file, c.confidence.as_ref()),
+                sources: self.citations(file, &c.sources),
+            }
+        });
+        let parse = |this: &mut Self, v: &Option<Spanned<String>>| {
+            v.as_ref().and_then(|v| this.date(file, v))
+        };
+        EntityDetail {
+            aliases: raw.aliases.clone(),
+            description: raw.description.clone(),
+            wikidata: raw.wikidata.as_ref().and_then(|w| {
+                let at = Place {
+                    file,
+                    span: w.span(),
+                };
+                self.check(&at, rules::wikidata(w.get_ref()))
+                    .map(|()| w.get_ref().clone())
+            }),
+            iso_code: raw.iso_code.as_ref().map(|c| c.get_ref().to_lowercase()),
+            founded: parse(self, &raw.founded),
+            category: raw.category.as_ref().and_then(|c| {
+                self.vocabulary(
+                    file,
+                    c,
+                    "category",
+                    ProductCategory::parse,
+                    ProductCategory::names,
+                )
+            }),
+            released: parse(self, &raw.released),
+            event_type: raw.event_type.as_ref().and_then(|t| {
+                self.vocabulary(file, t, "event type", EventType::parse, EventType::names)
+            }),
+            date: parse(self, &raw.date),
+            summary: raw.summary.clone(),
+            cause,
+            title: raw.title.as_ref().map(|t| t.get_ref().clone()),
+            publisher: raw.publisher.clone(),
+            url: raw.url.clone(),
+            sources: self.citations(file, &raw.sources),
+            property_sources,
+            origin: self.origin(&Place {
+                file,
+                span: raw.id.span(),
+            }),
+        }
+    }
+
+    /// The value a rule gives, or `None` with what it found wrong reported at `at`.
+    fn check<T>(&mut self, at: &Place, checked: Result<T, Broken>) -> Option<T> {
+        checked.map_err(|broken| self.broke(at, broken)).ok()
+    }
+
+    /// Where a spanned value is.
+    fn at<T>(file: usize, value: &Spanned<T>) -> Place {
+        Place {
+            file,
+            span: value.span(),
+        }
+    }
+
+    fn vocabulary<T>(
+        &mut self,
+        file: usize,
+        value: &Spanned<String>,
+        what: &str,
+        parse: fn(&str) -> Option<T>,
+        names: fn() -> String,
+    ) -> Option<T> {
+        let checked = rules::vocabulary(value.get_ref(), what, parse, names);
+        self.check(&Self::at(file, value), checked)
+    }
+
+    fn date(&mut self, file: usize, value: &Spanned<String>) -> Option<DateBound> {
+        let parsed = DateBound::parse(value.get_ref()).map_err(|e| Broken {
+            message: e.to_string(),
+            hint: Some("dates look like 2018, 2018-Q4, 2018-01 or 2018-01-09".into()),
+        });
+        self.check(&Self::at(file, value), parsed)
+    }
+
+    fn confidence(&mut self, file: usize, value: Option<&Spanned<f64>>) -> f32 {
+        let Some(value) = value else { return 1.0 };
+        let checked = rules::confidence(*value.get_ref());
+        self.check(&Self::at(file, value), checked).unwrap_or(1.0)
+    }
+
+    fn citations(&mut self, file: usize, raw: &[RawCitation]) -> Vec<Citation> {
+        raw.iter()
+            .filter_map(|c| {
+                if let Some(q) = &c.quote {
+                    let checked = rules::quote(q.get_ref());
+                    self.check(&Self::at(file, q), checked);
+                }
+                let source = self.reference(file, &c.source, KindSet::of(&[EntityKind::Source]))?;
+                Some(Citation {
+                    source,
+                    quote: c.quote.as_ref().map(|q| q.get_ref().clone()),
+                })
+            })
+            .collect()
+    }
+
+    /// Resolves an id that must name an entity of one of `kinds`.
+    fn reference(&mut self, file: usize, id: &Spanned<String>, kinds: KindSet) -> Option<EntityIx> {
+        let checked = rules::reference(&self.builder, id.get_ref(), kinds, true);
+        self.check(&Self::at(file, id), checked)
+    }
+
+    pub(super) fn add_relation(&mut self, place: &Place, raw: &RawRelation) {
+        let file = place.file;
+        let kind = self.vocabulary(
+            file,
+            &raw.kind,
+            "relation kind",
+            RelationKind::parse,
+            RelationKind::names,
+        );
+        let any = KindSet::ALL;
+        let from = self.reference(file, &raw.from, any);
+        let to = self.reference(file, &raw.to, any);
+        let validity = Validity {
+            from: raw.valid_from.as_ref().and_then(|d| self.date(file, d)),
+            until: raw.valid_until.as_ref().and_then(|d| self.date(file, d)),
+        };
+        let until_at = raw
+            .valid_until
+            .as_ref()
+            .map_or_else(|| place.clone(), |u| Self::at(file, u));
+        self.check(
+            &until_at,
+            rules::time_order(&validity, "valid_from", "valid_until"),
+        );
+        let kind_at = Self::at(file, &raw.kind);
+        let confidence = self.confidence(file, raw.confidence.as_ref());
+        let sources = self.citations(file, &raw.sources);
+        let unsourced = raw.unsourced.as_ref().is_some_and(|u| *u.get_ref());
+        if raw.sources.is_empty() && !unsourced {
+            self.report(
+                &kind_at,
+                "the relation cites no source",
+                Some("add `sources = [{ source = \"…\", quote = \"…\" }]`, or mark it `unsourced = true`".into()),
+            );
+        }
+        if let Some(u) = &raw.unsourced
+            && *u.get_ref()
+            && !raw.sources.is_empty()
+        {
+            self.report(
+                &Self::at(file, u),
+                "the relation is marked unsourced but cites sources",
+                Some("remove `unsourced = true`".into()),
+            );
+        }
+        let mut status_history = Vec::new();
+        for s in &raw.status {
+            let status = self.vocabulary(file, &s.status, "status", Status::parse, Status::names);
+            let date = s.date.as_ref().and_then(|d| self.date(file, d));
+            let event = s
+                .event
+                .as_ref()
+                .and_then(|e| self.reference(file, e, KindSet::of(&[EntityKind::Event])));
+            let sources = self.citations(file, &s.sources);
+            if let Some(status) = status {
+                status_history.push(StatusChange {
+                    status,
+                    date,
+                    event,
+                    sources,
+                });
+            }
+        }
+        status_history.sort_by_key(|s| s.date.map(|d| d.first_day()));
+        let market = raw
+            .market
+            .as_ref()
+            .and_then(|m| self.reference(file, m, KindSet::of(&[EntityKind::Market])));
+        let rank = raw
+            .rank
+            .as_ref()
+            .and_then(|r| self.check(&Self::at(file, r), rules::rank(*r.get_ref())));
+        let share = raw
+            .share
+            .as_ref()
+            .and_then(|s| self.check(&Self::at(file, s), rules::share(*s.get_ref())));
+        let period = raw.period.as_ref().and_then(|d| self.date(file, d));
+        let target = raw.target.as_ref().and_then(|d| self.date(file, d));
+        let (Some(kind), Some(from), Some(to)) = (kind, from, to) else {
+            return;
+        };
+        let ends = rules::endpoints(
+            kind,
+            (raw.from.get_ref(), self.builder.kind(from)),
+            (raw.to.get_ref(), self.builder.kind(to)),
+        );
+        if self.check(&kind_at, ends).is_none() {
+            return;
+        }
+        let record = NewRelation {
+            from,
+            to,
+            kind,
+            window: validity.window(),
+            confidence,
+            unsourced,
+            source: 0,
+            detail: Some(Box::new(RelationDetail {
+                validity,
+                status_history,
+                sources,
+                market,
+                role: raw.role.clone(),
+                rank,
+                share,
+                period,
+                target,
+                note: raw.note.clone(),
+                origin: self.origin(&kind_at),
+            })),
+        };
+        if let Err(e) = self.builder.add_relation(record) {
+            self.report(&kind_at, e.to_string(), None);
+        }
+    }
+}
