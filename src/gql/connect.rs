@@ -11,7 +11,7 @@ use super::enums::{Direction, EntityKind, EventType, Presence, RelationKind, Sta
 use super::error::{bad_input, graph_error};
 use super::relation::{Citation, FuzzyDate, Relation, RelationFilter, citations, relation_filter};
 use crate::graph::{self, EntityIx, Hop};
-use crate::model::{self, Day};
+use crate::model::Day;
 
 /// The most hops a path may have.
 pub const MAX_HOPS: i32 = 6;
@@ -66,25 +66,20 @@ impl PathHop {
     }
     /// The hop in words, with its dates, status and sources.
     async fn explanation(&self) -> String {
-        self.to_relation().explain()
+        let g = &self.store.graph;
+        g.explanation(&g.view(self.from, self.hop, self.as_of))
     }
 }
 
 impl PathResult {
     fn path_hops(&self) -> Vec<PathHop> {
-        let mut from = self.path.start;
         self.path
-            .hops
-            .iter()
-            .map(|h| {
-                let hop = PathHop {
-                    store: self.store.clone(),
-                    from,
-                    hop: *h,
-                    as_of: self.as_of,
-                };
-                from = h.other;
-                hop
+            .steps()
+            .map(|(from, hop)| PathHop {
+                store: self.store.clone(),
+                from,
+                hop,
+                as_of: self.as_of,
             })
             .collect()
     }
@@ -107,11 +102,7 @@ impl PathResult {
     }
     /// The path in words, one hop after another.
     async fn explanation(&self) -> String {
-        self.path_hops()
-            .iter()
-            .map(|h| h.to_relation().explain())
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.store.graph.path_explanation(&self.path, self.as_of)
     }
 }
 
@@ -257,20 +248,7 @@ impl TimelineEntry {
     }
     /// The entry in words.
     async fn text(&self) -> String {
-        let g = &self.store.graph;
-        let relation = self.to_relation().explain();
-        match self.entry.kind {
-            graph::EntryKind::Event => {
-                let event = self.entry.event.expect("event entries name their event");
-                format!("{}: {}", g.entity(event).name, relation)
-            }
-            graph::EntryKind::Started => format!("started: {relation}"),
-            graph::EntryKind::Ended => format!("ended: {relation}"),
-            graph::EntryKind::StatusChanged => format!(
-                "{}: {relation}",
-                self.entry.status.map(|s| s.to_string()).unwrap_or_default()
-            ),
-        }
+        self.store.graph.entry_text(self.entity, &self.entry)
     }
     /// The relation concerned (for an event: the entity's participation in it).
     async fn relation(&self) -> One<Relation> {
@@ -286,29 +264,15 @@ impl TimelineEntry {
     }
     /// What supports the entry: the status step's sources, else the event's or relation's.
     async fn sources(&self) -> List<Citation> {
-        let g = &self.store.graph;
-        let detail = g.relation_detail(self.entry.relation);
-        let list = match (self.entry.step, self.entry.event) {
-            (Some(i), _) if !detail.status_history[i].sources.is_empty() => {
-                &detail.status_history[i].sources
-            }
-            (None, Some(event)) => &g.entity_detail(event).sources,
-            _ => &detail.sources,
-        };
-        citations(&self.store, list)
+        citations(&self.store, self.store.graph.entry_sources(&self.entry))
     }
 }
 
 impl TimelineEntry {
     fn to_relation(&self) -> Relation {
-        let rec = self.store.graph.relation(self.entry.relation);
-        let outgoing = rec.from == self.entity;
         Relation {
             store: self.store.clone(),
-            ix: self.entry.relation,
-            seen_from: Some((self.entity, outgoing)),
-            presence: model::Presence::Sure,
-            as_of: Some(self.entry.date.last_day()),
+            view: self.store.graph.entry_view(self.entity, &self.entry),
         }
     }
 }
@@ -400,15 +364,9 @@ impl ConnectQuery {
             .iter()
             .map(|hop| {
                 let rec = g.relation(hop.relation);
-                let relation = Relation {
-                    store: store.clone(),
-                    ix: hop.relation,
-                    seen_from: None,
-                    presence: hop.presence,
-                    as_of: filter.as_of,
-                };
+                let relation = Relation::alone(store, hop.relation, hop.presence, filter.as_of);
                 GraphEdge {
-                    id: ID(relation.stable_id()),
+                    id: ID(g.relation_id(hop.relation)),
                     from: id(rec.from),
                     to: id(rec.to),
                     kind: rec.kind.into(),

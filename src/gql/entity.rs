@@ -62,38 +62,64 @@ pub struct MarketShare(Relation);
 impl MarketShare {
     /// The vendor.
     async fn vendor(&self) -> Entity {
-        entity(&self.0.store, self.0.store.graph.relation(self.0.ix).from)
+        entity(
+            &self.0.store,
+            self.0.store.graph.relation(self.0.view.relation).from,
+        )
     }
     /// The market.
     async fn market(&self) -> Entity {
-        entity(&self.0.store, self.0.store.graph.relation(self.0.ix).to)
+        entity(
+            &self.0.store,
+            self.0.store.graph.relation(self.0.view.relation).to,
+        )
     }
     /// The period the figures are for.
     async fn period(&self) -> Option<One<FuzzyDate>> {
-        fuzzy(self.0.store.graph.relation_detail(self.0.ix).period)
+        fuzzy(
+            self.0
+                .store
+                .graph
+                .relation_detail(self.0.view.relation)
+                .period,
+        )
     }
     /// The vendor's rank (1 = largest).
     async fn rank(&self) -> Option<u32> {
-        self.0.store.graph.relation_detail(self.0.ix).rank
+        self.0
+            .store
+            .graph
+            .relation_detail(self.0.view.relation)
+            .rank
     }
     /// Its share, 0–1.
     async fn share(&self) -> Option<f64> {
         self.0
             .store
             .graph
-            .relation_detail(self.0.ix)
+            .relation_detail(self.0.view.relation)
             .share
             .map(decimal)
     }
     /// What the source says when it gives no figure ("a respectable market share").
     async fn note(&self) -> Option<String> {
-        self.0.store.graph.relation_detail(self.0.ix).note.clone()
+        self.0
+            .store
+            .graph
+            .relation_detail(self.0.view.relation)
+            .note
+            .clone()
     }
     /// The sources, with quotes.
     async fn sources(&self) -> List<Citation> {
         citations(
             &self.0.store,
-            &self.0.store.graph.relation_detail(self.0.ix).sources,
+            &self
+                .0
+                .store
+                .graph
+                .relation_detail(self.0.view.relation)
+                .sources,
         )
     }
     /// The `ranks_in` relation itself.
@@ -629,13 +655,7 @@ entity_object! {
                 .graph
                 .changed_by(self.0.ix)
                 .iter()
-                .map(|&ix| Relation {
-                    store: self.0.store.clone(),
-                    ix,
-                    seen_from: None,
-                    presence: model::Presence::Sure,
-                    as_of: None,
-                })
+                .map(|&ix| Relation::alone(&self.0.store, ix, model::Presence::Sure, None))
                 .collect()
         }
     }
@@ -682,13 +702,7 @@ entity_object! {
                 relations: citing
                     .relations
                     .iter()
-                    .map(|&ix| Relation {
-                        store: store.clone(),
-                        ix,
-                        seen_from: None,
-                        presence: model::Presence::Sure,
-                        as_of: None,
-                    })
+                    .map(|&ix| Relation::alone(store, ix, model::Presence::Sure, None))
                     .collect(),
             })
         }

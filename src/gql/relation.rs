@@ -10,7 +10,7 @@ use super::engine::list::{List, Objects, One};
 use super::entity::{Entity, entity};
 use super::enums::{Direction, Precision, Presence, RelationKind, Status};
 use super::error::{bad_input, graph_error};
-use crate::graph::{self, EntityIx, Hop, RelationIx, status_as_of};
+use crate::graph::{self, EntityIx, Hop, RelationView};
 use crate::model::{self, DateBound, Day, PartialDate};
 
 /// The most items one page may hold.
@@ -197,94 +197,37 @@ impl RelationFilter {
 #[derive(Clone)]
 pub struct Relation {
     pub(crate) store: Store,
-    pub(crate) ix: RelationIx,
-    /// The entity it was reached from, and whether it leaves that entity.
-    pub(crate) seen_from: Option<(EntityIx, bool)>,
-    pub(crate) presence: model::Presence,
-    pub(crate) as_of: Option<Day>,
+    pub(crate) view: RelationView,
 }
 
 impl Relation {
+    /// The relation `hop` reaches from `from`, as of `as_of`.
     pub(crate) fn from_hop(store: &Store, from: EntityIx, hop: Hop, as_of: Option<Day>) -> Self {
         Relation {
             store: store.clone(),
-            ix: hop.relation,
-            seen_from: Some((from, hop.outgoing)),
-            presence: hop.presence,
-            as_of,
+            view: store.graph.view(from, hop, as_of),
         }
     }
 
-    /// `from:kind:to#n`.
-    pub(crate) fn stable_id(&self) -> String {
-        let g = &self.store.graph;
-        let rec = self.record();
-        format!(
-            "{}:{}:{}#{}",
-            g.entity(rec.from).id,
-            rec.kind,
-            g.entity(rec.to).id,
-            g.claim_number(self.ix)
-        )
+    /// A relation not reached from either end, with its presence on `as_of`.
+    pub(crate) fn alone(
+        store: &Store,
+        relation: graph::RelationIx,
+        presence: model::Presence,
+        as_of: Option<Day>,
+    ) -> Self {
+        Relation {
+            store: store.clone(),
+            view: store.graph.view_alone(relation, presence, as_of),
+        }
     }
 
     fn record(&self) -> &graph::RelationRecord {
-        self.store.graph.relation(self.ix)
+        self.store.graph.relation(self.view.relation)
     }
 
     fn detail(&self) -> &graph::RelationDetail {
-        self.store.graph.relation_detail(self.ix)
-    }
-
-    /// A one-line reading: "AT&T carries Mate 10 Pro in United States (2017-12..2018-01-08;
-    /// cancelled; Tech Times)".
-    pub(crate) fn explain(&self) -> String {
-        let g = &self.store.graph;
-        let rec = self.record();
-        let d = self.detail();
-        let arrow = if rec.kind.spec().symmetric {
-            "↔"
-        } else {
-            "→"
-        };
-        let mut text = format!(
-            "{} — {} {arrow} {}",
-            g.entity(rec.from).name,
-            rec.kind.as_str().replace('_', " "),
-            g.entity(rec.to).name
-        );
-        if let Some(m) = d.market {
-            text += &format!(" in {}", g.entity(m).name);
-        }
-        let mut notes = Vec::new();
-        let validity = g.validity(self.ix);
-        match (validity.from, validity.until) {
-            (None, None) => {}
-            (Some(from), None) => notes.push(format!("since {from}")),
-            (None, Some(until)) => notes.push(format!("until {until}")),
-            (Some(from), Some(until)) => notes.push(format!("from {from} until {until}")),
-        }
-        if let Some(s) = status_as_of(&d.status_history, self.as_of) {
-            notes.push(s.status.to_string());
-        }
-        let cited = g.relation_citations(self.ix);
-        let mut publishers: Vec<&str> = cited
-            .iter()
-            .map(|c| {
-                let detail = g.entity_detail(c.source);
-                detail
-                    .publisher
-                    .as_deref()
-                    .unwrap_or(g.entity(c.source).name)
-            })
-            .collect();
-        publishers.dedup();
-        if publishers.is_empty() {
-            notes.push("unsourced".into());
-        } else {
-            notes.push(publishers.join(", "));
-        }
-        format!("{text} ({})", notes.join("; "))
+        self.store.graph.relation_detail(self.view.relation)
     }
 }
 
@@ -294,7 +237,7 @@ impl Relation {
     /// A stable id: `from:kind:to#n`, n counting several claims of the same kind between the
     /// same ends from 0.
     async fn id(&self) -> ID {
-        ID(self.stable_id())
+        ID(self.store.graph.relation_id(self.view.relation))
     }
     /// What the relation says.
     async fn kind(&self) -> RelationKind {
@@ -310,13 +253,12 @@ impl Relation {
     }
     /// The end other than the entity this relation was reached from (null at the top level).
     async fn other(&self) -> Option<Entity> {
-        let rec = self.record();
-        self.seen_from
-            .map(|(_, outgoing)| entity(&self.store, if outgoing { rec.to } else { rec.from }))
+        let other = self.store.graph.other_end(&self.view);
+        other.map(|e| entity(&self.store, e))
     }
     /// Which way the relation goes from the entity it was reached from (null at the top level).
     async fn direction(&self) -> Option<Direction> {
-        self.seen_from.map(|(_, outgoing)| {
+        self.view.seen_from.map(|(_, outgoing)| {
             if outgoing {
                 Direction::Outgoing
             } else {
@@ -326,7 +268,7 @@ impl Relation {
     }
     /// When it holds.
     async fn validity(&self) -> One<Validity> {
-        let v = self.store.graph.validity(self.ix);
+        let v = self.store.graph.validity(self.view.relation);
         One(Validity {
             from: fuzzy(v.from),
             until: fuzzy(v.until),
@@ -334,11 +276,11 @@ impl Relation {
     }
     /// Whether it holds on the `asOf` day asked for; `SURE` when no day was asked.
     async fn presence(&self) -> Presence {
-        self.presence.into()
+        self.view.presence.into()
     }
     /// The status as of the `asOf` day asked for (else the latest), if it has a history.
     async fn status(&self) -> Option<One<StatusChange>> {
-        status_as_of(&self.detail().status_history, self.as_of).map(|c| {
+        self.store.graph.status(&self.view).map(|c| {
             One(StatusChange {
                 store: self.store.clone(),
                 change: c.clone(),
@@ -366,7 +308,10 @@ impl Relation {
     }
     /// The sources supporting it, with quotes (for a bulk row: the file it came from).
     async fn sources(&self) -> List<Citation> {
-        citations(&self.store, &self.store.graph.relation_citations(self.ix))
+        citations(
+            &self.store,
+            &self.store.graph.relation_citations(self.view.relation),
+        )
     }
     /// The market it is scoped to ("sells in the US"), if any.
     async fn market(&self) -> Option<Entity> {
@@ -398,7 +343,7 @@ impl Relation {
     }
     /// A one-line reading of the relation with its dates, status and sources.
     async fn explanation(&self) -> String {
-        self.explain()
+        self.store.graph.explanation(&self.view)
     }
     /// Where it is defined in the seed data (`file:line:column`).
     async fn origin(&self) -> &str {

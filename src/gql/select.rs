@@ -432,13 +432,7 @@ impl SelectQuery {
             .all_relations()
             .filter_map(|r| f.admit(&store.graph, r).map(|presence| (r, presence)));
         relation_page(admitted, first, after.as_deref(), |(ix, presence)| {
-            Relation {
-                store: store.clone(),
-                ix,
-                seen_from: None,
-                presence,
-                as_of: f.as_of,
-            }
+            Relation::alone(store, ix, presence, f.as_of)
         })
     }
 }

@@ -16,11 +16,12 @@ mod store;
 mod table;
 mod timeline;
 mod traverse;
+mod view;
 
 pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgraph};
 pub use builder::GraphBuilder;
 pub use evidence::Citing;
-pub use query::{RelatedBy, RelationFilter, status_as_of};
+pub use query::{RelatedBy, RelationFilter};
 pub use record::{
     Cause, Citation, EntityDetail, EntityIx, NewRelation, PropertyCitation, RelationDetail,
     RelationIx, RelationRecord, StatusChange,
@@ -31,6 +32,7 @@ pub use store::{Direction, Graph, Hop};
 pub use table::{EntityView, NewEntity};
 pub use timeline::{Entry, EntryKind, TimelineFilter};
 pub use traverse::{Common, Neighbourhood, Path, PathScratch};
+pub use view::RelationView;
 
 use crate::model::{EntityKind, RelationKind};
 
@@ -72,8 +74,60 @@ pub enum GraphError {
 /// Small graphs for unit tests.
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::{EntityIx, GraphBuilder, NewEntity};
-    use crate::model::EntityKind;
+    use super::{
+        EntityDetail, EntityIx, Graph, GraphBuilder, NewEntity, NewRelation, RelationDetail,
+        StatusChange,
+    };
+    use crate::model::{DateBound, EntityKind, EventType, RelationKind as K, Status, Validity};
+
+    fn date(text: &str) -> DateBound {
+        DateBound::parse(text).unwrap()
+    }
+
+    /// Huawei at CES 2018 (an event on 2018-01-09), and AT&T's Mate 10 Pro deal: planned in
+    /// 2017-12, cancelled on 2018-01-08; Huawei makes the phone, undated.
+    pub(crate) fn huawei() -> Graph {
+        let mut b = GraphBuilder::new();
+        let huawei = entity(&mut b, "huawei", EntityKind::Vendor);
+        let att = entity(&mut b, "att", EntityKind::Carrier);
+        let mate = entity(&mut b, "mate-10-pro", EntityKind::Product);
+        let ces = b
+            .add_entity(NewEntity {
+                id: "ces-2018",
+                kind: EntityKind::Event,
+                name: "CES 2018",
+                country: None,
+                date: None,
+                detail: Some(EntityDetail {
+                    event_type: Some(EventType::TradeShow),
+                    date: Some(date("2018-01-09")),
+                    ..EntityDetail::default()
+                }),
+                defined_at: 0,
+            })
+            .unwrap();
+        b.add_relation(NewRelation::bare(huawei, K::Makes, mate))
+            .unwrap();
+        b.add_relation(NewRelation::bare(huawei, K::ParticipantIn, ces))
+            .unwrap();
+        let mut deal = NewRelation::bare(att, K::PartnersWith, huawei);
+        let validity = Validity {
+            from: Some(date("2017-12")),
+            until: Some(date("2018-01-08")),
+        };
+        deal.window = validity.window();
+        let step = |status, when: &str| StatusChange::new(status, Some(date(when)), None, vec![]);
+        deal.detail = Some(Box::new(RelationDetail {
+            validity,
+            status_history: vec![
+                step(Status::Planned, "2017-12"),
+                step(Status::Cancelled, "2018-01-08"),
+            ],
+            ..RelationDetail::default()
+        }));
+        b.add_relation(deal).unwrap();
+        b.finish()
+    }
 
     /// Adds a bare entity named after its id.
     pub(crate) fn entity(b: &mut GraphBuilder, id: &str, kind: EntityKind) -> EntityIx {

@@ -2,7 +2,7 @@
 //! answer shares.
 
 use super::EntityIx;
-use super::record::{RelationIx, StatusChange};
+use super::record::RelationIx;
 use super::store::{Direction, Graph, Hop};
 use crate::model::{Day, EntityKind, KindSet, Presence, RelationKind, Status};
 
@@ -142,25 +142,13 @@ impl RelationFilter {
                 return None;
             }
             if !self.statuses.is_empty() {
-                let status = status_as_of(&detail.status_history, self.as_of)?;
-                if !self.statuses.contains(&status.status) {
+                let step = super::view::step_at(&detail.status_history, self.as_of)?;
+                if !self.statuses.contains(&detail.status_history[step].status) {
                     return None;
                 }
             }
         }
         Some(presence)
-    }
-}
-
-/// The step of a status history in force on `day` (the latest surely reached by then), or the
-/// latest step without a day.
-pub fn status_as_of(history: &[StatusChange], day: Option<Day>) -> Option<&StatusChange> {
-    match day {
-        None => history.last(),
-        Some(day) => history
-            .iter()
-            .rev()
-            .find(|s| s.date.is_none_or(|d| d.last_day() <= day)),
     }
 }
 

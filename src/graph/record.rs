@@ -2,7 +2,9 @@
 //! reads, and side tables of curated detail (quotes, status histories, descriptions) that only
 //! answers read.
 
-use crate::model::{DateBound, EventType, ProductCategory, RelationKind, Status, Validity, Window};
+use crate::model::{
+    DateBound, Day, EventType, ProductCategory, RelationKind, Status, Validity, Window,
+};
 
 /// An entity's position in the store: an opaque handle, valid for the store that issued it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,6 +41,32 @@ pub struct StatusChange {
     pub event: Option<EntityIx>,
     /// What supports this step.
     pub sources: Vec<Citation>,
+    /// The first day the step is surely in force: its date's last day (always, without a
+    /// date). Reduced once, when the step is made.
+    in_force_from: Day,
+}
+
+impl StatusChange {
+    /// A step: `status` from `date` on, changed by `event`, supported by `sources`.
+    pub fn new(
+        status: Status,
+        date: Option<DateBound>,
+        event: Option<EntityIx>,
+        sources: Vec<Citation>,
+    ) -> Self {
+        StatusChange {
+            status,
+            date,
+            event,
+            sources,
+            in_force_from: date.map_or(Day::MIN, |d| d.last_day()),
+        }
+    }
+
+    /// The first day the step is surely in force.
+    pub fn in_force_from(&self) -> Day {
+        self.in_force_from
+    }
 }
 
 /// A reported cause of an event, weighed on its own.

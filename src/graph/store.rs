@@ -226,18 +226,18 @@ mod tests {
         deal.detail = Some(Box::new(RelationDetail {
             validity,
             status_history: vec![
-                StatusChange {
-                    status: Status::Planned,
-                    date: Some(DateBound::parse("2017-12").unwrap()),
-                    event: None,
-                    sources: vec![],
-                },
-                StatusChange {
-                    status: Status::Cancelled,
-                    date: Some(DateBound::parse("2018-01-08").unwrap()),
-                    event: None,
-                    sources: vec![],
-                },
+                StatusChange::new(
+                    Status::Planned,
+                    Some(DateBound::parse("2017-12").unwrap()),
+                    None,
+                    vec![],
+                ),
+                StatusChange::new(
+                    Status::Cancelled,
+                    Some(DateBound::parse("2018-01-08").unwrap()),
+                    None,
+                    vec![],
+                ),
             ],
             ..RelationDetail::default()
         }));

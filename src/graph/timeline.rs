@@ -2,9 +2,10 @@
 //! status changes of its relations, in date order.
 
 use super::query::RelationFilter;
-use super::record::{EntityIx, RelationIx};
-use super::store::Graph;
-use crate::model::{DateBound, Day, EntityKind, EventType, RelationKind, Status};
+use super::record::{Citation, EntityIx, RelationIx};
+use super::store::{Graph, Hop};
+use super::view::RelationView;
+use crate::model::{DateBound, Day, EntityKind, EventType, Presence, RelationKind, Status};
 
 /// What a timeline entry records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -131,67 +132,54 @@ impl Graph {
     }
 }
 
+impl Graph {
+    /// A timeline entry's relation, seen from the timeline's entity as of the entry's date.
+    pub fn entry_view(&self, entity: EntityIx, entry: &Entry) -> RelationView {
+        let record = self.relation(entry.relation);
+        let outgoing = record.from == entity;
+        let hop = Hop {
+            relation: entry.relation,
+            other: if outgoing { record.to } else { record.from },
+            outgoing,
+            presence: Presence::Sure,
+        };
+        self.view(entity, hop, Some(entry.date.last_day()))
+    }
+
+    /// A timeline entry in words: what happened, then the relation's reading.
+    pub fn entry_text(&self, entity: EntityIx, entry: &Entry) -> String {
+        let relation = self.explanation(&self.entry_view(entity, entry));
+        match (entry.kind, entry.event, entry.status) {
+            (EntryKind::Event, Some(event), _) => {
+                format!("{}: {relation}", self.entity(event).name)
+            }
+            (EntryKind::Started, ..) => format!("started: {relation}"),
+            (EntryKind::Ended, ..) => format!("ended: {relation}"),
+            (_, _, Some(status)) => format!("{status}: {relation}"),
+            _ => relation,
+        }
+    }
+
+    /// What supports a timeline entry: its status step's sources when it has any, else the
+    /// event's for an event entry, else the relation's.
+    pub fn entry_sources(&self, entry: &Entry) -> &[Citation] {
+        let detail = self.relation_detail(entry.relation);
+        match (entry.step, entry.event) {
+            (Some(i), _) if !detail.status_history[i].sources.is_empty() => {
+                &detail.status_history[i].sources
+            }
+            (None, Some(event)) => &self.entity_detail(event).sources,
+            _ => &detail.sources,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::testing::entity;
-    use crate::graph::{
-        EntityDetail, GraphBuilder, NewEntity, NewRelation, RelationDetail, StatusChange,
-    };
-    use crate::model::{RelationKind as K, Validity};
 
     fn date(text: &str) -> DateBound {
         DateBound::parse(text).unwrap()
-    }
-
-    /// Huawei at CES 2018 (an event on 2018-01-09), and AT&T's Mate 10 Pro deal: planned in
-    /// 2017-12, cancelled on 2018-01-08; Huawei makes the phone, undated.
-    fn huawei() -> Graph {
-        let mut b = GraphBuilder::new();
-        let huawei = entity(&mut b, "huawei", EntityKind::Vendor);
-        let att = entity(&mut b, "att", EntityKind::Carrier);
-        let mate = entity(&mut b, "mate-10-pro", EntityKind::Product);
-        let ces = b
-            .add_entity(NewEntity {
-                id: "ces-2018",
-                kind: EntityKind::Event,
-                name: "CES 2018",
-                country: None,
-                date: None,
-                detail: Some(EntityDetail {
-                    event_type: Some(EventType::TradeShow),
-                    date: Some(date("2018-01-09")),
-                    ..EntityDetail::default()
-                }),
-                defined_at: 0,
-            })
-            .unwrap();
-        b.add_relation(NewRelation::bare(huawei, K::Makes, mate))
-            .unwrap();
-        b.add_relation(NewRelation::bare(huawei, K::ParticipantIn, ces))
-            .unwrap();
-        let mut deal = NewRelation::bare(att, K::PartnersWith, huawei);
-        let validity = Validity {
-            from: Some(date("2017-12")),
-            until: Some(date("2018-01-08")),
-        };
-        deal.window = validity.window();
-        let step = |status, when: &str| StatusChange {
-            status,
-            date: Some(date(when)),
-            event: None,
-            sources: vec![],
-        };
-        deal.detail = Some(Box::new(RelationDetail {
-            validity,
-            status_history: vec![
-                step(Status::Planned, "2017-12"),
-                step(Status::Cancelled, "2018-01-08"),
-            ],
-            ..RelationDetail::default()
-        }));
-        b.add_relation(deal).unwrap();
-        b.finish()
     }
 
     fn lines(g: &Graph, filter: &TimelineFilter) -> Vec<String> {
@@ -210,7 +198,7 @@ mod tests {
 
     #[test]
     fn huaweis_timeline_reads_in_date_order_without_undated_facts() {
-        let g = huawei();
+        let g = crate::graph::testing::huawei();
         assert_eq!(
             lines(&g, &TimelineFilter::default()),
             [
@@ -225,7 +213,7 @@ mod tests {
 
     #[test]
     fn filters_keep_a_window_a_status_or_an_event_type() {
-        let g = huawei();
+        let g = crate::graph::testing::huawei();
         let january = TimelineFilter {
             from: Some(date("2018-01").first_day()),
             ..TimelineFilter::default()

@@ -94,6 +94,11 @@ impl Path {
         std::iter::once(self.start).chain(self.hops.iter().map(|h| h.other))
     }
 
+    /// Each hop with the entity it leaves.
+    pub fn steps(&self) -> impl Iterator<Item = (EntityIx, Hop)> + '_ {
+        self.nodes().zip(self.hops.iter().copied())
+    }
+
     fn relations(&self) -> impl Iterator<Item = RelationIx> + '_ {
         self.hops.iter().map(|h| h.relation)
     }

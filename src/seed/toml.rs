@@ -431,12 +431,7 @@ impl<'a> Loader<'a> {
                 .and_then(|e| self.reference(file, e, KindSet::of(&[EntityKind::Event])));
             let sources = self.citations(file, &s.sources);
             if let Some(status) = status {
-                status_history.push(StatusChange {
-                    status,
-                    date,
-                    event,
-                    sources,
-                });
+                status_history.push(StatusChange::new(status, date, event, sources));
             }
         }
         status_history.sort_by_key(|s| s.date.map(|d| d.first_day()));

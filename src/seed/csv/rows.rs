@@ -476,13 +476,13 @@ fn edge_detail(
     let text = |b: &[u8]| (!b.is_empty()).then(|| String::from_utf8_lossy(b).into_owned());
     let status_history = match text(status) {
         None => Vec::new(),
-        Some(s) => vec![StatusChange {
-            status: rules::vocabulary(&s, "status", Status::parse, Status::names)
+        Some(s) => vec![StatusChange::new(
+            rules::vocabulary(&s, "status", Status::parse, Status::names)
                 .map_err(|b| broke(c.index[6], b))?,
-            date: validity.from,
-            event: None,
-            sources: Vec::new(),
-        }],
+            validity.from,
+            None,
+            Vec::new(),
+        )],
     };
     let market = match text(market) {
         None => None,
