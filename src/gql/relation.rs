@@ -450,45 +450,65 @@ pub(crate) fn decode_cursor(prefix: &str, cursor: &str) -> Result<String> {
         .ok_or_else(|| bad_input(format!("`{cursor}` is not a cursor of this list")))
 }
 
-/// Pages through a list of relations by offset cursors. The list is walked once, to count it,
-/// and only the page's items become `Relation`s: a giant carrier's first five relations should
-/// not cost its thousands.
+/// The page of `all` after the cursor `after` (an offset cursor with `prefix`), `first` long.
+pub(crate) fn offset_page<T>(
+    all: impl IntoIterator<Item = T>,
+    prefix: &str,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> Result<graph::Page<T>> {
+    let size = page_size(first)?;
+    let start = match after {
+        None => 0,
+        Some(c) => {
+            decode_cursor(prefix, c)?
+                .parse::<usize>()
+                .map_err(|_| bad_input(format!("`{c}` is not a cursor of this list")))?
+                + 1
+        }
+    };
+    Ok(graph::Page::of(all, start, size))
+}
+
+/// A connection's page info and its edges, made from a page of items.
+pub(crate) fn edges<T, E>(
+    page: graph::Page<T>,
+    mut edge: impl FnMut(usize, T) -> E,
+    cursor: impl Fn(&E) -> &String,
+) -> (One<PageInfo>, Objects<E>, u64) {
+    let (has_next_page, has_previous_page, total) =
+        (page.has_next(), page.has_previous(), page.total);
+    let edges: Vec<E> = page.items.into_iter().map(|(i, t)| edge(i, t)).collect();
+    let info = PageInfo {
+        has_next_page,
+        has_previous_page,
+        start_cursor: edges.first().map(|e| cursor(e).clone()),
+        end_cursor: edges.last().map(|e| cursor(e).clone()),
+    };
+    (One(info), Objects(edges), total as u64)
+}
+
+/// Pages through a list of relations by offset cursors. Only the page's items become
+/// `Relation`s: a giant carrier's first five relations should not cost its thousands.
 pub(crate) fn relation_page<T>(
     all: impl Iterator<Item = T>,
     first: Option<i32>,
     after: Option<&str>,
     relation: impl Fn(T) -> Relation,
 ) -> Result<RelationConnection> {
-    let size = page_size(first)?;
-    let start = match after {
-        None => 0,
-        Some(c) => {
-            decode_cursor("r", c)?
-                .parse::<usize>()
-                .map_err(|_| bad_input(format!("`{c}` is not a cursor of this list")))?
-                + 1
-        }
-    };
-    let mut total = 0;
-    let mut edges = Vec::new();
-    for (i, item) in all.enumerate() {
-        if i >= start && edges.len() < size {
-            edges.push(RelationEdge {
-                cursor: encode_cursor("r", &i.to_string()),
-                node: One(relation(item)),
-            });
-        }
-        total += 1;
-    }
+    let page = offset_page(all, "r", first, after)?;
+    let (page_info, edges, total_count) = edges(
+        page,
+        |i, item| RelationEdge {
+            cursor: encode_cursor("r", &i.to_string()),
+            node: One(relation(item)),
+        },
+        |e| &e.cursor,
+    );
     Ok(RelationConnection {
-        page_info: One(PageInfo {
-            has_next_page: start + edges.len() < total,
-            has_previous_page: start > 0,
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        }),
-        edges: Objects(edges),
-        total_count: total as u64,
+        edges,
+        page_info,
+        total_count,
     })
 }
 

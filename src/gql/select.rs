@@ -5,13 +5,12 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 
 use super::Store;
 use super::date::Date;
-use super::engine::list::{Objects, One};
+use super::engine::list::Objects;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
-use super::error::bad_input;
 use super::relation::{
-    EntityConnection, EntityEdge, PageInfo, Relation, RelationConnection, RelationFilter,
-    decode_cursor, encode_cursor, page_size, relation_filter, relation_page,
+    EntityConnection, EntityEdge, Relation, RelationConnection, RelationFilter, decode_cursor,
+    edges, encode_cursor, offset_page, page_size, relation_filter, relation_page,
 };
 use crate::graph::{self, Condition, EntityIx, GroupKey, OrderKey};
 use crate::model;
@@ -231,39 +230,28 @@ pub(crate) fn select(
     condition: Option<&EntityWhere>,
     order_by: Option<&[EntityOrder]>,
 ) -> Result<Vec<EntityIx>> {
-    let g = &store.graph;
-    let base = g.entities_of(kind.map(Into::into));
-    let mut list: Vec<EntityIx> = match condition {
-        None => base.to_vec(),
-        Some(w) => {
-            let condition = w.condition(store)?;
-            base.iter()
-                .copied()
-                .filter(|&e| condition.holds(g, e))
-                .collect()
-        }
-    };
-    if let Some(keys) = order_by.filter(|k| !k.is_empty()) {
-        let keys = keys
-            .iter()
-            .map(|o| {
-                let key = match o.field {
-                    OrderField::Id => OrderKey::Id,
-                    OrderField::Name => OrderKey::Name,
-                    OrderField::Date => OrderKey::Date,
-                    OrderField::RelationCount => OrderKey::RelationCount(relation_filter(
-                        store,
-                        o.relation_kinds.clone(),
-                        o.relation_direction,
-                        o.filter.as_ref(),
-                    )?),
-                };
-                Ok((key, o.direction == SortDirection::Desc))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        graph::order(g, &mut list, &keys);
-    }
-    Ok(list)
+    let condition = condition.map(|w| w.condition(store)).transpose()?;
+    let keys = order_by
+        .unwrap_or_default()
+        .iter()
+        .map(|o| {
+            let key = match o.field {
+                OrderField::Id => OrderKey::Id,
+                OrderField::Name => OrderKey::Name,
+                OrderField::Date => OrderKey::Date,
+                OrderField::RelationCount => OrderKey::RelationCount(relation_filter(
+                    store,
+                    o.relation_kinds.clone(),
+                    o.relation_direction,
+                    o.filter.as_ref(),
+                )?),
+            };
+            Ok((key, o.direction == SortDirection::Desc))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(store
+        .graph
+        .select(kind.map(Into::into), condition.as_ref(), &keys))
 }
 
 #[Object(serial)]
@@ -285,44 +273,33 @@ impl SelectQuery {
         #[graphql(desc = "The cursor to continue after.")] after: Option<String>,
     ) -> Result<EntityConnection> {
         let store = ctx.data_unchecked::<Store>();
-        let size = page_size(first)?;
         let ordered = order_by.as_ref().is_some_and(|o| !o.is_empty());
         let list = select(store, kind, condition.as_ref(), order_by.as_deref())?;
         // In id order a cursor is the id (stable across data versions); in another order, the
         // position.
-        let start = match &after {
-            None => 0,
-            Some(c) if ordered => {
-                decode_cursor("o", c)?
-                    .parse::<usize>()
-                    .map_err(|_| bad_input(format!("`{c}` is not a cursor of this list")))?
-                    + 1
+        let page = match &after {
+            Some(c) if !ordered => {
+                let start = store.graph.position_after(&list, &decode_cursor("e", c)?);
+                graph::Page::of(list, start, page_size(first)?)
             }
-            Some(c) => store.graph.position_after(&list, &decode_cursor("e", c)?),
+            _ => offset_page(list, "o", first, after.as_deref())?,
         };
-        let edges: Vec<EntityEdge> = list
-            .iter()
-            .enumerate()
-            .skip(start)
-            .take(size)
-            .map(|(i, &ix)| EntityEdge {
+        let (page_info, edges, total_count) = edges(
+            page,
+            |i, ix| EntityEdge {
                 cursor: if ordered {
                     encode_cursor("o", &i.to_string())
                 } else {
                     encode_cursor("e", store.graph.entity(ix).id)
                 },
                 node: entity(store, ix),
-            })
-            .collect();
+            },
+            |e| &e.cursor,
+        );
         Ok(EntityConnection {
-            page_info: One(PageInfo {
-                has_next_page: start + edges.len() < list.len(),
-                has_previous_page: start > 0,
-                start_cursor: edges.first().map(|e| e.cursor.clone()),
-                end_cursor: edges.last().map(|e| e.cursor.clone()),
-            }),
-            edges: Objects(edges),
-            total_count: list.len() as u64,
+            edges,
+            page_info,
+            total_count,
         })
     }
 
@@ -392,26 +369,18 @@ impl SelectQuery {
         #[graphql(desc = "Time, evidence and scope filters.")] filter: Option<RelationFilter>,
     ) -> Result<Objects<Bucket>> {
         let store = ctx.data_unchecked::<Store>();
-        let f = relation_filter(store, None, None, filter.as_ref())?;
-        let mut counts = vec![0u64; model::RelationKind::ALL.len()];
-        for r in store.graph.all_relations() {
-            if f.admit(&store.graph, r).is_some() {
-                counts[store.graph.relation(r).kind as usize] += 1;
-            }
-        }
-        let mut buckets: Vec<Bucket> = model::RelationKind::ALL
-            .iter()
-            .zip(counts)
-            .filter(|(_, n)| *n > 0)
-            .map(|(k, count)| Bucket {
-                key: k.as_str().to_owned(),
-                label: k.as_str().replace('_', " "),
-                count,
+        let filter = relation_filter(store, None, None, filter.as_ref())?;
+        Ok(store
+            .graph
+            .relation_counts(&filter)
+            .into_iter()
+            .map(|(kind, count)| Bucket {
+                key: kind.as_str().to_owned(),
+                label: kind.as_str().replace('_', " "),
+                count: count as u64,
                 entity: None,
             })
-            .collect();
-        buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-        Ok(Objects(buckets))
+            .collect())
     }
 
     /// Every relation passing a filter, paged, in a stable order: "all planned market entries"

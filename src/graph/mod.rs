@@ -8,6 +8,7 @@ mod adjacency;
 mod analytics;
 mod builder;
 mod evidence;
+mod page;
 mod query;
 mod record;
 mod search;
@@ -21,6 +22,7 @@ mod view;
 pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgraph};
 pub use builder::GraphBuilder;
 pub use evidence::Citing;
+pub use page::Page;
 pub use query::{RelatedBy, RelationFilter};
 pub use record::{
     Cause, Citation, EntityDetail, EntityIx, NewRelation, PropertyCitation, RelationDetail,

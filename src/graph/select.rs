@@ -9,7 +9,7 @@ use super::query::RelationFilter;
 use super::record::EntityIx;
 use super::search::fold;
 use super::store::Graph;
-use crate::model::{Day, EntityKind, EventType, ProductCategory};
+use crate::model::{Day, EntityKind, EventType, ProductCategory, RelationKind};
 
 /// A condition on an entity. Conditions on related entities follow the relations a
 /// [`RelationFilter`] admits, so they respect time and evidence filters too.
@@ -232,6 +232,46 @@ pub fn group(graph: &Graph, list: &[EntityIx], key: &GroupKey) -> Vec<Bucket> {
     buckets
 }
 
+impl Graph {
+    /// The entities of `kind` (all kinds when `None`) meeting `condition`, ordered by `keys`
+    /// (each with whether it is descending), else in id order.
+    pub fn select(
+        &self,
+        kind: Option<EntityKind>,
+        condition: Option<&Condition>,
+        keys: &[(OrderKey, bool)],
+    ) -> Vec<EntityIx> {
+        let base = self.entities_of(kind);
+        let mut list: Vec<EntityIx> = match condition {
+            None => base.to_vec(),
+            Some(c) => base.iter().copied().filter(|&e| c.holds(self, e)).collect(),
+        };
+        if !keys.is_empty() {
+            order(self, &mut list, keys);
+        }
+        list
+    }
+
+    /// The relations `filter` admits, counted by kind: largest first, then by kind name;
+    /// kinds with none are left out.
+    pub fn relation_counts(&self, filter: &RelationFilter) -> Vec<(RelationKind, usize)> {
+        let mut counts = vec![0; RelationKind::ALL.len()];
+        for r in self.all_relations() {
+            if filter.admit(self, r).is_some() {
+                counts[self.relation(r).kind as usize] += 1;
+            }
+        }
+        let mut counted: Vec<(RelationKind, usize)> = RelationKind::ALL
+            .iter()
+            .copied()
+            .zip(counts)
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        counted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_str().cmp(b.0.as_str())));
+        counted
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,5 +408,32 @@ mod tests {
         let by_year = group(&g, &list, &GroupKey::Year);
         assert_eq!(by_year.len(), 1);
         assert_eq!((by_year[0].key.as_str(), by_year[0].count), ("none", 6));
+    }
+
+    #[test]
+    fn selecting_filters_a_kind_then_orders_it() {
+        let g = market();
+        let in_china = Condition::Related(
+            RelationFilter::kinds(&[K::HeadquarteredIn], Direction::Outgoing),
+            Box::new(Condition::Among(vec![g.lookup("cn").unwrap()])),
+        );
+        let vendors = g.select(Some(EntityKind::Vendor), None, &[]);
+        assert_eq!(ids(&g, &vendors), ["xiaomi", "zte", "ümlaut"]);
+        let chinese = g.select(
+            Some(EntityKind::Vendor),
+            Some(&in_china),
+            &[(OrderKey::Id, true)],
+        );
+        assert_eq!(ids(&g, &chinese), ["zte", "xiaomi"]);
+        assert_eq!(g.select(None, Some(&in_china), &[]).len(), 2);
+    }
+
+    #[test]
+    fn relations_are_counted_by_kind_largest_first() {
+        let g = market();
+        let counts = g.relation_counts(&RelationFilter::default());
+        assert_eq!(counts, [(K::HeadquarteredIn, 3), (K::PartnersWith, 1)]);
+        let none = g.relation_counts(&RelationFilter::kinds(&[K::Makes], Direction::Both));
+        assert!(none.is_empty());
     }
 }
