@@ -124,7 +124,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "How many entities, at most 100 (default 10).")] first: Option<i32>,
     ) -> Result<Objects<Score>> {
         let store = ctx.data_unchecked::<Store>();
-        let size = super::relation::page_size(Some(first.unwrap_or(10)))?;
+        let size = super::page::page_size(Some(first.unwrap_or(10)))?;
         let sub = subgraph(store, entity_kinds, relation_kinds, filter.as_ref())?;
         let budget = store.work_budget;
         let key = format!("ranking|{metric:?}|{sub:?}");
@@ -173,8 +173,8 @@ impl AnalyticsQuery {
         members_first: Option<i32>,
     ) -> Result<Objects<Component>> {
         let store = ctx.data_unchecked::<Store>();
-        let size = super::relation::page_size(Some(first.unwrap_or(10)))?;
-        let members = super::relation::page_size(Some(members_first.unwrap_or(20)))?;
+        let size = super::page::page_size(Some(first.unwrap_or(10)))?;
+        let members = super::page::page_size(Some(members_first.unwrap_or(20)))?;
         let sub = subgraph(store, entity_kinds, relation_kinds, filter.as_ref())?;
         let budget = store.work_budget;
         let key = format!("components|{sub:?}");

@@ -5,11 +5,13 @@ use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 
 use super::Store;
 use super::date::Date;
+use super::date::FuzzyDate;
 use super::engine::list::{List, Objects, One};
 use super::entity::{Entity, entity};
 use super::enums::{Direction, EntityKind, EventType, Presence, RelationKind, Status};
 use super::error::{bad_input, graph_error};
-use super::relation::{Citation, FuzzyDate, Relation, RelationFilter, citations, relation_filter};
+use super::evidence::{Citation, citations};
+use super::relation::{Relation, RelationFilter, relation_filter};
 use crate::graph::{self, EntityIx, Hop};
 use crate::model::Day;
 

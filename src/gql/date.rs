@@ -1,8 +1,13 @@
-//! The `Date` input scalar: a date as curated, parsed once where it enters the API.
+//! Dates: the `Date` input scalar, parsed once where a date enters the API, and the dates an
+//! answer gives (`FuzzyDate`, a relation's `Validity`).
 
-use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use async_graphql::{
+    InputValueError, InputValueResult, Object, Scalar, ScalarType, SimpleObject, Value,
+};
 
-use crate::model::{DateBound, Day};
+use super::engine::list::One;
+use super::enums::Precision;
+use crate::model::{DateBound, Day, PartialDate};
 
 /// A date as the API takes it, already parsed (see the scalar's description).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,4 +47,47 @@ impl ScalarType for Date {
     fn to_value(&self) -> Value {
         Value::String(self.0.to_string())
     }
+}
+
+/// A date known to some precision, or a range of such dates ("end 2018 or early 2019").
+#[derive(Clone, Copy, Debug)]
+pub struct FuzzyDate(pub(crate) DateBound);
+
+/// A date known to some precision, or a range of such dates ("end 2018 or early 2019").
+#[Object(serial)]
+impl FuzzyDate {
+    /// The date as curated: `2018`, `2018-Q4`, `2018-01`, `2018-01-09`, or a range `A..B`.
+    async fn text(&self) -> String {
+        self.0.to_string()
+    }
+    /// The first day it may be (ISO 8601).
+    async fn earliest(&self) -> String {
+        PartialDate::from_day(self.0.first_day()).to_string()
+    }
+    /// The last day it may be (ISO 8601).
+    async fn latest(&self) -> String {
+        PartialDate::from_day(self.0.last_day()).to_string()
+    }
+    /// How precisely it is known (of the earliest reading, for a range).
+    async fn precision(&self) -> Precision {
+        self.0.earliest.precision().into()
+    }
+    /// Whether it is a range of readings rather than one partial date.
+    async fn is_range(&self) -> bool {
+        !self.0.is_single()
+    }
+}
+
+pub(crate) fn fuzzy(d: Option<DateBound>) -> Option<One<FuzzyDate>> {
+    d.map(|d| One(FuzzyDate(d)))
+}
+
+/// When a relation holds: half-open `[from, until)`; an absent bound is open.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(serial)]
+pub struct Validity {
+    /// When it started; null means in force since ever.
+    pub from: Option<One<FuzzyDate>>,
+    /// The first day it no longer held; null means until further notice.
+    pub until: Option<One<FuzzyDate>>,
 }

@@ -6,7 +6,7 @@ use super::Store;
 use super::engine::list::{List, Objects, One};
 use super::entity::{Entity, entity};
 use super::enums::{EntityKind, MatchRank, RelationKind};
-use super::relation::page_size;
+use super::page::page_size;
 use crate::model;
 
 /// Lookups, search and the data set's identity.

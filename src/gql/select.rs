@@ -8,10 +8,11 @@ use super::date::Date;
 use super::engine::list::Objects;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
-use super::relation::{
-    EntityConnection, EntityEdge, Relation, RelationConnection, RelationFilter, decode_cursor,
-    edges, encode_cursor, offset_page, page_size, relation_filter, relation_page,
+use super::page::{
+    EntityConnection, EntityEdge, RelationConnection, decode_cursor, edges, encode_cursor,
+    offset_page, page_size, relation_page,
 };
+use super::relation::{Relation, RelationFilter, relation_filter};
 use crate::graph::{self, Condition, EntityIx, GroupKey, OrderKey};
 use crate::model;
 

@@ -1,0 +1,350 @@
+//! One object per entity kind (`Vendor`, `Product`, `Event`…): the interface's fields, made
+//! by `entity_object!`, then the kind's own fields and its typed relation fields, which read
+//! naturally (`vendor.products`, `product.channels`…).
+
+use async_graphql::{Context, ID, Object, Result};
+
+use super::Store;
+use super::date::{Date, FuzzyDate, fuzzy};
+use super::engine::list::{List, Objects, One};
+use super::entity::{Entity, Node, entity, entity_object};
+use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
+use super::evidence::{Cause, Citation, PropertySource, Supports, citations};
+use super::page::RelationConnection;
+use super::relation::{Relation, RelationFilter, decimal, relation_filter, relations_page_of};
+use crate::graph;
+use crate::model::{self, RelationKind as K};
+
+/// A vendor's rank and/or share in a market for a period, with its evidence.
+#[derive(Clone)]
+pub struct MarketShare(Relation);
+
+/// A vendor's rank and/or share in a market for a period, with its evidence.
+#[Object(serial)]
+impl MarketShare {
+    /// The vendor.
+    async fn vendor(&self) -> Entity {
+        entity(
+            &self.0.store,
+            self.0.store.graph.relation(self.0.view.relation).from,
+        )
+    }
+    /// The market.
+    async fn market(&self) -> Entity {
+        entity(
+            &self.0.store,
+            self.0.store.graph.relation(self.0.view.relation).to,
+        )
+    }
+    /// The period the figures are for.
+    async fn period(&self) -> Option<One<FuzzyDate>> {
+        fuzzy(
+            self.0
+                .store
+                .graph
+                .relation_detail(self.0.view.relation)
+                .period,
+        )
+    }
+    /// The vendor's rank (1 = largest).
+    async fn rank(&self) -> Option<u32> {
+        self.0
+            .store
+            .graph
+            .relation_detail(self.0.view.relation)
+            .rank
+    }
+    /// Its share, 0–1.
+    async fn share(&self) -> Option<f64> {
+        self.0
+            .store
+            .graph
+            .relation_detail(self.0.view.relation)
+            .share
+            .map(decimal)
+    }
+    /// What the source says when it gives no figure ("a respectable market share").
+    async fn note(&self) -> Option<String> {
+        self.0
+            .store
+            .graph
+            .relation_detail(self.0.view.relation)
+            .note
+            .clone()
+    }
+    /// The sources, with quotes.
+    async fn sources(&self) -> List<Citation> {
+        citations(
+            &self.0.store,
+            &self
+                .0
+                .store
+                .graph
+                .relation_detail(self.0.view.relation)
+                .sources,
+        )
+    }
+    /// The `ranks_in` relation itself.
+    async fn relation(&self) -> One<Relation> {
+        One(self.0.clone())
+    }
+}
+
+fn market_share(node: &Node, from: Option<Date>, to: Option<Date>) -> Result<Objects<MarketShare>> {
+    let (from, to) = (from.map(Date::first_day), to.map(Date::last_day));
+    Ok(node
+        .store
+        .graph
+        .market_shares(node.ix, from, to)
+        .into_iter()
+        .map(|hop| MarketShare(Relation::from_hop(&node.store, node.ix, hop, None)))
+        .collect())
+}
+
+entity_object! {
+    /// A maker of devices: Xiaomi, Huawei, ZTE, Apple, Samsung.
+    Vendor {
+        /// When it was founded.
+        async fn founded(&self) -> Option<One<FuzzyDate>> {
+            fuzzy(self.0.detail().founded)
+        }
+        /// Its rank and share in every market, as a series by period.
+        async fn market_share(
+            &self,
+            #[graphql(desc = "Only periods that may fall on or after this date's first day.")] from: Option<Date>,
+            #[graphql(desc = "Only periods that may fall on or before this date's last day.")] to: Option<Date>,
+        ) -> Result<Objects<MarketShare>> {
+            market_share(&self.0, from, to)
+        }
+    }
+    relations {
+        /// Products it makes (`makes`).
+        products => [Makes], Outgoing;
+        /// People holding roles at it (`executive_of`, incoming).
+        executives => [ExecutiveOf], Incoming;
+        /// Where it is headquartered (`headquartered_in`).
+        headquarters => [HeadquarteredIn], Outgoing;
+        /// Markets it does business in (`operates_in`).
+        markets => [OperatesIn], Outgoing;
+        /// Organisations it partners with (`partners_with`).
+        partners => [PartnersWith], Both;
+        /// Organisations it competes with (`competes_with`).
+        competitors => [CompetesWith], Both;
+        /// Retailers selling and carriers carrying its products as a whole (`sells`, `carries`, incoming).
+        channels => [Sells, Carries], Incoming;
+        /// Its rank or share in markets (`ranks_in`).
+        rankings => [RanksIn], Outgoing;
+        /// Markets it plans to enter (`plans_entry`).
+        entry_plans => [PlansEntry], Outgoing;
+        /// Markets where it has carrier partners the sources do not name (`has_carrier_partners_in`).
+        carrier_partner_markets => [HasCarrierPartnersIn], Outgoing;
+        /// Organisations it belongs to or that belong to it (`subsidiary_of`).
+        corporate_family => [SubsidiaryOf], Both;
+        /// Events it took part in (`participant_in`).
+        events => [ParticipantIn], Outgoing;
+    }
+}
+
+entity_object! {
+    /// A mobile network operator: AT&T, Verizon.
+    Carrier {
+        /// When it was founded.
+        async fn founded(&self) -> Option<One<FuzzyDate>> {
+            fuzzy(self.0.detail().founded)
+        }
+    }
+    relations {
+        /// Organisations it partners with (`partners_with`).
+        partners => [PartnersWith], Both;
+        /// Products and vendors it carries (`carries`).
+        products => [Carries], Outgoing;
+        /// Where it is headquartered (`headquartered_in`).
+        headquarters => [HeadquarteredIn], Outgoing;
+        /// Markets it operates in (`operates_in`).
+        markets => [OperatesIn], Outgoing;
+        /// People holding roles at it (`executive_of`, incoming).
+        executives => [ExecutiveOf], Incoming;
+        /// Organisations it competes with (`competes_with`).
+        competitors => [CompetesWith], Both;
+        /// Events it took part in (`participant_in`).
+        events => [ParticipantIn], Outgoing;
+    }
+}
+
+entity_object! {
+    /// A sales channel: Walmart, Amazon.
+    Retailer {
+        /// When it was founded.
+        async fn founded(&self) -> Option<One<FuzzyDate>> {
+            fuzzy(self.0.detail().founded)
+        }
+    }
+    relations {
+        /// Products and vendors it sells (`sells`).
+        products => [Sells], Outgoing;
+        /// Where it is headquartered (`headquartered_in`).
+        headquarters => [HeadquarteredIn], Outgoing;
+        /// Markets it operates in (`operates_in`).
+        markets => [OperatesIn], Outgoing;
+        /// Organisations it partners with (`partners_with`).
+        partners => [PartnersWith], Both;
+        /// Events it took part in (`participant_in`).
+        events => [ParticipantIn], Outgoing;
+    }
+}
+
+entity_object! {
+    /// A device or accessory: Mate 10 Pro, Mi TV.
+    Product {
+        /// What kind of device it is.
+        async fn category(&self) -> Option<ProductCategory> {
+            self.0.detail().category.map(Into::into)
+        }
+        /// When it was released.
+        async fn released(&self) -> Option<One<FuzzyDate>> {
+            fuzzy(self.0.detail().released)
+        }
+    }
+    relations {
+        /// Who makes it (`makes`, incoming).
+        makers => [Makes], Incoming;
+        /// Retailers selling it and carriers carrying it (`sells`, `carries`, incoming).
+        channels => [Sells, Carries], Incoming;
+        /// Markets where it is on sale (`available_in`).
+        available_in => [AvailableIn], Outgoing;
+        /// Events it figured in (`participant_in`).
+        events => [ParticipantIn], Outgoing;
+    }
+}
+
+entity_object! {
+    /// A person: Lei Jun, Richard Yu.
+    Person {
+    }
+    relations {
+        /// Roles held at organisations (`executive_of`).
+        roles => [ExecutiveOf], Outgoing;
+        /// Events taken part in (`participant_in`).
+        events => [ParticipantIn], Outgoing;
+    }
+}
+
+entity_object! {
+    /// A country or region: the United States (`us`), China (`cn`).
+    Market {
+        /// Its ISO 3166 code, if it is a country.
+        async fn iso_code(&self) -> Option<String> {
+            self.0.detail().iso_code.clone()
+        }
+        /// Every vendor's rank and share here, as a series by period.
+        async fn market_share(
+            &self,
+            #[graphql(desc = "Only periods that may fall on or after this date's first day.")] from: Option<Date>,
+            #[graphql(desc = "Only periods that may fall on or before this date's last day.")] to: Option<Date>,
+        ) -> Result<Objects<MarketShare>> {
+            market_share(&self.0, from, to)
+        }
+    }
+    relations {
+        /// Organisations headquartered here (`headquartered_in`, incoming).
+        headquartered => [HeadquarteredIn], Incoming;
+        /// Organisations operating here (`operates_in`, incoming).
+        operators => [OperatesIn], Incoming;
+        /// Vendors' ranks and shares here (`ranks_in`, incoming).
+        rankings => [RanksIn], Incoming;
+        /// Plans to enter this market (`plans_entry`, incoming).
+        entry_plans => [PlansEntry], Incoming;
+        /// Products on sale here (`available_in`, incoming).
+        products => [AvailableIn], Incoming;
+        /// Vendors with unnamed carrier partners here (`has_carrier_partners_in`, incoming).
+        vendors_with_carrier_partners => [HasCarrierPartnersIn], Incoming;
+        /// Events it figured in (`participant_in`).
+        events => [ParticipantIn], Outgoing;
+    }
+}
+
+entity_object! {
+    /// Something that happened at a moment: a deal pulled, a keynote, an IPO plan.
+    Event {
+        /// What kind of event it is.
+        async fn event_type(&self) -> Option<EventType> {
+            self.0.detail().event_type.map(Into::into)
+        }
+        /// When it happened.
+        async fn date(&self) -> Option<One<FuzzyDate>> {
+            fuzzy(self.0.detail().date)
+        }
+        /// What happened.
+        async fn summary(&self) -> Option<String> {
+            self.0.detail().summary.clone()
+        }
+        /// Its reported cause, with its own confidence and sources.
+        async fn cause(&self) -> Option<One<Cause>> {
+            self.0.detail().cause.clone().map(|cause| {
+                One(Cause {
+                    store: self.0.store.clone(),
+                    cause,
+                })
+            })
+        }
+        /// Relations whose status history cites this event (the deals it changed).
+        async fn changed(&self) -> Objects<Relation> {
+            self.0
+                .store
+                .graph
+                .changed_by(self.0.ix)
+                .iter()
+                .map(|&ix| Relation::alone(&self.0.store, ix, model::Presence::Sure, None))
+                .collect()
+        }
+    }
+    relations {
+        /// Who and what took part, with roles (`participant_in`, incoming).
+        participants => [ParticipantIn], Incoming;
+        /// The larger events it was part of (`part_of`).
+        part_of => [PartOf], Outgoing;
+        /// Events that took place within it (`part_of`, incoming).
+        parts => [PartOf], Incoming;
+        /// Events it led to (`led_to`).
+        led_to => [LedTo], Outgoing;
+        /// Events that led to it (`led_to`, incoming).
+        led_from => [LedTo], Incoming;
+    }
+}
+
+entity_object! {
+    /// A document facts are cited to.
+    Source {
+        /// Its title.
+        async fn title(&self) -> Option<String> {
+            self.0.detail().title.clone()
+        }
+        /// Who published it.
+        async fn publisher(&self) -> Option<String> {
+            self.0.detail().publisher.clone()
+        }
+        /// When it was published, to the precision known.
+        async fn date(&self) -> Option<One<FuzzyDate>> {
+            fuzzy(self.0.detail().date)
+        }
+        /// Its address, if known.
+        async fn url(&self) -> Option<String> {
+            self.0.detail().url.clone()
+        }
+        /// Everything this document supports: the entities citing it for themselves or a
+        /// property, and the relations citing it.
+        async fn supports(&self) -> One<Supports> {
+            let store = &self.0.store;
+            let citing = store.graph.citing(self.0.ix);
+            One(Supports {
+                entities: citing.entities.iter().map(|&e| entity(store, e)).collect(),
+                relations: citing
+                    .relations
+                    .iter()
+                    .map(|&ix| Relation::alone(store, ix, model::Presence::Sure, None))
+                    .collect(),
+            })
+        }
+    }
+    relations {}
+}
