@@ -1,14 +1,18 @@
 //! phonegraph: a knowledge graph of the smartphone market, served over GraphQL.
 //!
-//! Module map, dependencies pointing inward (`http → gql → graph → model`, `seed → graph → model`):
+//! Module map, dependencies pointing inward (`http → gql → graph → model`, `gql → admit`,
+//! `seed → graph → model`):
 //! - [`model`]: the vocabulary: entity and relation kinds, partial dates, validity windows.
 //! - [`graph`]: the immutable petgraph store and every query over it.
-//! - [`seed`]: reading curated TOML files into a store, reporting every problem with its place.
-//! - [`gql`]: the GraphQL schema, thin projections of graph queries.
+//! - [`seed`]: reading curated TOML and bulk CSV files into a store, reporting every problem
+//!   with its place.
+//! - [`admit`]: what a GraphQL request must pass before any schema work: size, parse, cost.
+//! - [`gql`]: the GraphQL schema, thin projections of graph queries, and the app that runs it.
 //! - [`http`]: the axum router and server: GraphQL over HTTP, GraphiQL, health.
 //! - [`generate`]: a synthetic market in the bulk CSV layout, for benchmarks and demos.
 //! - [`cli`]: the command line: `serve`, `validate`, `schema`, `generate`.
 
+pub mod admit;
 pub mod cli;
 pub mod generate;
 pub mod gql;

@@ -8,7 +8,6 @@
 mod analytics;
 mod cache;
 mod connect;
-mod cost;
 mod date;
 mod engine;
 mod entity;
@@ -18,7 +17,6 @@ mod evidence;
 mod kinds;
 mod order;
 mod page;
-mod prepare;
 mod query;
 mod relation;
 mod select;
@@ -28,13 +26,14 @@ use std::sync::Arc;
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{EmptyMutation, EmptySubscription, Schema, ServerError, Variables};
 
+pub use crate::admit::INLINE_QUERY_BYTES;
 pub use date::Date;
 pub use engine::Engine;
 pub use entity::Entity;
 pub use error::ErrorCode;
-pub use prepare::INLINE_QUERY_BYTES;
 pub use query::Query;
 
+use crate::admit;
 use crate::graph::Graph;
 
 /// The schema type.
@@ -107,7 +106,7 @@ pub struct AppState {
     /// The data, for health checks and each request's handle.
     pub data: Arc<Data>,
     documents: Arc<cache::Bounded<Arc<ExecutableDocument>>>,
-    costs: Arc<cost::CostModel>,
+    costs: Arc<admit::CostModel>,
     limits: Limits,
     /// What the fast engine keeps; `None` runs stock async-graphql.
     fast: Option<Arc<engine::Fast>>,
@@ -176,7 +175,7 @@ impl AppState {
             schema,
             data,
             documents: Arc::new(cache::Bounded::new(DOCUMENTS, limits.doc_cache_bytes)),
-            costs: Arc::new(cost::CostModel::from_sdl(&sdl)),
+            costs: Arc::new(admit::CostModel::from_sdl(&sdl)),
             limits,
             fast: None,
         }
@@ -232,18 +231,22 @@ impl AppState {
                 validated: true,
             },
             None => Parsed {
-                document: Arc::new(prepare::parse(query, &self.limits)?),
+                document: Arc::new(
+                    admit::parse(query, self.limits.query_bytes).map_err(error::refused)?,
+                ),
                 validated: false,
             },
         };
-        self.costs.check(
-            &parsed.document,
-            variables,
-            self.limits.complexity as u64,
-            self.limits.depth,
-        )?;
-        if let Some(e) = prepare::unprovided(&parsed.document, operation_name, variables) {
-            return Err(e);
+        self.costs
+            .check(
+                &parsed.document,
+                variables,
+                self.limits.complexity as u64,
+                self.limits.depth,
+            )
+            .map_err(error::refused)?;
+        if let Some(e) = admit::unprovided(&parsed.document, operation_name, variables) {
+            return Err(error::refused(e));
         }
         Ok(parsed)
     }

@@ -10,7 +10,7 @@ use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Name, Value};
 
-use super::prepare::selected;
+use crate::admit::selected;
 
 /// Puts the root fields of `data` in the order the operation selects them. Keys the
 /// operation does not name (there are none) would keep their place at the end.

@@ -17,7 +17,7 @@ use async_graphql::parser::types::{
 use async_graphql_value::ConstValue;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::gql::prepare::selected;
+use crate::admit::selected;
 
 /// The enums and input objects of a schema (with a fast unkeyed hash, as in `CostModel`: the
 /// names are the schema's, fixed at start-up).

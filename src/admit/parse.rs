@@ -5,10 +5,9 @@
 use async_graphql::parser::types::{
     Directive, ExecutableDocument, OperationDefinition, Selection, SelectionSet, VariableDefinition,
 };
-use async_graphql::{Pos, Positioned, ServerError, Variables};
+use async_graphql::{Pos, Positioned, Variables};
 
-use super::Limits;
-use super::error::{ErrorCode, with_code};
+use super::{Reason, Refused};
 
 /// Query texts up to this many bytes parse and cost in well under a millisecond, fine on a
 /// thread that serves connections; longer ones are prepared on a blocking thread.
@@ -21,17 +20,13 @@ pub const MAX_DIRECTIVES_PER_DOCUMENT: usize = 256;
 const EXCERPT_CHARS: usize = 12;
 
 /// Parses a query text within the limits: its size, its directives.
-pub(crate) fn parse(query: &str, limits: &Limits) -> Result<ExecutableDocument, ServerError> {
-    if query.len() > limits.query_bytes {
+pub fn parse(query: &str, max_bytes: usize) -> Result<ExecutableDocument, Refused> {
+    if query.len() > max_bytes {
         let message = format!(
-            "the query text is {} bytes, more than the limit of {}: send a shorter query",
+            "the query text is {} bytes, more than the limit of {max_bytes}: send a shorter query",
             query.len(),
-            limits.query_bytes
         );
-        return Err(with_code(
-            ServerError::new(message, None),
-            ErrorCode::LimitExceeded,
-        ));
+        return Err(Refused::new(Reason::LimitExceeded, message, None));
     }
     let document = async_graphql::parser::parse_query(query).map_err(|e| parse_error(query, e))?;
     check_directives(&document)?;
@@ -39,7 +34,7 @@ pub(crate) fn parse(query: &str, limits: &Limits) -> Result<ExecutableDocument, 
 }
 
 /// A parse error in words, with its place and at most a short excerpt of the text there.
-fn parse_error(query: &str, e: async_graphql::parser::Error) -> ServerError {
+fn parse_error(query: &str, e: async_graphql::parser::Error) -> Refused {
     use async_graphql::parser::Error;
     let pos = e.positions().next();
     let (message, code) = match &e {
@@ -56,35 +51,32 @@ fn parse_error(query: &str, e: async_graphql::parser::Error) -> ServerError {
                 start.column,
                 excerpt(query, *start)
             );
-            (message, ErrorCode::ParseFailed)
+            (message, Reason::ParseFailed)
         }
         Error::MultipleOperations { .. } => (
             "a document with an anonymous operation may hold no other operation".to_owned(),
-            ErrorCode::ParseFailed,
+            Reason::ParseFailed,
         ),
         Error::OperationDuplicated { operation, .. } => (
             format!("the operation `{operation}` is defined twice"),
-            ErrorCode::ParseFailed,
+            Reason::ParseFailed,
         ),
         Error::FragmentDuplicated { fragment, .. } => (
             format!("the fragment `{fragment}` is defined twice"),
-            ErrorCode::ParseFailed,
+            Reason::ParseFailed,
         ),
         Error::MissingOperation => (
             "the document has no operation".to_owned(),
-            ErrorCode::ParseFailed,
+            Reason::ParseFailed,
         ),
         Error::RecursionLimitExceeded => (
             "the query nests deeper than the parser allows".to_owned(),
-            ErrorCode::LimitExceeded,
+            Reason::LimitExceeded,
         ),
         // Schema-document errors: a query text never raises them.
-        _ => (
-            "the query is not GraphQL".to_owned(),
-            ErrorCode::ParseFailed,
-        ),
+        _ => ("the query is not GraphQL".to_owned(), Reason::ParseFailed),
     };
-    with_code(ServerError::new(message, pos), code)
+    Refused::new(code, message, pos)
 }
 
 /// A few characters of `text` around `at` (1-based line and column, in characters), on one line.
@@ -101,7 +93,7 @@ fn excerpt(text: &str, at: Pos) -> String {
 }
 
 /// Refuses a document with too many directives in one place or in all.
-fn check_directives(document: &ExecutableDocument) -> Result<(), ServerError> {
+fn check_directives(document: &ExecutableDocument) -> Result<(), Refused> {
     let mut count = Count::default();
     for (_, operation) in document.operations.iter() {
         let operation = &operation.node;
@@ -124,7 +116,7 @@ struct Count {
 }
 
 impl Count {
-    fn place(&mut self, directives: &[Positioned<Directive>]) -> Result<(), ServerError> {
+    fn place(&mut self, directives: &[Positioned<Directive>]) -> Result<(), Refused> {
         let Some(first) = directives.first() else {
             return Ok(());
         };
@@ -144,11 +136,11 @@ impl Count {
         Ok(())
     }
 
-    fn variable(&mut self, variable: &Positioned<VariableDefinition>) -> Result<(), ServerError> {
+    fn variable(&mut self, variable: &Positioned<VariableDefinition>) -> Result<(), Refused> {
         self.place(&variable.node.directives)
     }
 
-    fn selections(&mut self, set: &SelectionSet) -> Result<(), ServerError> {
+    fn selections(&mut self, set: &SelectionSet) -> Result<(), Refused> {
         for selection in &set.items {
             match &selection.node {
                 Selection::Field(field) => {
@@ -166,21 +158,18 @@ impl Count {
     }
 }
 
-fn limit(message: String, pos: Pos) -> ServerError {
-    with_code(
-        ServerError::new(message, Some(pos)),
-        ErrorCode::LimitExceeded,
-    )
+fn limit(message: String, pos: Pos) -> Refused {
+    Refused::new(Reason::LimitExceeded, message, Some(pos))
 }
 
 /// The request error for the first variable of the selected operation that is required (of
 /// non-null type, without a default) and not given: GraphQL coerces variables before
 /// executing, so a missing one fails the request rather than the fields that use it.
-pub(crate) fn unprovided(
+pub fn unprovided(
     doc: &ExecutableDocument,
     operation_name: Option<&str>,
     variables: &Variables,
-) -> Option<ServerError> {
+) -> Option<Refused> {
     let operation = selected(doc, operation_name)?;
     let missing = operation.variable_definitions.iter().find(|d| {
         let d = &d.node;
@@ -192,14 +181,15 @@ pub(crate) fn unprovided(
         "Variable \"${}\" of required type \"{}\" was not provided.",
         missing.node.name.node, missing.node.var_type.node
     );
-    Some(with_code(
-        ServerError::new(message, Some(missing.pos)),
-        ErrorCode::ValidationFailed,
+    Some(Refused::new(
+        Reason::ValidationFailed,
+        message,
+        Some(missing.pos),
     ))
 }
 
 /// The operation a request runs: the named one, or the only one.
-pub(crate) fn selected<'d>(
+pub fn selected<'d>(
     doc: &'d ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<&'d OperationDefinition> {
@@ -216,19 +206,20 @@ pub(crate) fn selected<'d>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gql::DEFAULT_LIMITS;
 
-    fn error(query: &str) -> (String, String) {
-        let e = parse(query, &DEFAULT_LIMITS).unwrap_err();
-        let code = e.extensions.as_ref().and_then(|x| x.get("code")).cloned();
-        (e.message, code.map(|c| c.to_string()).unwrap_or_default())
+    /// The limit on a query text's size, as served by default.
+    const MAX_BYTES: usize = 64 << 10;
+
+    fn error(query: &str) -> (String, Reason) {
+        let e = parse(query, MAX_BYTES).unwrap_err();
+        (e.message, e.reason)
     }
 
     #[test]
     fn a_syntax_error_says_where_and_quotes_only_a_little() {
         let long = "x".repeat(10_000);
         let (message, code) = error(&format!("{{ entity(id: \"a\") {{ id }} ) {long} }}"));
-        assert_eq!(code, "\"GRAPHQL_PARSE_FAILED\"");
+        assert_eq!(code, Reason::ParseFailed);
         assert_eq!(
             message,
             "syntax error at line 1, column 26: expected selection, near `\"a\") { id } ) xxxxxxxxxx`"
@@ -238,8 +229,8 @@ mod tests {
 
     #[test]
     fn a_text_over_the_limit_is_refused_before_parsing() {
-        let (message, code) = error(&" ".repeat(DEFAULT_LIMITS.query_bytes + 1));
-        assert_eq!(code, "\"LIMIT_EXCEEDED\"");
+        let (message, code) = error(&" ".repeat(MAX_BYTES + 1));
+        assert_eq!(code, Reason::LimitExceeded);
         assert_eq!(
             message,
             "the query text is 65537 bytes, more than the limit of 65536: send a shorter query"
@@ -249,7 +240,7 @@ mod tests {
     #[test]
     fn directives_are_limited_per_place_and_per_document() {
         let (message, code) = error(&format!("{{ id {} }}", "@skip(if: false) ".repeat(9)));
-        assert_eq!(code, "\"LIMIT_EXCEEDED\"");
+        assert_eq!(code, Reason::LimitExceeded);
         assert_eq!(
             message,
             "9 directives in one place, more than the limit of 8"
@@ -262,7 +253,7 @@ mod tests {
         assert!(
             parse(
                 &format!("{{ id {} }}", "@skip(if: false) ".repeat(8)),
-                &DEFAULT_LIMITS
+                MAX_BYTES
             )
             .is_ok()
         );

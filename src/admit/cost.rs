@@ -11,11 +11,11 @@ use async_graphql::parser::types::{
     BaseType, ExecutableDocument, Field, Selection, SelectionSet, ServiceDocument, Type, TypeKind,
     TypeSystemDefinition,
 };
-use async_graphql::{Name, ServerError, Variables};
+use async_graphql::{Name, Variables};
 use async_graphql_value::{ConstValue, Value};
 use rustc_hash::FxHashMap;
 
-use super::error::{ErrorCode, with_code};
+use super::{Reason, Refused};
 
 /// Items assumed for a paged field without `first`.
 const DEFAULT_FIRST: u64 = 20;
@@ -33,7 +33,7 @@ pub(crate) const MAX_NESTING: usize = 32;
 /// The maps hold the schema's names only, fixed at start-up, so a fast unkeyed hash is safe:
 /// a request can look names up but never add any.
 #[derive(Debug, Default)]
-pub(crate) struct CostModel {
+pub struct CostModel {
     types: FxHashMap<String, FxHashMap<String, FieldShape>>,
 }
 
@@ -49,7 +49,7 @@ struct FieldShape {
 
 impl CostModel {
     /// Reads the fields of a schema from its parsed SDL.
-    pub(crate) fn from_sdl(doc: &ServiceDocument) -> Self {
+    pub fn from_sdl(doc: &ServiceDocument) -> Self {
         let mut types = FxHashMap::default();
         for definition in &doc.definitions {
             let TypeSystemDefinition::Type(ty) = definition else {
@@ -79,13 +79,13 @@ impl CostModel {
 
     /// Refuses a document whose cost exceeds `limit` with `LIMIT_EXCEEDED`. Every operation
     /// in the document is costed, selected or not.
-    pub(crate) fn check(
+    pub fn check(
         &self,
         doc: &ExecutableDocument,
         variables: &Variables,
         limit: u64,
         max_depth: usize,
-    ) -> Result<(), ServerError> {
+    ) -> Result<(), Refused> {
         let costing = self.measure(doc, variables, limit, max_depth);
         tracing::trace!(steps = costing.steps, "query costed");
         costing.outcome
@@ -137,8 +137,7 @@ impl CostModel {
                 } else {
                     continue;
                 };
-                let e = ServerError::new(message, Some(op.pos));
-                return Err(with_code(e, ErrorCode::LimitExceeded));
+                return Err(Refused::new(Reason::LimitExceeded, message, Some(op.pos)));
             }
             Ok(())
         });
@@ -153,7 +152,7 @@ impl CostModel {
 pub(crate) struct Costing {
     /// `LIMIT_EXCEEDED` past the limit; `GRAPHQL_VALIDATION_FAILED` or `LIMIT_EXCEEDED` for
     /// fragments that spread themselves or nest too deep.
-    pub(crate) outcome: Result<(), ServerError>,
+    pub(crate) outcome: Result<(), Refused>,
     /// How many selections the walk visited.
     pub(crate) steps: u64,
 }
@@ -163,7 +162,7 @@ pub(crate) struct Costing {
 /// itself, directly or not, is `GRAPHQL_VALIDATION_FAILED`; nesting deeper than
 /// [`MAX_FRAGMENT_NESTING`] is `LIMIT_EXCEEDED`. Spreads of unknown fragments are left to
 /// validation. The search keeps its own stack, so a long chain cannot overflow the thread's.
-fn fragment_order(doc: &ExecutableDocument) -> Result<Vec<Name>, ServerError> {
+fn fragment_order(doc: &ExecutableDocument) -> Result<Vec<Name>, Refused> {
     let spreads: FxHashMap<&Name, Vec<&Name>> = doc
         .fragments
         .iter()
@@ -210,10 +209,7 @@ fn fragment_order(doc: &ExecutableDocument) -> Result<Vec<Name>, ServerError> {
                     let pos = doc.fragments[spread].pos;
                     let message =
                         format!("fragment `{spread}` spreads itself: {}", cycle.join(" → "));
-                    return Err(with_code(
-                        ServerError::new(message, Some(pos)),
-                        ErrorCode::ValidationFailed,
-                    ));
+                    return Err(Refused::new(Reason::ValidationFailed, message, Some(pos)));
                 }
                 None => {
                     if stack.len() >= MAX_FRAGMENT_NESTING {
@@ -221,10 +217,7 @@ fn fragment_order(doc: &ExecutableDocument) -> Result<Vec<Name>, ServerError> {
                             "fragments nest more than {MAX_FRAGMENT_NESTING} deep (`{root}` spreads a fragment that spreads another, and so on)"
                         );
                         let pos = doc.fragments[root].pos;
-                        return Err(with_code(
-                            ServerError::new(message, Some(pos)),
-                            ErrorCode::LimitExceeded,
-                        ));
+                        return Err(Refused::new(Reason::LimitExceeded, message, Some(pos)));
                     }
                     marks.insert(spread, Mark::Open);
                     stack.push((spread, 0));
@@ -411,8 +404,10 @@ mod tests {
 
     use super::*;
 
+    /// The cost table of phonegraph's schema, as committed (a test holds the file to the
+    /// code's SDL).
     fn model() -> CostModel {
-        let sdl = parse_schema(crate::gql::sdl()).unwrap();
+        let sdl = parse_schema(include_str!("../../schema/schema.graphql")).unwrap();
         CostModel::from_sdl(&sdl)
     }
 
@@ -473,10 +468,9 @@ mod tests {
             1000,
         );
         assert_eq!(message(&costing), "fragment `A` spreads itself: A → B → A");
-        let error = costing.outcome.unwrap_err();
         assert_eq!(
-            error.extensions.unwrap().get("code"),
-            Some(&async_graphql::Value::from("GRAPHQL_VALIDATION_FAILED"))
+            costing.outcome.unwrap_err().reason,
+            Reason::ValidationFailed
         );
         assert_eq!(costing.steps, 0);
     }
