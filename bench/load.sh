@@ -8,6 +8,7 @@
 #   ENTITIES=1000000 bench/load.sh      # a million entities
 #   APOLLO=0 bench/load.sh              # without the Apollo comparison (no Node.js needed)
 #   PHONEGRAPH_ENGINE=stock bench/load.sh  # phonegraph on stock async-graphql
+#   BIN=/path/to/phonegraph bench/load.sh  # another build, beside this one's baseline
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,7 @@ PORT=${PORT:-18080}
 BASE_PORT=${BASE_PORT:-18081}
 APOLLO_PORT=${APOLLO_PORT:-18082}
 APOLLO=${APOLLO:-1}
+BIN=${BIN:-./target/release/phonegraph}
 
 if ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq wrk >/dev/null
@@ -45,7 +47,7 @@ exec 9<>"$work/nap"
 nap() { read -rt "$1" -u 9 || true; }
 
 start=$(date +%s.%N)
-PHONEGRAPH_LOG=warn ./target/release/phonegraph serve --seed-data "$work/seed" --csv "$work/csv" \
+PHONEGRAPH_LOG=warn "$BIN" serve --seed-data "$work/seed" --csv "$work/csv" \
   --bind "127.0.0.1:$PORT" &
 server=$!
 until { exec 3<>"/dev/tcp/127.0.0.1/$PORT"; } 2>/dev/null; do

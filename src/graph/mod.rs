@@ -8,7 +8,9 @@ mod adjacency;
 mod analytics;
 mod builder;
 mod evidence;
+mod neighbours;
 mod page;
+mod paths;
 mod query;
 mod record;
 mod search;
@@ -16,13 +18,14 @@ mod select;
 mod store;
 mod table;
 mod timeline;
-mod traverse;
 mod view;
 
 pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgraph};
 pub use builder::GraphBuilder;
 pub use evidence::Citing;
+pub use neighbours::{Common, Neighbourhood};
 pub use page::Page;
+pub use paths::{Path, PathScratch};
 pub use query::{RelatedBy, RelationFilter};
 pub use record::{
     Cause, Citation, EntityDetail, EntityIx, NewRelation, PropertyCitation, RelationDetail,
@@ -33,7 +36,6 @@ pub use select::{Bucket, Condition, GroupKey, OrderKey, entity_date, group, orde
 pub use store::{Direction, Graph, Hop};
 pub use table::{EntityView, NewEntity};
 pub use timeline::{Entry, EntryKind, TimelineFilter};
-pub use traverse::{Common, Neighbourhood, Path, PathScratch};
 pub use view::RelationView;
 
 use crate::model::{EntityKind, RelationKind};
@@ -143,5 +145,26 @@ pub(crate) mod testing {
             defined_at: 0,
         })
         .unwrap()
+    }
+
+    /// x makes p; carrier c carries p; retailer r sells x; c partners with x.
+    pub(crate) fn tiny() -> Graph {
+        let mut g = GraphBuilder::new();
+        let mut add = |id: &str, kind| entity(&mut g, id, kind);
+        let (x, p, c, r) = (
+            add("x", EntityKind::Vendor),
+            add("p", EntityKind::Product),
+            add("c", EntityKind::Carrier),
+            add("r", EntityKind::Retailer),
+        );
+        for (a, k, b) in [
+            (x, K::Makes, p),
+            (c, K::Carries, p),
+            (r, K::Sells, x),
+            (c, K::PartnersWith, x),
+        ] {
+            g.add_relation(NewRelation::bare(a, k, b)).unwrap();
+        }
+        g.finish()
     }
 }

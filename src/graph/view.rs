@@ -1,9 +1,9 @@
 //! Relations as an answer shows them: reached from an entity or not, with their presence and
 //! status as of the day asked already resolved, their stable id and their reading in words.
 
+use super::paths::Path;
 use super::record::{EntityIx, RelationIx, StatusChange};
 use super::store::{Graph, Hop};
-use super::traverse::Path;
 use crate::model::{Day, Presence};
 
 /// A relation as an answer shows it. Made once, where a query picks the relation for an

@@ -1,14 +1,13 @@
-//! Connections: the k shortest simple paths between two entities (Yen's algorithm over
-//! breadth-first search), the neighbourhood of an entity, and what two entities share.
+//! Paths: the k shortest simple paths between two entities (Yen's algorithm over a
+//! bidirectional breadth-first search), in marks a `PathScratch` keeps between searches.
 //!
 //! Every traversal follows only the relations a [`RelationFilter`] admits, so time and
-//! evidence filters apply on every hop.
+//! evidence filters apply on every hop. One algorithm and the tests that hold it to plain
+//! breadth-first search, kept in one file.
 
 use std::sync::{Mutex, PoisonError};
 
-use std::collections::VecDeque;
-
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use super::query::RelationFilter;
 use super::record::{EntityIx, RelationIx};
@@ -102,27 +101,6 @@ impl Path {
     fn relations(&self) -> impl Iterator<Item = RelationIx> + '_ {
         self.hops.iter().map(|h| h.relation)
     }
-}
-
-/// The entities around an entity (see [`Graph::relations_among`] for the relations joining
-/// them).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Neighbourhood {
-    /// Entities reached, in breadth-first order, with their distance from the centre.
-    pub nodes: Vec<(EntityIx, u32)>,
-    /// Whether the node limit cut the neighbourhood short.
-    pub truncated: bool,
-}
-
-/// An entity two others are both related to, with the relations on each side.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Common {
-    /// The shared neighbour.
-    pub entity: EntityIx,
-    /// The relations between the first entity and it.
-    pub via_a: Vec<Hop>,
-    /// The relations between the second entity and it.
-    pub via_b: Vec<Hop>,
 }
 
 /// One shortest-path search: what its two sides admit and how they mark what they reach.
@@ -411,120 +389,19 @@ impl Graph {
         }
         Path { start: from, hops }
     }
-
-    /// The entities within `depth` hops of `center` (at most `limit` of them, centre
-    /// included).
-    pub fn neighbourhood(
-        &self,
-        center: EntityIx,
-        depth: u32,
-        filter: &RelationFilter,
-        limit: usize,
-    ) -> Neighbourhood {
-        let mut seen = FxHashSet::with_capacity_and_hasher(limit.min(4096), Default::default());
-        let mut out = Neighbourhood::default();
-        let mut queue = VecDeque::from([(center, 0)]);
-        seen.insert(center);
-        out.nodes.push((center, 0));
-        'bfs: while let Some((node, d)) = queue.pop_front() {
-            if d == depth {
-                continue;
-            }
-            for hop in self.relations_of(node, filter) {
-                if !seen.insert(hop.other) {
-                    continue;
-                }
-                if out.nodes.len() == limit {
-                    out.truncated = true;
-                    break 'bfs;
-                }
-                out.nodes.push((hop.other, d + 1));
-                queue.push_back((hop.other, d + 1));
-            }
-        }
-        out
-    }
-
-    /// The relations passing `filter` among the entities of a neighbourhood, each once: what
-    /// joins its nodes when it is drawn. Apart from [`Graph::neighbourhood`] because it reads
-    /// every relation of every node, hubs included, and many callers want the nodes only.
-    pub fn relations_among(&self, nodes: &[(EntityIx, u32)], filter: &RelationFilter) -> Vec<Hop> {
-        let members: FxHashSet<EntityIx> = nodes.iter().map(|&(e, _)| e).collect();
-        let mut seen = FxHashSet::default();
-        let mut edges = Vec::new();
-        for &(node, _) in nodes {
-            for hop in self.relations_of(node, filter) {
-                if members.contains(&hop.other) && seen.insert(hop.relation) {
-                    edges.push(hop);
-                }
-            }
-        }
-        edges
-    }
-
-    /// The entities related to both `a` and `b` (other than `a` and `b`), in id order, with the
-    /// relations on each side.
-    pub fn common_neighbours(
-        &self,
-        a: EntityIx,
-        b: EntityIx,
-        filter: &RelationFilter,
-    ) -> Vec<Common> {
-        let mut by_a: FxHashMap<EntityIx, Vec<Hop>> = FxHashMap::default();
-        for hop in self.relations_of(a, filter) {
-            by_a.entry(hop.other).or_default().push(hop);
-        }
-        let mut shared: FxHashMap<EntityIx, Common> = FxHashMap::default();
-        for hop in self.relations_of(b, filter) {
-            if hop.other == a || hop.other == b {
-                continue;
-            }
-            if let Some(via_a) = by_a.get(&hop.other) {
-                shared
-                    .entry(hop.other)
-                    .or_insert_with(|| Common {
-                        entity: hop.other,
-                        via_a: via_a.clone(),
-                        via_b: Vec::new(),
-                    })
-                    .via_b
-                    .push(hop);
-            }
-        }
-        let mut list: Vec<Common> = shared.into_values().collect();
-        list.sort_by(|x, y| self.entity(x.entity).id.cmp(self.entity(y.entity).id));
-        list
-    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::VecDeque;
+
+    use rustc_hash::FxHashMap;
+
     use super::*;
     use crate::graph::NewRelation;
     use crate::graph::testing::entity;
     use crate::graph::{Direction, GraphBuilder};
     use crate::model::{EntityKind as E, RelationKind as K};
-
-    /// x makes p; carrier c carries p; retailer r sells x; c partners with x.
-    fn market() -> Graph {
-        let mut g = GraphBuilder::new();
-        let mut add = |id: &str, kind| entity(&mut g, id, kind);
-        let (x, p, c, r) = (
-            add("x", E::Vendor),
-            add("p", E::Product),
-            add("c", E::Carrier),
-            add("r", E::Retailer),
-        );
-        for (a, k, b) in [
-            (x, K::Makes, p),
-            (c, K::Carries, p),
-            (r, K::Sells, x),
-            (c, K::PartnersWith, x),
-        ] {
-            g.add_relation(NewRelation::bare(a, k, b)).unwrap();
-        }
-        g.finish()
-    }
 
     fn show(g: &Graph, p: &Path) -> String {
         p.nodes()
@@ -535,7 +412,7 @@ mod tests {
 
     #[test]
     fn yen_finds_the_shortest_paths_first_and_each_once() {
-        let g = market();
+        let g = crate::graph::testing::tiny();
         let (r, c) = (g.lookup("r").unwrap(), g.lookup("c").unwrap());
         let all = RelationFilter::default();
         let paths: Vec<String> = g
@@ -721,38 +598,9 @@ mod tests {
 
     fn market_or_random(seed: u64) -> Graph {
         if seed == 0 {
-            market()
+            crate::graph::testing::tiny()
         } else {
             random_market(seed)
         }
-    }
-
-    #[test]
-    fn neighbourhoods_stop_at_depth_and_limit() {
-        let g = market();
-        let x = g.lookup("x").unwrap();
-        let all = RelationFilter::default();
-        let n = g.neighbourhood(x, 1, &all, 10);
-        assert_eq!(n.nodes.len(), 4);
-        assert_eq!(
-            g.relations_among(&n.nodes, &all).len(),
-            4,
-            "the c–p edge joins two nodes at depth 1"
-        );
-        assert!(!n.truncated);
-        let cut = g.neighbourhood(x, 2, &all, 2);
-        assert_eq!(cut.nodes.len(), 2);
-        assert!(cut.truncated);
-    }
-
-    #[test]
-    fn common_neighbours_list_both_sides() {
-        let g = market();
-        let (x, c) = (g.lookup("x").unwrap(), g.lookup("c").unwrap());
-        let common = g.common_neighbours(x, c, &RelationFilter::default());
-        assert_eq!(common.len(), 1);
-        assert_eq!(g.entity(common[0].entity).id, "p");
-        assert_eq!(g.relation(common[0].via_a[0].relation).kind, K::Makes);
-        assert_eq!(g.relation(common[0].via_b[0].relation).kind, K::Carries);
     }
 }
