@@ -12,8 +12,7 @@ use super::enums::{Direction, EntityKind, EventType, Presence, RelationKind, Sta
 use super::error::{bad_input, graph_error};
 use super::evidence::{Citation, citations};
 use super::relation::{Relation, RelationFilter, relation_filter};
-use crate::graph::{self, EntityIx, Hop};
-use crate::model::Day;
+use crate::graph::{self, EntityIx, Hop, RelationView};
 
 /// The most hops a path may have.
 pub const MAX_HOPS: i32 = 6;
@@ -33,7 +32,8 @@ pub struct ConnectQuery;
 pub struct PathResult {
     store: Store,
     path: graph::Path,
-    as_of: Option<Day>,
+    /// Each hop, seen from the entity it leaves, as of the day asked.
+    hops: Vec<RelationView>,
 }
 
 /// One hop of a path: the relation taken, from where to where.
@@ -41,14 +41,8 @@ pub struct PathResult {
 pub struct PathHop {
     store: Store,
     from: EntityIx,
-    hop: Hop,
-    as_of: Option<Day>,
-}
-
-impl PathHop {
-    fn to_relation(&self) -> Relation {
-        Relation::from_hop(&self.store, self.from, self.hop, self.as_of)
-    }
+    to: EntityIx,
+    view: RelationView,
 }
 
 /// One hop of a path: the relation taken, from where to where.
@@ -60,30 +54,18 @@ impl PathHop {
     }
     /// The entity this hop reaches.
     async fn to(&self) -> Entity {
-        entity(&self.store, self.hop.other)
+        entity(&self.store, self.to)
     }
     /// The relation taken (it may point against the walk: see `relation.direction`).
     async fn relation(&self) -> One<Relation> {
-        One(self.to_relation())
+        One(Relation {
+            store: self.store.clone(),
+            view: self.view,
+        })
     }
     /// The hop in words, with its dates, status and sources.
     async fn explanation(&self) -> String {
-        let g = &self.store.graph;
-        g.explanation(&g.view(self.from, self.hop, self.as_of))
-    }
-}
-
-impl PathResult {
-    fn path_hops(&self) -> Vec<PathHop> {
-        self.path
-            .steps()
-            .map(|(from, hop)| PathHop {
-                store: self.store.clone(),
-                from,
-                hop,
-                as_of: self.as_of,
-            })
-            .collect()
+        self.store.graph.explanation(&self.view)
     }
 }
 
@@ -92,7 +74,7 @@ impl PathResult {
 impl PathResult {
     /// How many hops.
     async fn length(&self) -> usize {
-        self.path.hops.len()
+        self.hops.len()
     }
     /// The entities along the path, start first.
     async fn nodes(&self) -> List<Entity> {
@@ -100,11 +82,20 @@ impl PathResult {
     }
     /// Each hop with its relation and evidence.
     async fn hops(&self) -> Objects<PathHop> {
-        Objects(self.path_hops())
+        self.path
+            .steps()
+            .zip(&self.hops)
+            .map(|((from, hop), &view)| PathHop {
+                store: self.store.clone(),
+                from,
+                to: hop.other,
+                view,
+            })
+            .collect()
     }
     /// The path in words, one hop after another.
     async fn explanation(&self) -> String {
-        self.store.graph.path_explanation(&self.path, self.as_of)
+        self.store.graph.walk_explanation(&self.hops)
     }
 }
 
@@ -325,8 +316,8 @@ impl ConnectQuery {
             .into_iter()
             .map(|path| PathResult {
                 store: store.clone(),
+                hops: store.graph.path_views(&path, filter.as_of),
                 path,
-                as_of: filter.as_of,
             })
             .collect())
     }

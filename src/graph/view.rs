@@ -125,10 +125,17 @@ impl Graph {
         format!("{text} ({})", notes.join("; "))
     }
 
-    /// A path in words: each hop's reading as of `as_of`, joined by `; `.
-    pub fn path_explanation(&self, path: &Path, as_of: Option<Day>) -> String {
+    /// The views of a path's hops, each seen from the entity it leaves, as of `as_of`.
+    pub fn path_views(&self, path: &Path, as_of: Option<Day>) -> Vec<RelationView> {
         path.steps()
-            .map(|(from, hop)| self.explanation(&self.view(from, hop, as_of)))
+            .map(|(from, hop)| self.view(from, hop, as_of))
+            .collect()
+    }
+
+    /// A walk in words: each hop's reading, joined by `; `.
+    pub fn walk_explanation(&self, hops: &[RelationView]) -> String {
+        hops.iter()
+            .map(|view| self.explanation(view))
             .collect::<Vec<_>>()
             .join("; ")
     }
