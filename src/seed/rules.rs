@@ -124,25 +124,24 @@ pub(crate) fn wikidata(text: &str) -> Result<(), Broken> {
 
 /// How far a fact is believed: 0 to 1.
 pub(crate) fn confidence(value: f64) -> Result<f32, Broken> {
-    if (0.0..=1.0).contains(&value) {
-        Ok(value as f32)
-    } else {
-        Err(broken(
-            format!("confidence {value} is outside 0–1"),
-            "write a number from 0 (doubtful) to 1 (certain)",
-        ))
-    }
+    fraction(
+        value,
+        "confidence",
+        "write a number from 0 (doubtful) to 1 (certain)",
+    )
 }
 
 /// A market share: 0 to 1.
 pub(crate) fn share(value: f64) -> Result<f32, Broken> {
+    fraction(value, "share", "write a share of 12% as 0.12")
+}
+
+/// A number from 0 to 1 (`what`: its name), kept as the graph keeps it.
+fn fraction(value: f64, what: &str, hint: &str) -> Result<f32, Broken> {
     if (0.0..=1.0).contains(&value) {
         Ok(value as f32)
     } else {
-        Err(broken(
-            format!("share {value} is outside 0–1"),
-            "write a share of 12% as 0.12",
-        ))
+        Err(broken(format!("{what} {value} is outside 0–1"), hint))
     }
 }
 
