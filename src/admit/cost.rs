@@ -77,15 +77,15 @@ impl CostModel {
         CostModel { types }
     }
 
-    /// Refuses a document whose cost exceeds `limit` with `LIMIT_EXCEEDED`. Every operation
-    /// in the document is costed, selected or not.
+    /// The cost of a document (of its costliest operation), or its refusal when that passes
+    /// `limit`. Every operation in the document is costed, selected or not.
     pub fn check(
         &self,
         doc: &ExecutableDocument,
         variables: &Variables,
         limit: u64,
         max_depth: usize,
-    ) -> Result<(), Refused> {
+    ) -> Result<u64, Refused> {
         let costing = self.measure(doc, variables, limit, max_depth);
         tracing::trace!(steps = costing.steps, "query costed");
         costing.outcome
@@ -120,8 +120,12 @@ impl CostModel {
                 );
                 coster.fragments.insert(name, cost);
             }
+            let mut highest = 0;
             for (_, op) in doc.operations.iter() {
                 let walked = coster.selection_set(&op.node.selection_set.node, "Query");
+                if let Cost::Within(cost) = walked.cost {
+                    highest = highest.max(cost);
+                }
                 let message = if let Cost::Over(at_least) = walked.cost {
                     format!("Query is too complex: it costs at least {at_least}, the limit is {limit}.")
                 } else if walked.depth > max_depth {
@@ -139,7 +143,7 @@ impl CostModel {
                 };
                 return Err(Refused::new(Reason::LimitExceeded, message, Some(op.pos)));
             }
-            Ok(())
+            Ok(highest)
         });
         Costing {
             outcome,
@@ -150,9 +154,9 @@ impl CostModel {
 
 /// What costing a document found, and how many selections it visited to find it.
 pub(crate) struct Costing {
-    /// `LIMIT_EXCEEDED` past the limit; `GRAPHQL_VALIDATION_FAILED` or `LIMIT_EXCEEDED` for
-    /// fragments that spread themselves or nest too deep.
-    pub(crate) outcome: Result<(), Refused>,
+    /// The cost of the costliest operation; refused past the limit, or for fragments that
+    /// spread themselves or nest too deep.
+    pub(crate) outcome: Result<u64, Refused>,
     /// How many selections the walk visited.
     pub(crate) steps: u64,
 }

@@ -68,14 +68,17 @@ pub(crate) fn with_code(mut e: ServerError, code: ErrorCode) -> ServerError {
 }
 
 /// A request `admit` refused, as a GraphQL error with its code.
-pub(crate) fn refused(refused: crate::admit::Refused) -> ServerError {
+pub(crate) fn refused(refused: crate::admit::Refused) -> (ErrorCode, ServerError) {
     use crate::admit::Reason;
     let code = match refused.reason {
         Reason::ParseFailed => ErrorCode::ParseFailed,
         Reason::ValidationFailed => ErrorCode::ValidationFailed,
         Reason::LimitExceeded => ErrorCode::LimitExceeded,
     };
-    with_code(ServerError::new(refused.message, refused.pos), code)
+    (
+        code,
+        with_code(ServerError::new(refused.message, refused.pos), code),
+    )
 }
 
 /// Gives an error async-graphql raised without a code its code: before execution (`before`)

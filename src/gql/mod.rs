@@ -119,9 +119,16 @@ pub struct Parsed {
     document: Arc<ExecutableDocument>,
     /// Whether the text passed full validation before (only such texts are cached).
     validated: bool,
+    /// What the query costs with the request's variables.
+    cost: u64,
 }
 
 impl Parsed {
+    /// What the query costs with the request's variables (of its costliest operation).
+    pub fn cost(&self) -> u64 {
+        self.cost
+    }
+
     /// The type of the operation a request with this name runs, if the document has it.
     pub fn operation_type(&self, name: Option<&str>) -> Option<OperationType> {
         self.document
@@ -129,6 +136,16 @@ impl Parsed {
             .iter()
             .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
             .map(|(_, op)| op.node.ty)
+    }
+
+    /// The name of the operation a request with this name runs: the document's own name for
+    /// it when the request names none; `None` for an anonymous operation.
+    pub fn operation_name(&self, name: Option<&str>) -> Option<&str> {
+        self.document
+            .operations
+            .iter()
+            .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
+            .and_then(|(n, _)| n.map(|n| n.as_str()))
     }
 }
 
@@ -224,29 +241,29 @@ impl AppState {
         query: &str,
         variables: &Variables,
         operation_name: Option<&str>,
-    ) -> Result<Parsed, ServerError> {
-        let parsed = match self.documents.get(query) {
+    ) -> Result<Parsed, Rejected> {
+        let mut parsed = match self.documents.get(query) {
             Some(document) => Parsed {
                 document,
                 validated: true,
+                cost: 0,
             },
             None => Parsed {
                 document: Arc::new(
-                    admit::parse(query, self.limits.query_bytes).map_err(error::refused)?,
+                    admit::parse(query, self.limits.query_bytes).map_err(Rejected::from)?,
                 ),
                 validated: false,
+                cost: 0,
             },
         };
-        self.costs
-            .check(
-                &parsed.document,
-                variables,
-                self.limits.complexity as u64,
-                self.limits.depth,
-            )
-            .map_err(error::refused)?;
-        if let Some(e) = admit::unprovided(&parsed.document, operation_name, variables) {
-            return Err(error::refused(e));
+        parsed.cost = self.costs.check(
+            &parsed.document,
+            variables,
+            self.limits.complexity as u64,
+            self.limits.depth,
+        )?;
+        if let Some(refused) = admit::unprovided(&parsed.document, operation_name, variables) {
+            return Err(refused.into());
         }
         Ok(parsed)
     }
@@ -303,6 +320,26 @@ impl AppState {
         Executed {
             response,
             ran: !before_execution,
+        }
+    }
+}
+
+/// A request refused before it ran: its error, and the error's code.
+#[derive(Debug)]
+pub struct Rejected {
+    /// Why, as the error's `extensions.code` says.
+    pub code: ErrorCode,
+    /// The error, with its code (boxed: a refusal is rare, and a `Result` is as large as its
+    /// larger side).
+    pub error: Box<ServerError>,
+}
+
+impl From<admit::Refused> for Rejected {
+    fn from(refused: admit::Refused) -> Self {
+        let (code, error) = error::refused(refused);
+        Rejected {
+            code,
+            error: Box::new(error),
         }
     }
 }

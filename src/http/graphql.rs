@@ -8,11 +8,12 @@ use axum::extract::{Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
 use serde::Deserialize;
 
+use super::metrics::{Outcome, Reason};
 use super::{HttpConfig, HttpState, error_response, overloaded};
 use crate::gql::ErrorCode;
 
@@ -161,6 +162,17 @@ struct GetParams {
     extensions: Option<String>,
 }
 
+/// What the handler learned of a request it answered, for the metrics.
+#[derive(Clone, Debug)]
+struct Answered {
+    outcome: Outcome,
+    /// Its operation name (`anonymous` without one) and cost, when it was read as GraphQL.
+    ran: Option<(String, u64)>,
+    /// Why it was refused, when a limit refused it.
+    reason: Option<Reason>,
+}
+
+/// Answers a GraphQL request and counts it.
 pub(super) async fn handle(
     State(state): State<HttpState>,
     request: axum::extract::Request,
@@ -168,6 +180,37 @@ pub(super) async fn handle(
     let Some(_permit) = state.life.admit() else {
         return overloaded("the server is answering as many requests as it can: try again shortly");
     };
+    let metrics = &state.life.metrics;
+    let started = Instant::now();
+    let (response, answered) = answer(&state, request).await;
+    let (outcome, ran, reason) = match answered {
+        Some(a) => (a.outcome, a.ran, a.reason),
+        None => {
+            let reason = match response.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => Reason::Size,
+                StatusCode::REQUEST_TIMEOUT => Reason::Timeout,
+                _ => Reason::Invalid,
+            };
+            (Outcome::Refused, None, Some(reason))
+        }
+    };
+    if let Some(reason) = reason {
+        metrics.refused(reason);
+    }
+    let ran = ran.as_ref().map(|(name, cost)| (name.as_str(), *cost));
+    metrics.request(outcome, started.elapsed(), ran);
+    response
+}
+
+/// A response with what the handler learned of its request.
+fn with(response: Response, answered: Answered) -> (Response, Option<Answered>) {
+    (response, Some(answered))
+}
+
+async fn answer(
+    state: &HttpState,
+    request: axum::extract::Request,
+) -> (Response, Option<Answered>) {
     // The request's parts are read in place: the `HeaderMap` extractor would copy the headers.
     let (
         Parts {
@@ -179,10 +222,13 @@ pub(super) async fn handle(
         body,
     ) = request.into_parts();
     let Some(media) = negotiate(&headers) else {
-        return error_response(
-            StatusCode::NOT_ACCEPTABLE,
-            "NOT_ACCEPTABLE",
-            "accept application/graphql-response+json or application/json",
+        return (
+            error_response(
+                StatusCode::NOT_ACCEPTABLE,
+                "NOT_ACCEPTABLE",
+                "accept application/graphql-response+json or application/json",
+            ),
+            None,
         );
     };
     let params = match method {
@@ -191,22 +237,22 @@ pub(super) async fn handle(
     };
     let params = match params {
         Ok(p) => p,
-        Err(refusal) => return refusal.into_response(),
+        Err(refusal) => return (refusal.into_response(), None),
     };
     if params
         .extensions
         .as_ref()
         .is_some_and(|x| !x.is_object() && !x.is_null())
     {
-        return bad_request("`extensions` must be an object");
+        return (bad_request("`extensions` must be an object"), None);
     }
     let Some(query) = params.query else {
-        return bad_request("the request has no `query`");
+        return (bad_request("the request has no `query`"), None);
     };
     let variables = match params.variables {
         SentVariables::None => Variables::default(),
         SentVariables::Object(variables) => variables,
-        SentVariables::NotAnObject => return bad_request("`variables` must be an object"),
+        SentVariables::NotAnObject => return (bad_request("`variables` must be an object"), None),
     };
     let name = params.operation_name.as_deref();
     let prepared = if query.len() <= crate::gql::INLINE_QUERY_BYTES {
@@ -219,18 +265,36 @@ pub(super) async fn handle(
         {
             Ok(prepared) => prepared,
             Err(_) => {
-                return error_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "INTERNAL",
-                    "internal error",
+                return (
+                    error_response(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "INTERNAL",
+                        "internal error",
+                    ),
+                    None,
                 );
             }
         }
     };
     let parsed = match prepared {
         Ok(parsed) => parsed,
-        Err(e) => return request_error(media, serde_json::json!([e])),
+        Err(rejected) => {
+            let limit = rejected.code == ErrorCode::LimitExceeded;
+            return with(
+                request_error(media, serde_json::json!([rejected.error])),
+                Answered {
+                    outcome: Outcome::Rejected,
+                    ran: None,
+                    reason: limit.then_some(Reason::Limit),
+                },
+            );
+        }
     };
+    let cost = parsed.cost();
+    let operation_name = parsed
+        .operation_name(name)
+        .unwrap_or("anonymous")
+        .to_owned();
     let operation = parsed.operation_type(name);
     let mut request = Request::new(query).variables(variables);
     if let Some(name) = params.operation_name {
@@ -244,28 +308,48 @@ pub(super) async fn handle(
         );
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return r;
+        return (r, None);
     }
     let executed = state.app.execute(&parsed, request).await;
     let response = executed.response;
     if !executed.ran {
         let errors = serde_json::to_value(&response.errors).unwrap_or_default();
-        return request_error(media, errors);
+        return with(
+            request_error(media, errors),
+            Answered {
+                outcome: Outcome::Rejected,
+                ran: None,
+                reason: None,
+            },
+        );
     }
+    let outcome = if response.errors.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::FieldErrors
+    };
     match serde_json::to_string(&response) {
-        Ok(body) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, media.as_str())],
-            body,
-        )
-            .into_response(),
+        Ok(body) => with(
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, media.as_str())],
+                body,
+            )
+                .into_response(),
+            Answered {
+                outcome,
+                ran: Some((operation_name, cost)),
+                reason: None,
+            },
+        ),
         Err(e) => {
             tracing::error!(error = %e, "cannot serialise a response");
-            error_response(
+            let response = error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL",
                 "internal error",
-            )
+            );
+            (response, None)
         }
     }
 }

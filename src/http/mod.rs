@@ -5,6 +5,7 @@
 //! it never touches the graph. Invariant: no response body carries Rust debug text.
 
 mod graphql;
+mod metrics;
 mod server;
 
 use std::sync::Arc;
@@ -89,10 +90,10 @@ impl std::ops::Deref for HttpState {
 }
 
 /// What the server's handlers share about the server itself: whether it is draining, the
-/// requests under way, and the refusals it made.
-#[derive(Debug)]
+/// requests under way, the refusals it made, and its metrics.
 pub(crate) struct Lifecycle {
     draining: AtomicBool,
+    pub(crate) metrics: metrics::Metrics,
     in_flight: Semaphore,
     refusals: AtomicU64,
     /// When a refusal was last logged, in milliseconds since `start`.
@@ -112,9 +113,10 @@ pub(crate) enum Refusal {
 }
 
 impl Lifecycle {
-    fn new(config: &HttpConfig) -> Self {
+    fn new(config: &HttpConfig, app: &AppState) -> Self {
         Lifecycle {
             draining: AtomicBool::new(false),
+            metrics: metrics::Metrics::new(&app.health()),
             in_flight: Semaphore::new(config.max_in_flight),
             refusals: AtomicU64::new(0),
             logged: AtomicU64::new(0),
@@ -142,6 +144,7 @@ impl Lifecycle {
 
     /// Counts a refusal and logs it, at most once a second (a flood must not flood the log).
     fn refuse(&self, why: Refusal) {
+        self.metrics.refused(metrics::Reason::Overload);
         let count = self.refusals.fetch_add(1, Ordering::Relaxed) + 1;
         let now = self.start.elapsed().as_millis() as u64;
         let last = self.logged.load(Ordering::Relaxed);
@@ -159,7 +162,8 @@ impl Lifecycle {
 /// The application's routes over a fresh server state: `/` (GraphiQL), `/graphql` (GET and
 /// POST), `/healthz`, `/readyz`. [`serve`] builds its own, which knows when it drains.
 pub fn router(app: AppState, config: &HttpConfig) -> Router {
-    routes(app, config, Arc::new(Lifecycle::new(config)))
+    let life = Arc::new(Lifecycle::new(config, &app));
+    routes(app, config, life)
 }
 
 fn routes(app: AppState, config: &HttpConfig, life: Arc<Lifecycle>) -> Router {
@@ -176,6 +180,7 @@ fn routes(app: AppState, config: &HttpConfig, life: Arc<Lifecycle>) -> Router {
         .route("/graphql", graphql)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(render_metrics))
         .fallback(not_found)
         .with_state(state)
         .layer(CatchPanicLayer::custom(|_| {
@@ -282,6 +287,21 @@ async fn graphiql() -> Html<String> {
 }
 
 /// 200 while the server takes traffic, 503 while it drains before shutting down.
+/// The server's metrics, in the OpenMetrics text format.
+async fn render_metrics(State(state): State<HttpState>) -> Response {
+    let life = &state.life;
+    life.metrics
+        .set_in_flight(state.config.max_in_flight - life.in_flight.available_permits());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        life.metrics.render(),
+    )
+        .into_response()
+}
+
 async fn readyz(State(state): State<HttpState>) -> Response {
     let (status, word) = if state.life.is_draining() {
         (StatusCode::SERVICE_UNAVAILABLE, "draining")

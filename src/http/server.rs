@@ -60,7 +60,7 @@ pub async fn serve(
     config: &HttpConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let life = Arc::new(Lifecycle::new(config));
+    let life = Arc::new(Lifecycle::new(config, &app));
     let router = routes(app, config, life.clone());
     let connections = Arc::new(Semaphore::new(config.max_connections));
     let overflow = Arc::new(Semaphore::new(OVERFLOW_CONNECTIONS));
@@ -146,8 +146,11 @@ pub async fn serve(
             stops.push(stop);
             stopping
         });
+        let open = life.metrics.connections().clone();
+        open.inc();
         tasks.spawn(async move {
             connection.run(stream, stopping).await;
+            open.dec();
             drop((permit, spare));
         });
     }

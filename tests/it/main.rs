@@ -10,6 +10,7 @@ mod hostile;
 mod http_protocol;
 mod layering;
 mod limits;
+mod metrics;
 mod process;
 mod questions;
 mod readme;

@@ -1,0 +1,243 @@
+//! What the server counts, served at `GET /metrics` in the OpenMetrics text format (which
+//! Prometheus reads): GraphQL requests by outcome and by operation name, their latency and
+//! cost, refusals by reason, requests and connections open, and the data loaded.
+//!
+//! The registry belongs to the server's state, so each server (each test's too) counts its
+//! own. A request touches a handful of atomics; the short list of operation names is read
+//! under a shared lock and written only for a name's first request.
+
+use std::sync::{PoisonError, RwLock};
+use std::time::Duration;
+
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Registry;
+
+use crate::gql::Health;
+
+/// The most operation names counted apart; later names count as `other`, so a client sending
+/// a new name with every request cannot grow the registry.
+pub(crate) const MAX_OPERATION_NAMES: usize = 50;
+
+/// How a GraphQL request ended.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+pub(crate) enum Outcome {
+    /// It ran and every field answered.
+    Ok,
+    /// It ran, and some fields answered with errors.
+    FieldErrors,
+    /// It did not run: not GraphQL, not valid, or over a limit.
+    Rejected,
+    /// The server turned it away before reading it as GraphQL (see [`Reason`]).
+    Refused,
+}
+
+/// Why the server turned something away.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+pub(crate) enum Reason {
+    /// Too many requests or connections at once.
+    Overload,
+    /// A body or query text over its size limit.
+    Size,
+    /// A body that came too slowly.
+    Timeout,
+    /// A query over its cost, depth or nesting limit.
+    Limit,
+    /// A request that is not GraphQL over HTTP, or not valid GraphQL.
+    Invalid,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: Outcome,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: Reason,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabel {
+    operation: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DataLabel {
+    version: String,
+    loaded_at: String,
+}
+
+/// The server's metrics and the registry that renders them.
+pub(crate) struct Metrics {
+    registry: Registry,
+    /// One counter an outcome, by `Outcome as usize`, made once: a request looks none up.
+    requests: [Counter; 4],
+    operations: Family<OperationLabel, Counter>,
+    /// The operation names counted apart, with their counters: a short list, read without
+    /// making a label (which would allocate) for each request.
+    named: RwLock<Vec<(Box<str>, Counter)>>,
+    /// The counter of the names past the first [`MAX_OPERATION_NAMES`].
+    other: Counter,
+    latency: Histogram,
+    cost: Histogram,
+    refusals: Family<ReasonLabel, Counter>,
+    in_flight: Gauge,
+    connections: Gauge,
+}
+
+impl Metrics {
+    /// Metrics for a server over the data `health` describes.
+    pub(crate) fn new(health: &Health) -> Self {
+        let mut registry = Registry::with_prefix("phonegraph");
+        let by_outcome = Family::<OutcomeLabel, Counter>::default();
+        let requests = [
+            Outcome::Ok,
+            Outcome::FieldErrors,
+            Outcome::Rejected,
+            Outcome::Refused,
+        ]
+        .map(|outcome| by_outcome.get_or_create_owned(&OutcomeLabel { outcome }));
+        registry.register(
+            "graphql_requests",
+            "GraphQL requests, by how they ended",
+            by_outcome,
+        );
+        let operations = Family::<OperationLabel, Counter>::default();
+        let other = operations.get_or_create_owned(&OperationLabel {
+            operation: "other".to_owned(),
+        });
+        registry.register(
+            "graphql_operations",
+            "GraphQL requests by operation name (`anonymous`; `other` past the first 50 names)",
+            operations.clone(),
+        );
+        let latency = Histogram::new(exponential_buckets(0.000_1, 2.0, 18));
+        registry.register(
+            "graphql_request_duration_seconds",
+            "Time from reading a GraphQL request to its answer",
+            latency.clone(),
+        );
+        let cost = Histogram::new(exponential_buckets(1.0, 4.0, 10));
+        registry.register(
+            "graphql_request_cost",
+            "What GraphQL requests that ran cost, by the cost rule of the limits",
+            cost.clone(),
+        );
+        let refusals = Family::<ReasonLabel, Counter>::default();
+        registry.register(
+            "refusals",
+            "Requests and connections turned away, by reason",
+            refusals.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "requests_in_flight",
+            "GraphQL requests being answered",
+            in_flight.clone(),
+        );
+        let connections = Gauge::default();
+        registry.register(
+            "connections_open",
+            "Client connections open",
+            connections.clone(),
+        );
+        let entities: Gauge = Gauge::default();
+        entities.set(i64::try_from(health.entities).unwrap_or(i64::MAX));
+        registry.register("entities", "Entities loaded", entities);
+        let relations: Gauge = Gauge::default();
+        relations.set(i64::try_from(health.relations).unwrap_or(i64::MAX));
+        registry.register("relations", "Relations loaded", relations);
+        registry.register(
+            "data",
+            "The data served: its content hash and when it was loaded",
+            Info::new(DataLabel {
+                version: health.data_version.clone(),
+                loaded_at: health.loaded_at.clone(),
+            }),
+        );
+        Metrics {
+            registry,
+            requests,
+            operations,
+            named: RwLock::new(Vec::new()),
+            other,
+            latency,
+            cost,
+            refusals,
+            in_flight,
+            connections,
+        }
+    }
+
+    /// Counts a GraphQL request that ended as `outcome` after `took`; `ran` holds its
+    /// operation name and cost when it was read as GraphQL.
+    pub(crate) fn request(&self, outcome: Outcome, took: Duration, ran: Option<(&str, u64)>) {
+        self.requests[outcome as usize].inc();
+        self.latency.observe(took.as_secs_f64());
+        if let Some((operation, cost)) = ran {
+            self.operation(operation).inc();
+            // Costs are counts far below 2^53: exact as floats.
+            self.cost.observe(cost as f64);
+        }
+    }
+
+    fn operation(&self, name: &str) -> Counter {
+        let found = |named: &[(Box<str>, Counter)]| {
+            named
+                .iter()
+                .find(|(n, _)| &**n == name)
+                .map(|(_, c)| c.clone())
+        };
+        {
+            let named = self.named.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(counter) = found(&named) {
+                return counter;
+            }
+            if named.len() >= MAX_OPERATION_NAMES {
+                return self.other.clone();
+            }
+        }
+        let mut named = self.named.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(counter) = found(&named) {
+            return counter;
+        }
+        if named.len() >= MAX_OPERATION_NAMES {
+            return self.other.clone();
+        }
+        let counter = self.operations.get_or_create_owned(&OperationLabel {
+            operation: name.to_owned(),
+        });
+        named.push((name.into(), counter.clone()));
+        counter
+    }
+
+    /// Counts something turned away.
+    pub(crate) fn refused(&self, reason: Reason) {
+        self.refusals.get_or_create(&ReasonLabel { reason }).inc();
+    }
+
+    /// Sets how many GraphQL requests are being answered (read from the in-flight cap's
+    /// permits when the metrics are rendered, so a request touches no gauge).
+    pub(crate) fn set_in_flight(&self, requests: usize) {
+        self.in_flight
+            .set(i64::try_from(requests).unwrap_or(i64::MAX));
+    }
+
+    /// The gauge of open connections.
+    pub(crate) fn connections(&self) -> &Gauge {
+        &self.connections
+    }
+
+    /// Every metric in the OpenMetrics text format.
+    pub(crate) fn render(&self) -> String {
+        let mut text = String::new();
+        // Writing to a `String` cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}
