@@ -11,7 +11,12 @@ use clap::{Parser, Subcommand};
 
 /// phonegraph: a knowledge graph of the smartphone market, served over GraphQL.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(
+    version,
+    about,
+    after_help = "Logs go to standard error; PHONEGRAPH_LOG sets what is logged (a tracing filter, \
+                  default `info`, e.g. `phonegraph=debug`). Colour codes only on a terminal."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -136,6 +141,9 @@ pub struct ServeArgs {
     /// How long requests under way may take to finish once SIGTERM or Ctrl-C arrives.
     #[arg(long, env = "PHONEGRAPH_SHUTDOWN_GRACE", default_value = "10s", value_parser = duration)]
     pub shutdown_grace: Duration,
+    /// Log one line for each GraphQL request: client, operation, cost, status, outcome, time.
+    #[arg(long, env = "PHONEGRAPH_ACCESS_LOG")]
+    pub access_log: bool,
 }
 
 /// File descriptors kept back from `--max-connections`: data files, logs, spare connections.
@@ -279,6 +287,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_connections,
                 max_in_flight: args.max_in_flight,
                 shutdown_grace: args.shutdown_grace,
+                access_log: args.access_log,
             };
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

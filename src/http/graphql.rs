@@ -14,7 +14,7 @@ use http_body_util::BodyExt;
 use serde::Deserialize;
 
 use super::metrics::{Outcome, Reason};
-use super::{HttpConfig, HttpState, error_response, overloaded};
+use super::{HttpConfig, HttpState, Peer, error_response, overloaded};
 use crate::gql::ErrorCode;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -182,6 +182,7 @@ pub(super) async fn handle(
     };
     let metrics = &state.life.metrics;
     let started = Instant::now();
+    let client = request.extensions().get::<Peer>().map(|peer| peer.0.ip());
     let (response, answered) = answer(&state, request).await;
     let (outcome, ran, reason) = match answered {
         Some(a) => (a.outcome, a.ran, a.reason),
@@ -198,7 +199,21 @@ pub(super) async fn handle(
         metrics.refused(reason);
     }
     let ran = ran.as_ref().map(|(name, cost)| (name.as_str(), *cost));
-    metrics.request(outcome, started.elapsed(), ran);
+    let took = started.elapsed();
+    metrics.request(outcome, took, ran);
+    if state.config.access_log {
+        let (operation, cost) = ran.unzip();
+        tracing::info!(
+            target: "phonegraph::access",
+            client = client.map(tracing::field::display),
+            operation,
+            cost,
+            status = response.status().as_u16(),
+            outcome = ?outcome,
+            ms = took.as_secs_f64() * 1e3,
+            "graphql request"
+        );
+    }
     response
 }
 

@@ -52,7 +52,13 @@ pub struct HttpConfig {
     pub max_in_flight: usize,
     /// How long requests under way may take to finish once shutdown begins.
     pub shutdown_grace: Duration,
+    /// Whether each GraphQL request is logged, one line each (target `phonegraph::access`).
+    pub access_log: bool,
 }
+
+/// The address of the client a request came from, as the server accepted its connection.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Peer(pub(crate) std::net::SocketAddr);
 
 impl Default for HttpConfig {
     fn default() -> Self {
@@ -66,6 +72,7 @@ impl Default for HttpConfig {
             max_connections: 1024,
             max_in_flight: 256,
             shutdown_grace: Duration::from_secs(10),
+            access_log: false,
         }
     }
 }

@@ -100,7 +100,7 @@ pub async fn serve(
             }
             accepted = listener.accept() => accepted,
         };
-        let (stream, _peer) = match accepted {
+        let (stream, peer) = match accepted {
             Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors, or a connection reset before it was taken: wait a
@@ -136,6 +136,7 @@ pub async fn serve(
             router: router.clone(),
             clock: Arc::new(Clock::new(header_timeout, config.keep_alive_timeout)),
             full: permit.is_none(),
+            peer,
         };
         // A connection taken while draining answers one request and closes.
         let stopping = drain_until.is_none().then(|| {
@@ -171,6 +172,8 @@ struct Connection {
     clock: Arc<Clock>,
     /// Taken past the connection cap: every request but a health check is answered 503.
     full: bool,
+    /// Whom the connection is from.
+    peer: std::net::SocketAddr,
 }
 
 impl Connection {
@@ -215,7 +218,8 @@ impl hyper::service::Service<Request<Incoming>> for Connection {
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
-    fn call(&self, request: Request<Incoming>) -> Self::Future {
+    fn call(&self, mut request: Request<Incoming>) -> Self::Future {
+        request.extensions_mut().insert(super::Peer(self.peer));
         let guard = InFlight::start(self.clock.clone());
         let health = matches!(request.uri().path(), "/healthz" | "/readyz");
         let router = (!self.full || health).then(|| self.router.clone());

@@ -28,7 +28,13 @@ fn serve_with_open_files(files: u32, args: &[&str]) -> (Child, String) {
     start(command)
 }
 
-fn start(mut command: Command) -> (Child, String) {
+fn start(command: Command) -> (Child, String) {
+    let (child, address, _log) = start_logging(command);
+    (child, address)
+}
+
+/// Starts a process, and gives the log lines after the one that says where it listens.
+fn start_logging(mut command: Command) -> (Child, String, std::sync::mpsc::Receiver<String>) {
     let mut child = command
         .current_dir(root())
         .env("PHONEGRAPH_LOG", "info")
@@ -51,8 +57,13 @@ fn start(mut command: Command) -> (Child, String) {
         }
     };
     // Keep reading the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, address)
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, address, rx)
 }
 
 fn signal(child: &Child, name: &str) {
@@ -164,4 +175,43 @@ fn more_idle_sockets_than_open_files_do_not_stop_the_service() {
     drop(idle);
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn the_access_log_has_a_line_for_each_request() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_phonegraph"));
+    command.args(["serve", "--bind", "127.0.0.1:0", "--access-log"]);
+    let (mut child, address, log) = start_logging(command);
+    let body = r#"{"query":"query Brands { entity(id: \"xiaomi\") { name } }"}"#;
+    let mut stream = TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let line = loop {
+        let line = log
+            .recv_timeout(Duration::from_secs(5))
+            .expect("an access log line");
+        if line.contains("phonegraph::access") {
+            break line;
+        }
+    };
+    for field in [
+        "client=127.0.0.1",
+        "operation=\"Brands\"",
+        "cost=2",
+        "status=200",
+        "outcome=Ok",
+        "ms=",
+    ] {
+        assert!(line.contains(field), "`{field}` missing from: {line}");
+    }
+    assert!(!line.contains('\u{1b}'), "colour codes in: {line}");
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
