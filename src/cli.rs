@@ -34,6 +34,27 @@ pub enum Command {
     Schema,
     /// Write a synthetic market (`nodes.csv`, `edges.csv`) for benchmarks and demos.
     Generate(GenerateArgs),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// What to do with API keys.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Add a new key to a keys file (made if missing) and print the key, alone, on standard
+    /// output: the file keeps only its SHA-256, so this is the only time it is shown.
+    New {
+        /// The keys file, as `serve --api-keys` reads it.
+        #[arg(long)]
+        file: PathBuf,
+        /// Whose key it is (shown in the access log).
+        #[arg(long)]
+        name: String,
+        /// What it may do: `reader` (GraphQL) or `admin` (also `/metrics`).
+        #[arg(long, value_parser = ["reader", "admin"])]
+        role: String,
+    },
 }
 
 /// What to generate.
@@ -144,6 +165,13 @@ pub struct ServeArgs {
     /// Log one line for each GraphQL request: client, operation, cost, status, outcome, time.
     #[arg(long, env = "PHONEGRAPH_ACCESS_LOG")]
     pub access_log: bool,
+    /// A file of API keys (`phonegraph keys new` writes it): requests to `/graphql` then need
+    /// `Authorization: Bearer <key>`, and `/metrics` an admin's key.
+    #[arg(long, env = "PHONEGRAPH_API_KEYS")]
+    pub api_keys: Option<PathBuf>,
+    /// Let anyone read `/metrics`, even with `--api-keys`.
+    #[arg(long, env = "PHONEGRAPH_METRICS_OPEN")]
+    pub metrics_open: bool,
 }
 
 /// File descriptors kept back from `--max-connections`: data files, logs, spare connections.
@@ -218,6 +246,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Keys(KeysCommand::New { file, name, role }) => {
+            let role = role.parse().map_err(anyhow::Error::msg)?;
+            let key = crate::http::add_key(&file, &name, role)?;
+            println!("{key}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Validate(data) => match data.load() {
             Ok(loaded) => {
                 println!(
@@ -245,6 +279,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Err(e) => Err(e.into()),
         },
         Command::Serve(args) => {
+            // A bad keys file is found before the data is loaded.
+            let keys = match &args.api_keys {
+                None => None,
+                Some(path) => {
+                    let keys = crate::http::Keys::load(path)?;
+                    tracing::info!(keys = keys.len(), "API keys loaded");
+                    if !args.bind.ip().is_loopback() {
+                        tracing::warn!(
+                            "keys travel in clear over plain HTTP: run behind a proxy that terminates TLS"
+                        );
+                    }
+                    Some(std::sync::Arc::new(keys))
+                }
+            };
             let loaded = args.data.load().with_context(|| {
                 format!(
                     "cannot serve: the seed data in `{}` does not load",
@@ -288,6 +336,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_in_flight: args.max_in_flight,
                 shutdown_grace: args.shutdown_grace,
                 access_log: args.access_log,
+                keys,
+                metrics_open: args.metrics_open,
             };
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

@@ -14,7 +14,7 @@ use http_body_util::BodyExt;
 use serde::Deserialize;
 
 use super::metrics::{Outcome, Reason};
-use super::{HttpConfig, HttpState, Peer, error_response, overloaded};
+use super::{Client, HttpConfig, HttpState, Peer, error_response, overloaded};
 use crate::gql::ErrorCode;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -182,7 +182,14 @@ pub(super) async fn handle(
     };
     let metrics = &state.life.metrics;
     let started = Instant::now();
-    let client = request.extensions().get::<Peer>().map(|peer| peer.0.ip());
+    // A client is its key's name, else its address.
+    let client = match request.extensions().get::<Client>() {
+        Some(client) => Some(client.name.clone()),
+        None => request
+            .extensions()
+            .get::<Peer>()
+            .map(|peer| peer.0.ip().to_string()),
+    };
     let (response, answered) = answer(&state, request).await;
     let (outcome, ran, reason) = match answered {
         Some(a) => (a.outcome, a.ran, a.reason),
@@ -205,7 +212,7 @@ pub(super) async fn handle(
         let (operation, cost) = ran.unzip();
         tracing::info!(
             target: "phonegraph::access",
-            client = client.map(tracing::field::display),
+            client = client.as_deref().map(tracing::field::display),
             operation,
             cost,
             status = response.status().as_u16(),

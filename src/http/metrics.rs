@@ -49,6 +49,8 @@ pub(crate) enum Reason {
     Limit,
     /// A request that is not GraphQL over HTTP, or not valid GraphQL.
     Invalid,
+    /// A request without a valid key, or whose key may not do what it asks.
+    Auth,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -233,11 +235,35 @@ impl Metrics {
         &self.connections
     }
 
-    /// Every metric in the OpenMetrics text format.
+    /// Every metric in the OpenMetrics text format, a labelled counter's samples in the order
+    /// of their labels (the registry keeps them in a hash map's order, which changes from one
+    /// server to the next).
     pub(crate) fn render(&self) -> String {
         let mut text = String::new();
         // Writing to a `String` cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
-        text
+        let mut out = String::with_capacity(text.len());
+        let mut samples: Vec<&str> = Vec::new();
+        let mut counter = false;
+        for line in text.lines() {
+            if line.starts_with('#') {
+                samples.sort_unstable();
+                samples.drain(..).for_each(|s| push_line(&mut out, s));
+                counter = line.starts_with("# TYPE ") && line.ends_with(" counter");
+                push_line(&mut out, line);
+            } else if counter {
+                samples.push(line);
+            } else {
+                push_line(&mut out, line);
+            }
+        }
+        samples.sort_unstable();
+        samples.drain(..).for_each(|s| push_line(&mut out, s));
+        out
     }
+}
+
+fn push_line(out: &mut String, line: &str) {
+    out.push_str(line);
+    out.push('\n');
 }

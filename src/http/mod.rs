@@ -5,6 +5,7 @@
 //! it never touches the graph. Invariant: no response body carries Rust debug text.
 
 mod graphql;
+mod keys;
 mod metrics;
 mod server;
 
@@ -25,6 +26,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::gql::AppState;
 
+pub use keys::{Client, Keys, KeysError, Role, add_key};
 pub use server::{listen, serve};
 
 /// The largest request body accepted unless configured otherwise: 1 MiB.
@@ -54,6 +56,10 @@ pub struct HttpConfig {
     pub shutdown_grace: Duration,
     /// Whether each GraphQL request is logged, one line each (target `phonegraph::access`).
     pub access_log: bool,
+    /// The API keys a request to `/graphql` or `/metrics` must carry; `None` lets everyone in.
+    pub keys: Option<Arc<Keys>>,
+    /// Whether `/metrics` may be read without an admin key.
+    pub metrics_open: bool,
 }
 
 /// The address of the client a request came from, as the server accepted its connection.
@@ -73,6 +79,8 @@ impl Default for HttpConfig {
             max_in_flight: 256,
             shutdown_grace: Duration::from_secs(10),
             access_log: false,
+            keys: None,
+            metrics_open: false,
         }
     }
 }
@@ -189,6 +197,10 @@ fn routes(app: AppState, config: &HttpConfig, life: Arc<Lifecycle>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(render_metrics))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            authorize,
+        ))
         .with_state(state)
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
@@ -227,7 +239,7 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
         CorsLayer::new()
             .allow_origin(allow)
             .allow_methods([Method::GET, Method::POST])
-            .allow_headers([header::CONTENT_TYPE, header::ACCEPT])
+            .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
             .max_age(Duration::from_secs(3600)),
     )
 }
@@ -294,6 +306,50 @@ async fn graphiql() -> Html<String> {
 }
 
 /// 200 while the server takes traffic, 503 while it drains before shutting down.
+/// Lets a request through when it may: `/graphql` needs a key of any role and `/metrics` an
+/// admin's (unless `--metrics-open`), when the server has keys; the rest needs none. A valid
+/// key's client goes with the request (`Client`), for the access log.
+async fn authorize(
+    State(state): State<HttpState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(keys) = &state.config.keys else {
+        return next.run(request).await;
+    };
+    let needs = match request.uri().path() {
+        "/graphql" => Role::Reader,
+        "/metrics" if !state.config.metrics_open => Role::Admin,
+        _ => return next.run(request).await,
+    };
+    let client = match keys.client(request.headers()) {
+        Ok(Some(client)) => client.clone(),
+        Ok(None) | Err(()) => {
+            state.life.metrics.refused(metrics::Reason::Auth);
+            let mut response = error_response(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "send a valid key: `Authorization: Bearer <key>`",
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"phonegraph\""),
+            );
+            return response;
+        }
+    };
+    if needs == Role::Admin && client.role != Role::Admin {
+        state.life.metrics.refused(metrics::Reason::Auth);
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "this key may not read this: an admin key may",
+        );
+    }
+    request.extensions_mut().insert(client);
+    next.run(request).await
+}
+
 /// The server's metrics, in the OpenMetrics text format.
 async fn render_metrics(State(state): State<HttpState>) -> Response {
     let life = &state.life;

@@ -8,6 +8,7 @@ mod files;
 mod helpers;
 mod hostile;
 mod http_protocol;
+mod keys;
 mod layering;
 mod limits;
 mod metrics;
