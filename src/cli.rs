@@ -172,6 +172,13 @@ pub struct ServeArgs {
     /// Let anyone read `/metrics`, even with `--api-keys`.
     #[arg(long, env = "PHONEGRAPH_METRICS_OPEN")]
     pub metrics_open: bool,
+    /// Serve the public: no name suggestions in errors, introspection and the console for
+    /// admins only, JSON logs, the access log on; needs `--api-keys` unless `--open`.
+    #[arg(long, env = "PHONEGRAPH_PRODUCTION")]
+    pub production: bool,
+    /// With `--production`, serve without keys: everyone may ask, no one is an admin.
+    #[arg(long, env = "PHONEGRAPH_OPEN", requires = "production")]
+    pub open: bool,
 }
 
 /// File descriptors kept back from `--max-connections`: data files, logs, spare connections.
@@ -209,7 +216,8 @@ fn raise_open_file_limit() -> u64 {
 /// Runs the command line and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    let json = matches!(&cli.command, Command::Serve(args) if args.production);
+    init_tracing(json);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -219,14 +227,20 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
+/// Logs to standard error: as JSON lines when `json`, else as text, with colour codes only on
+/// a terminal.
+fn init_tracing(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PHONEGRAPH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        logs.json().init();
+    } else {
+        logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -279,6 +293,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Err(e) => Err(e.into()),
         },
         Command::Serve(args) => {
+            if args.production && args.api_keys.is_none() && !args.open {
+                anyhow::bail!(
+                    "--production needs --api-keys FILE (phonegraph keys new writes one), or --open to serve everyone without keys"
+                );
+            }
             // A bad keys file is found before the data is loaded.
             let keys = match &args.api_keys {
                 None => None,
@@ -320,6 +339,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             )
             .with_engine(args.engine);
+            let state = if args.production {
+                state.without_suggestions()
+            } else {
+                state
+            };
             let open_files = raise_open_file_limit();
             let max_connections = args
                 .max_connections
@@ -335,9 +359,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_connections,
                 max_in_flight: args.max_in_flight,
                 shutdown_grace: args.shutdown_grace,
-                access_log: args.access_log,
+                access_log: args.access_log || args.production,
                 keys,
                 metrics_open: args.metrics_open,
+                production: args.production,
             };
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

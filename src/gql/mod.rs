@@ -110,6 +110,8 @@ pub struct AppState {
     limits: Limits,
     /// What the fast engine keeps; `None` runs stock async-graphql.
     fast: Option<Arc<engine::Fast>>,
+    /// Whether errors suggest names.
+    suggest: bool,
 }
 
 /// A query text parsed and checked against the limits that do not need the schema: ready to
@@ -136,6 +138,12 @@ impl Parsed {
             .iter()
             .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
             .map(|(_, op)| op.node.ty)
+    }
+
+    /// Whether the operation a request with this name runs asks for the schema itself
+    /// (`__schema`, `__type`).
+    pub fn introspects(&self, name: Option<&str>) -> bool {
+        order::introspects(&self.document, name)
     }
 
     /// The name of the operation a request with this name runs: the document's own name for
@@ -185,7 +193,7 @@ impl AppState {
                 std::thread::available_parallelism().map_or(4, std::num::NonZero::get),
             ),
         });
-        let schema = schema(&data, async_graphql::ValidationMode::Strict);
+        let schema = schema(&data, async_graphql::ValidationMode::Strict, true);
         let sdl = async_graphql::parser::parse_schema(schema.sdl())
             .expect("async-graphql writes SDL it can parse");
         AppState {
@@ -195,8 +203,18 @@ impl AppState {
             costs: Arc::new(admit::CostModel::from_sdl(&sdl)),
             limits,
             fast: None,
+            suggest: true,
         }
         .with_engine(Engine::Fast)
+    }
+
+    /// The same app, whose errors never suggest a name ("Did you mean …?"): a public server
+    /// need not help a stranger map its schema.
+    pub fn without_suggestions(mut self) -> Self {
+        self.suggest = false;
+        self.schema = schema(&self.data, async_graphql::ValidationMode::Strict, false);
+        let engine = self.engine();
+        self.with_engine(engine)
     }
 
     /// The same app, over the same data and caches, run by another engine.
@@ -206,7 +224,11 @@ impl AppState {
             Engine::Fast => {
                 let sdl = async_graphql::parser::parse_schema(self.schema.sdl())
                     .expect("async-graphql writes SDL it can parse");
-                let prevalidated = schema(&self.data, async_graphql::ValidationMode::Fast);
+                let prevalidated = schema(
+                    &self.data,
+                    async_graphql::ValidationMode::Fast,
+                    self.suggest,
+                );
                 Some(Arc::new(engine::Fast::new(prevalidated, &sdl)))
             }
         };
@@ -360,11 +382,15 @@ fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscrip
 }
 
 /// The schema over `data`, validating in `mode`.
-fn schema(data: &Arc<Data>, mode: async_graphql::ValidationMode) -> PhoneSchema {
-    builder()
+fn schema(data: &Arc<Data>, mode: async_graphql::ValidationMode, suggest: bool) -> PhoneSchema {
+    let builder = builder()
         .data::<Store>(Arc::new(data.clone()))
-        .validation_mode(mode)
-        .finish()
+        .validation_mode(mode);
+    if suggest {
+        builder.finish()
+    } else {
+        builder.disable_suggestions().finish()
+    }
 }
 
 /// The schema's SDL, as committed in `schema/schema.graphql`.

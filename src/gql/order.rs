@@ -42,6 +42,27 @@ pub(crate) fn in_asked_order(
     *answer = ordered;
 }
 
+/// Whether the operation a request with this name runs asks for the schema itself (`__schema`
+/// or `__type`, which only the root has), fragments included.
+pub(crate) fn introspects(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    fn asks(document: &ExecutableDocument, set: &SelectionSet, depth: u32) -> bool {
+        depth <= 32
+            && set.items.iter().any(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    matches!(field.node.name.node.as_str(), "__schema" | "__type")
+                }
+                Selection::InlineFragment(fragment) => {
+                    asks(document, &fragment.node.selection_set.node, depth + 1)
+                }
+                Selection::FragmentSpread(spread) => document
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_some_and(|f| asks(document, &f.node.selection_set.node, depth + 1)),
+            })
+    }
+    selected(document, operation_name).is_some_and(|op| asks(document, &op.selection_set.node, 0))
+}
+
 /// Appends the response keys `set` selects, each once, in order; fragments are entered where
 /// they are spread. Validation has refused fragment cycles; `depth` stops a document that was
 /// not validated (it has no answer to order).

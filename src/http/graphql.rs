@@ -14,7 +14,7 @@ use http_body_util::BodyExt;
 use serde::Deserialize;
 
 use super::metrics::{Outcome, Reason};
-use super::{Client, HttpConfig, HttpState, Peer, error_response, overloaded};
+use super::{Client, HttpConfig, HttpState, Peer, Role, error_response, overloaded};
 use crate::gql::ErrorCode;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -239,6 +239,7 @@ async fn answer(
             method,
             headers,
             uri,
+            extensions,
             ..
         },
         body,
@@ -319,6 +320,27 @@ async fn answer(
         .to_owned();
     let operation = parsed.operation_type(name);
     let mut request = Request::new(query).variables(variables);
+    let admin = extensions
+        .get::<Client>()
+        .is_some_and(|client| client.role == Role::Admin);
+    if state.config.production && !admin {
+        if parsed.introspects(name) {
+            let response = error_response(
+                StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                "the schema may be read by admins only: ask without `__schema` and `__type`",
+            );
+            return with(
+                response,
+                Answered {
+                    outcome: Outcome::Rejected,
+                    ran: None,
+                    reason: Some(Reason::Auth),
+                },
+            );
+        }
+        request = request.disable_introspection();
+    }
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }

@@ -60,6 +60,8 @@ pub struct HttpConfig {
     pub keys: Option<Arc<Keys>>,
     /// Whether `/metrics` may be read without an admin key.
     pub metrics_open: bool,
+    /// Production: introspection and the console for admins only.
+    pub production: bool,
 }
 
 /// The address of the client a request came from, as the server accepted its connection.
@@ -81,6 +83,7 @@ impl Default for HttpConfig {
             access_log: false,
             keys: None,
             metrics_open: false,
+            production: false,
         }
     }
 }
@@ -314,13 +317,21 @@ async fn authorize(
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let Some(keys) = &state.config.keys else {
-        return next.run(request).await;
-    };
     let needs = match request.uri().path() {
         "/graphql" => Role::Reader,
         "/metrics" if !state.config.metrics_open => Role::Admin,
+        "/" if state.config.production => Role::Admin,
         _ => return next.run(request).await,
+    };
+    let Some(keys) = &state.config.keys else {
+        if state.config.production && request.uri().path() == "/" {
+            return error_response(
+                StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                "the console is for admins, and this server has no keys",
+            );
+        }
+        return next.run(request).await;
     };
     let client = match keys.client(request.headers()) {
         Ok(Some(client)) => client.clone(),

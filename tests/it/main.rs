@@ -13,6 +13,7 @@ mod layering;
 mod limits;
 mod metrics;
 mod process;
+mod production;
 mod questions;
 mod readme;
 mod schema_sdl;
