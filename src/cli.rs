@@ -176,6 +176,13 @@ pub struct ServeArgs {
     /// admins only, JSON logs, the access log on; needs `--api-keys` unless `--open`.
     #[arg(long, env = "PHONEGRAPH_PRODUCTION")]
     pub production: bool,
+    /// Requests a second each client may send to `/graphql`, a second's worth at once (429
+    /// `RATE_LIMITED` past it); a client is its API key, else its address (an IPv6 /64).
+    #[arg(long, env = "PHONEGRAPH_RATE_LIMIT")]
+    pub rate_limit: Option<std::num::NonZeroU32>,
+    /// With `--rate-limit`, the most requests one client may have answered at once.
+    #[arg(long, env = "PHONEGRAPH_MAX_CLIENT_IN_FLIGHT", default_value_t = 16)]
+    pub max_client_in_flight: usize,
     /// With `--production`, serve without keys: everyone may ask, no one is an admin.
     #[arg(long, env = "PHONEGRAPH_OPEN", requires = "production")]
     pub open: bool,
@@ -363,6 +370,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 keys,
                 metrics_open: args.metrics_open,
                 production: args.production,
+                rate_limit: args.rate_limit,
+                max_client_in_flight: args.max_client_in_flight,
             };
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

@@ -51,6 +51,8 @@ pub(crate) enum Reason {
     Invalid,
     /// A request without a valid key, or whose key may not do what it asks.
     Auth,
+    /// A client over its rate or its requests at once.
+    Rate,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]

@@ -6,6 +6,7 @@
 
 mod graphql;
 mod keys;
+mod limit;
 mod metrics;
 mod server;
 
@@ -62,6 +63,11 @@ pub struct HttpConfig {
     pub metrics_open: bool,
     /// Production: introspection and the console for admins only.
     pub production: bool,
+    /// Requests a second each client may send to `/graphql` (a second's worth at once);
+    /// `None` limits no client.
+    pub rate_limit: Option<std::num::NonZeroU32>,
+    /// With `rate_limit`, the most requests one client may have answered at once.
+    pub max_client_in_flight: usize,
 }
 
 /// The address of the client a request came from, as the server accepted its connection.
@@ -84,6 +90,8 @@ impl Default for HttpConfig {
             keys: None,
             metrics_open: false,
             production: false,
+            rate_limit: None,
+            max_client_in_flight: 16,
         }
     }
 }
@@ -112,6 +120,8 @@ impl std::ops::Deref for HttpState {
 pub(crate) struct Lifecycle {
     draining: AtomicBool,
     pub(crate) metrics: metrics::Metrics,
+    /// Per-client limits, with `--rate-limit`.
+    clients: Option<limit::ClientLimits>,
     in_flight: Semaphore,
     refusals: AtomicU64,
     /// When a refusal was last logged, in milliseconds since `start`.
@@ -135,6 +145,9 @@ impl Lifecycle {
         Lifecycle {
             draining: AtomicBool::new(false),
             metrics: metrics::Metrics::new(&app.health()),
+            clients: config
+                .rate_limit
+                .map(|rate| limit::ClientLimits::new(rate, config.max_client_in_flight)),
             in_flight: Semaphore::new(config.max_in_flight),
             refusals: AtomicU64::new(0),
             logged: AtomicU64::new(0),
@@ -317,39 +330,44 @@ async fn authorize(
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let needs = match request.uri().path() {
+    let path = request.uri().path();
+    let needs = match path {
         "/graphql" => Role::Reader,
         "/metrics" if !state.config.metrics_open => Role::Admin,
         "/" if state.config.production => Role::Admin,
         _ => return next.run(request).await,
     };
-    let Some(keys) = &state.config.keys else {
-        if state.config.production && request.uri().path() == "/" {
+    let graphql = path == "/graphql";
+    let client = match &state.config.keys {
+        None if state.config.production && path == "/" => {
             return error_response(
                 StatusCode::FORBIDDEN,
                 "FORBIDDEN",
                 "the console is for admins, and this server has no keys",
             );
         }
-        return next.run(request).await;
+        None => None,
+        Some(keys) => match keys.client(request.headers()) {
+            Ok(Some(client)) => Some(client.clone()),
+            Ok(None) | Err(()) => {
+                state.life.metrics.refused(metrics::Reason::Auth);
+                let mut response = error_response(
+                    StatusCode::UNAUTHORIZED,
+                    "UNAUTHENTICATED",
+                    "send a valid key: `Authorization: Bearer <key>`",
+                );
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"phonegraph\""),
+                );
+                return response;
+            }
+        },
     };
-    let client = match keys.client(request.headers()) {
-        Ok(Some(client)) => client.clone(),
-        Ok(None) | Err(()) => {
-            state.life.metrics.refused(metrics::Reason::Auth);
-            let mut response = error_response(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                "send a valid key: `Authorization: Bearer <key>`",
-            );
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"phonegraph\""),
-            );
-            return response;
-        }
-    };
-    if needs == Role::Admin && client.role != Role::Admin {
+    if let Some(client) = &client
+        && needs == Role::Admin
+        && client.role != Role::Admin
+    {
         state.life.metrics.refused(metrics::Reason::Auth);
         return error_response(
             StatusCode::FORBIDDEN,
@@ -357,7 +375,32 @@ async fn authorize(
             "this key may not read this: an admin key may",
         );
     }
-    request.extensions_mut().insert(client);
+    let _permit = match (&state.life.clients, graphql) {
+        (Some(limits), true) => {
+            let address = request.extensions().get::<Peer>().map(|peer| peer.0.ip());
+            let id = limit::ClientId::of(client.as_ref().map(|c| c.name.as_str()), address);
+            match limits.admit(id) {
+                Ok(permit) => Some(permit),
+                Err(wait) => {
+                    state.life.metrics.refused(metrics::Reason::Rate);
+                    let mut response = error_response(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "RATE_LIMITED",
+                        "this client is sending more than it may: slow down",
+                    );
+                    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                    return response;
+                }
+            }
+        }
+        _ => None,
+    };
+    if let Some(client) = client {
+        request.extensions_mut().insert(client);
+    }
     next.run(request).await
 }
 

@@ -146,3 +146,47 @@ fn serve_refuses_a_keys_file_it_cannot_read_before_loading_data() {
     );
     assert!(!stderr.contains("seed data loaded"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_client_past_its_rate_is_told_to_wait_and_others_are_not() {
+    use tower::ServiceExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("keys.toml");
+    let eager = new_key(&file, "eager", "reader");
+    let calm = new_key(&file, "calm", "reader");
+    let config = HttpConfig {
+        keys: Some(Arc::new(Keys::load(&file).unwrap())),
+        rate_limit: std::num::NonZeroU32::new(2),
+        ..HttpConfig::default()
+    };
+    // One server: the allowance is kept by the server's state.
+    let router = phonegraph::http::router(app(), &config);
+    let ask = |key: &str| with_key(graphql_request(&json!({ "query": "{ dataVersion }" })), key);
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let response = router.clone().oneshot(ask(&eager)).await.unwrap();
+        statuses.push(response.status());
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(response.headers()["retry-after"], "1");
+            let body = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+        }
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    let other = router.clone().oneshot(ask(&calm)).await.unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+    let health = router.clone().oneshot(get("/healthz")).await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}
