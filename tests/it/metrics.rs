@@ -70,41 +70,39 @@ async fn requests_are_counted_by_outcome_operation_and_refusal() {
     let text = metrics(&router).await;
     let count =
         |sample: &str| value(&text, sample).unwrap_or_else(|| panic!("no `{sample}` in\n{text}"));
-    assert_eq!(
-        count(r#"phonegraph_graphql_requests_total{outcome="Ok"}"#),
-        3.0
-    );
-    assert_eq!(
-        count(r#"phonegraph_graphql_requests_total{outcome="FieldErrors"}"#),
-        1.0
-    );
-    assert_eq!(
-        count(r#"phonegraph_graphql_requests_total{outcome="Rejected"}"#),
-        2.0
-    );
-    assert_eq!(
-        count(r#"phonegraph_graphql_requests_total{outcome="Refused"}"#),
-        1.0
-    );
-    assert_eq!(
-        count(r#"phonegraph_graphql_operations_total{operation="Vendors"}"#),
-        3.0
-    );
-    assert_eq!(
-        count(r#"phonegraph_graphql_operations_total{operation="anonymous"}"#),
-        1.0
-    );
-    assert_eq!(count(r#"phonegraph_refusals_total{reason="Limit"}"#), 1.0);
-    assert_eq!(count(r#"phonegraph_refusals_total{reason="Size"}"#), 1.0);
-    assert_eq!(
-        count("phonegraph_graphql_request_duration_seconds_count"),
-        7.0
-    );
     // Four requests ran: three cost 2 (`entity`, `name`), one 502 (`entity`, and 500 times
     // `totalCount` for the page asked, before `first` was found out of range).
-    assert_eq!(count("phonegraph_graphql_request_cost_count"), 4.0);
-    assert_eq!(count("phonegraph_graphql_request_cost_sum"), 508.0);
-    assert_eq!(count("phonegraph_requests_in_flight"), 0.0);
+    for (sample, expected) in [
+        (r#"phonegraph_graphql_requests_total{outcome="Ok"}"#, 3.0),
+        (
+            r#"phonegraph_graphql_requests_total{outcome="FieldErrors"}"#,
+            1.0,
+        ),
+        (
+            r#"phonegraph_graphql_requests_total{outcome="Rejected"}"#,
+            2.0,
+        ),
+        (
+            r#"phonegraph_graphql_requests_total{outcome="Refused"}"#,
+            1.0,
+        ),
+        (
+            r#"phonegraph_graphql_operations_total{operation="Vendors"}"#,
+            3.0,
+        ),
+        (
+            r#"phonegraph_graphql_operations_total{operation="anonymous"}"#,
+            1.0,
+        ),
+        (r#"phonegraph_refusals_total{reason="Limit"}"#, 1.0),
+        (r#"phonegraph_refusals_total{reason="Size"}"#, 1.0),
+        ("phonegraph_graphql_request_duration_seconds_count", 7.0),
+        ("phonegraph_graphql_request_cost_count", 4.0),
+        ("phonegraph_graphql_request_cost_sum", 508.0),
+        ("phonegraph_requests_in_flight", 0.0),
+    ] {
+        assert_eq!(count(sample), expected, "{sample}");
+    }
     let health = app().health();
     assert_eq!(count("phonegraph_entities"), health.entities as f64);
     assert_eq!(count("phonegraph_relations"), health.relations as f64);
