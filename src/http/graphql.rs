@@ -182,14 +182,18 @@ pub(super) async fn handle(
     };
     let metrics = &state.life.metrics;
     let started = Instant::now();
-    // A client is its key's name, else its address.
-    let client = match request.extensions().get::<Client>() {
-        Some(client) => Some(client.name.clone()),
-        None => request
-            .extensions()
-            .get::<Peer>()
-            .map(|peer| peer.0.ip().to_string()),
-    };
+    // A client is its key's name, else its address; named only for the access log.
+    let client = state
+        .config
+        .access_log
+        .then(|| match request.extensions().get::<Client>() {
+            Some(client) => Some(client.name.clone()),
+            None => request
+                .extensions()
+                .get::<Peer>()
+                .map(|peer| peer.0.ip().to_string()),
+        })
+        .flatten();
     let (response, answered) = answer(&state, request).await;
     let (outcome, ran, reason) = match answered {
         Some(a) => (a.outcome, a.ran, a.reason),
