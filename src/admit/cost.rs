@@ -39,6 +39,9 @@ pub struct CostModel {
 
 #[derive(Debug)]
 struct FieldShape {
+    /// What the field costs itself, before what it selects: 1, or more for a field that
+    /// computes (see [`CostModel::weigh`]).
+    own: u64,
     /// The named type it returns.
     returns: String,
     /// Whether it returns a list.
@@ -65,6 +68,7 @@ impl CostModel {
                 .map(|f| {
                     let f = &f.node;
                     let shape = FieldShape {
+                        own: 1,
                         returns: named(&f.ty.node).to_owned(),
                         list: matches!(f.ty.node.base, BaseType::List(_)),
                         paged: f.arguments.iter().any(|a| a.node.name.node == "first"),
@@ -75,6 +79,20 @@ impl CostModel {
             types.insert(ty.node.name.node.to_string(), shapes);
         }
         CostModel { types }
+    }
+
+    /// Prices a field of `type_name` at `own` before what it selects, for a field whose
+    /// answer takes work beyond reading the data (an analytics computation). A field the
+    /// schema does not have is left alone.
+    pub fn weigh(mut self, type_name: &str, field: &str, own: u64) -> Self {
+        if let Some(shape) = self
+            .types
+            .get_mut(type_name)
+            .and_then(|fields| fields.get_mut(field))
+        {
+            shape.own = own.max(1);
+        }
+        self
     }
 
     /// The cost of a document (of its costliest operation), or its refusal when that passes
@@ -379,7 +397,7 @@ impl Coster<'_> {
                 // A page of none still pays for one item, so that what it selects is bounded.
                 inner
                     .cost
-                    .map(|c| 1u64.saturating_add(items.max(1).saturating_mul(c)))
+                    .map(|c| shape.own.saturating_add(items.max(1).saturating_mul(c)))
             }
         };
         Walked {

@@ -200,7 +200,7 @@ impl AppState {
             schema,
             data,
             documents: Arc::new(cache::Bounded::new(DOCUMENTS, limits.doc_cache_bytes)),
-            costs: Arc::new(admit::CostModel::from_sdl(&sdl)),
+            costs: Arc::new(costs(&sdl, limits.work)),
             limits,
             fast: None,
             suggest: true,
@@ -379,6 +379,18 @@ pub struct Executed {
 
 fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+}
+
+/// What one analytics computation costs, per step of `--max-work` it may take.
+const WORK_PER_COST_POINT: u64 = 10_000;
+
+/// The cost table of the schema: each field 1 (and its list's items), an analytics field as
+/// much as the work it may do (a point per [`WORK_PER_COST_POINT`] steps of `work`).
+fn costs(sdl: &async_graphql::parser::types::ServiceDocument, work: u64) -> admit::CostModel {
+    let computation = work / WORK_PER_COST_POINT;
+    admit::CostModel::from_sdl(sdl)
+        .weigh("Query", "ranking", computation)
+        .weigh("Query", "components", computation)
 }
 
 /// The schema over `data`, validating in `mode`.

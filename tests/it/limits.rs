@@ -131,6 +131,29 @@ async fn an_unknown_market_filter_is_not_found() {
     );
 }
 
+/// Analytics fields cost 2 each, whatever the work: fifteen betweenness rankings in one request
+/// took seconds of CPU while asking for a few hundred points.
+#[tokio::test]
+async fn a_request_of_many_rankings_is_priced_by_their_work() {
+    let rankings: String = (0..15)
+        .map(|i| format!("r{i}: ranking(metric: BETWEENNESS, first: 1) {{ rank }} "))
+        .collect();
+    let reply = post(json!({ "query": format!("{{ {rankings} }}") }), Some(GQL)).await;
+    assert_eq!(reply.status.as_u16(), 400, "{}", reply.text);
+    assert_eq!(reply.codes(), ["LIMIT_EXCEEDED"]);
+    // Each may do `--max-work` steps (50,000,000): 5,000 points before what it selects, so
+    // the walk stops at the fourth.
+    assert_eq!(
+        reply.json()["errors"][0]["message"],
+        "Query is too complex: it costs at least 20004, the limit is 20000."
+    );
+    let three: String = (0..3)
+        .map(|i| format!("r{i}: ranking(metric: DEGREE, first: 1) {{ rank }} "))
+        .collect();
+    let reply = post(json!({ "query": format!("{{ {three} }}") }), Some(GQL)).await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text);
+}
+
 #[tokio::test]
 async fn analytics_past_the_work_budget_is_limit_exceeded() {
     let app = app_with(Limits {
