@@ -7,7 +7,7 @@
 //! text want the same bytes for the same question.
 
 use async_graphql::indexmap::IndexMap;
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet};
 use async_graphql::{Name, Value};
 
 use crate::admit::selected;
@@ -23,18 +23,21 @@ pub(crate) fn in_asked_order(
     else {
         return;
     };
-    let mut keys = Vec::with_capacity(answer.len());
-    collect_keys(document, &operation.selection_set.node, &mut keys, 0);
-    if keys
-        .iter()
-        .map(|k| k.as_str())
-        .eq(answer.keys().map(Name::as_str))
-    {
+    // The keys are borrowed: cloning a cached document's names would count references that
+    // every request with its text shares.
+    let mut keys: Vec<&str> = Vec::with_capacity(answer.len());
+    each_root_field(document, &operation.selection_set.node, 0, &mut |field| {
+        let key = field.response_key().node.as_str();
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    });
+    if keys.iter().copied().eq(answer.keys().map(Name::as_str)) {
         return;
     }
     let mut ordered = IndexMap::with_capacity(answer.len());
     for key in keys {
-        if let Some((key, value)) = answer.shift_remove_entry(key.as_str()) {
+        if let Some((key, value)) = answer.shift_remove_entry(key) {
             ordered.insert(key, value);
         }
     }
@@ -45,50 +48,44 @@ pub(crate) fn in_asked_order(
 /// Whether the operation a request with this name runs asks for the schema itself (`__schema`
 /// or `__type`, which only the root has), fragments included.
 pub(crate) fn introspects(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-    fn asks(document: &ExecutableDocument, set: &SelectionSet, depth: u32) -> bool {
-        depth <= 32
-            && set.items.iter().any(|selection| match &selection.node {
-                Selection::Field(field) => {
-                    matches!(field.node.name.node.as_str(), "__schema" | "__type")
-                }
-                Selection::InlineFragment(fragment) => {
-                    asks(document, &fragment.node.selection_set.node, depth + 1)
-                }
-                Selection::FragmentSpread(spread) => document
-                    .fragments
-                    .get(&spread.node.fragment_name.node)
-                    .is_some_and(|f| asks(document, &f.node.selection_set.node, depth + 1)),
-            })
+    let mut asks = false;
+    if let Some(operation) = selected(document, operation_name) {
+        each_root_field(document, &operation.selection_set.node, 0, &mut |field| {
+            asks |= matches!(field.name.node.as_str(), "__schema" | "__type");
+        });
     }
-    selected(document, operation_name).is_some_and(|op| asks(document, &op.selection_set.node, 0))
+    asks
 }
 
-/// Appends the response keys `set` selects, each once, in order; fragments are entered where
-/// they are spread. Validation has refused fragment cycles; `depth` stops a document that was
-/// not validated (it has no answer to order).
-fn collect_keys(
-    document: &ExecutableDocument,
-    set: &SelectionSet,
-    keys: &mut Vec<Name>,
+/// Calls `visit` with each field `set` selects, in order, entering fragments where they are
+/// spread. Validation has refused fragment cycles; `depth` stops a document that was not
+/// validated.
+fn each_root_field<'d>(
+    document: &'d ExecutableDocument,
+    set: &'d SelectionSet,
     depth: u32,
+    visit: &mut impl FnMut(&'d Field),
 ) {
     if depth > 32 {
         return;
     }
     for selection in &set.items {
         match &selection.node {
-            Selection::Field(field) => {
-                let key = &field.node.response_key().node;
-                if !keys.contains(key) {
-                    keys.push(key.clone());
-                }
-            }
-            Selection::InlineFragment(fragment) => {
-                collect_keys(document, &fragment.node.selection_set.node, keys, depth + 1)
-            }
+            Selection::Field(field) => visit(&field.node),
+            Selection::InlineFragment(fragment) => each_root_field(
+                document,
+                &fragment.node.selection_set.node,
+                depth + 1,
+                visit,
+            ),
             Selection::FragmentSpread(spread) => {
                 if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                    collect_keys(document, &fragment.node.selection_set.node, keys, depth + 1);
+                    each_root_field(
+                        document,
+                        &fragment.node.selection_set.node,
+                        depth + 1,
+                        visit,
+                    );
                 }
             }
         }
