@@ -184,40 +184,35 @@ impl Metrics {
         self.requests[outcome as usize].inc();
         self.latency.observe(took.as_secs_f64());
         if let Some((operation, cost)) = ran {
-            self.operation(operation).inc();
+            self.count_operation(operation);
             // Costs are counts far below 2^53: exact as floats.
             self.cost.observe(cost as f64);
         }
     }
 
-    fn operation(&self, name: &str) -> Counter {
-        let found = |named: &[(Box<str>, Counter)]| {
-            named
-                .iter()
-                .find(|(n, _)| &**n == name)
-                .map(|(_, c)| c.clone())
+    /// Counts a request of the operation `name`: under its own name among the first
+    /// [`MAX_OPERATION_NAMES`], else under `other`.
+    fn count_operation(&self, name: &str) {
+        let counted = |named: &[(Box<str>, Counter)]| {
+            match named.iter().find(|(n, _)| &**n == name) {
+                Some((_, counter)) => counter.inc(),
+                None if named.len() >= MAX_OPERATION_NAMES => self.other.inc(),
+                None => return false,
+            };
+            true
         };
-        {
-            let named = self.named.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(counter) = found(&named) {
-                return counter;
-            }
-            if named.len() >= MAX_OPERATION_NAMES {
-                return self.other.clone();
-            }
+        if counted(&self.named.read().unwrap_or_else(PoisonError::into_inner)) {
+            return;
         }
         let mut named = self.named.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(counter) = found(&named) {
-            return counter;
-        }
-        if named.len() >= MAX_OPERATION_NAMES {
-            return self.other.clone();
+        if counted(&named) {
+            return;
         }
         let counter = self.operations.get_or_create_owned(&OperationLabel {
             operation: name.to_owned(),
         });
-        named.push((name.into(), counter.clone()));
-        counter
+        counter.inc();
+        named.push((name.into(), counter));
     }
 
     /// Counts something turned away.
