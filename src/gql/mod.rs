@@ -131,13 +131,19 @@ impl Parsed {
         self.cost
     }
 
-    /// The type of the operation a request with this name runs, if the document has it.
-    pub fn operation_type(&self, name: Option<&str>) -> Option<OperationType> {
+    /// The operation a request with this name runs (the first, when it names none), with the
+    /// document's name for it.
+    fn operation(&self, name: Option<&str>) -> Option<(Option<&str>, OperationType)> {
         self.document
             .operations
             .iter()
             .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
-            .map(|(_, op)| op.node.ty)
+            .map(|(n, op)| (n.map(|n| n.as_str()), op.node.ty))
+    }
+
+    /// The type of the operation a request with this name runs, if the document has it.
+    pub fn operation_type(&self, name: Option<&str>) -> Option<OperationType> {
+        self.operation(name).map(|(_, ty)| ty)
     }
 
     /// Whether the operation a request with this name runs asks for the schema itself
@@ -149,11 +155,7 @@ impl Parsed {
     /// The name of the operation a request with this name runs: the document's own name for
     /// it when the request names none; `None` for an anonymous operation.
     pub fn operation_name(&self, name: Option<&str>) -> Option<&str> {
-        self.document
-            .operations
-            .iter()
-            .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
-            .and_then(|(n, _)| n.map(|n| n.as_str()))
+        self.operation(name).and_then(|(n, _)| n)
     }
 }
 
