@@ -1,6 +1,10 @@
 //! Query cost: every field costs 1, and what a list field selects costs once per item it may
-//! return, its `first` argument (20 when not given) or 10 for lists without one; a
-//! connection's `edges` and `nodes` are the page already paid for, and introspection costs 1.
+//! return. How many that is, the data says ([`Sizes`]): the length of the named entity's own
+//! row where the query names it (`entity(id: "apple")`), else the data's longest row of that
+//! field, and never more than a paged field's `first` (20 when not given). A connection's
+//! `edges` and `nodes` are the page already paid for. Introspection is priced the same way
+//! against the schema's own size. Lists of scalars cost an item each.
+//!
 //! This is the rule async-graphql's own complexity check cannot apply through interface
 //! fields, so it runs on the parsed document, before execution, against a table of the
 //! schema's fields read once from its SDL. It runs outside async-graphql's extension hooks:
@@ -11,7 +15,7 @@ use async_graphql::parser::types::{
     BaseType, ExecutableDocument, Field, Selection, SelectionSet, ServiceDocument, Type, TypeKind,
     TypeSystemDefinition,
 };
-use async_graphql::{Name, Variables};
+use async_graphql::{Name, Positioned, Variables};
 use async_graphql_value::{ConstValue, Value};
 use rustc_hash::FxHashMap;
 
@@ -19,7 +23,7 @@ use super::{Reason, Refused};
 
 /// Items assumed for a paged field without `first`.
 const DEFAULT_FIRST: u64 = 20;
-/// Items assumed for a list field that takes no `first`.
+/// Items assumed for a list field that takes no `first` and that [`Sizes`] does not size.
 const DEFAULT_LIST: u64 = 10;
 /// Named fragments nested (one spreading the next) beyond this are refused: a real query
 /// nests a few, and the walks over the document recurse once per level.
@@ -35,6 +39,9 @@ pub(crate) const MAX_NESTING: usize = 32;
 #[derive(Debug, Default)]
 pub struct CostModel {
     types: FxHashMap<String, FxHashMap<String, FieldShape>>,
+    /// How many wrappers (list, non-null) a type reference of the schema has on average,
+    /// rounded up: how many `ofType` a field's or an argument's type has before it is `null`.
+    wrapping: u64,
 }
 
 #[derive(Debug)]
@@ -48,12 +55,150 @@ struct FieldShape {
     list: bool,
     /// Whether it takes a `first` argument.
     paged: bool,
+    /// How many items the list holds whatever the data, in thousandths: introspection's
+    /// lists, sized by the schema's averages.
+    fixed: Option<u64>,
+    /// Its arguments' default values, as the SDL gives them.
+    defaults: Vec<(Name, ConstValue)>,
+}
+
+/// A field as a query calls it, for [`Sizes`] to size: where it is read, its arguments (with
+/// the request's variables and the SDL's defaults), and what the fields above it made known.
+pub struct Call<'a> {
+    /// The type the field is read on.
+    pub on: &'a str,
+    /// The field's name.
+    pub field: &'a str,
+    /// What the selection the field is in was read on.
+    pub scope: Scope,
+    arguments: &'a [(Positioned<Name>, Positioned<Value>)],
+    defaults: &'a [(Name, ConstValue)],
+    variables: &'a Variables,
+}
+
+impl Call<'_> {
+    /// An argument's value, from the query, its variables, or the SDL's default.
+    fn argument(&self, name: &str) -> Option<ConstValue> {
+        match self.arguments.iter().find(|(n, _)| n.node == name) {
+            Some((_, value)) => value
+                .node
+                .clone()
+                .into_const_with(|v| self.variables.get(&v).cloned().ok_or(()))
+                .ok(),
+            None => self
+                .defaults
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone()),
+        }
+    }
+
+    /// A whole-number argument; a negative one is 0.
+    pub fn int(&self, name: &str) -> Option<u64> {
+        match self.argument(name)? {
+            ConstValue::Number(n) => n.as_i64().map(|n| n.max(0) as u64),
+            _ => None,
+        }
+    }
+
+    /// A string, id or enum argument.
+    pub fn text(&self, name: &str) -> Option<String> {
+        match self.argument(name)? {
+            ConstValue::String(s) => Some(s),
+            ConstValue::Enum(e) => Some(e.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A list of enum (or string) values; one value is a list of one.
+    pub fn texts(&self, name: &str) -> Vec<String> {
+        let one = |v: ConstValue| match v {
+            ConstValue::String(s) => Some(s),
+            ConstValue::Enum(e) => Some(e.to_string()),
+            _ => None,
+        };
+        match self.argument(name) {
+            Some(ConstValue::List(items)) => items.into_iter().filter_map(one).collect(),
+            Some(value) => one(value).into_iter().collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// What the fields above a selection made known: the entity it is read on, when the query
+/// names it, and a bound on its lists that an argument above set (`neighbourhood(limit:)` on
+/// the neighbourhood's nodes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Scope {
+    /// The entity, as [`Sizes`] numbers it.
+    pub of: Option<u32>,
+    /// A bound on the selection's lists.
+    pub bound: Option<u64>,
+    /// The selection returns nothing: the entity the query names does not exist.
+    pub none: bool,
+}
+
+/// What the data says of a query's lists, asked while it is priced.
+pub trait Sizes {
+    /// The most items the list field `call` returns: for the scope's entity when it is known,
+    /// else for any; `None` where the data does not bound it (a paged field then costs its
+    /// page, another list a default).
+    fn items(&self, call: &Call<'_>) -> Option<u64>;
+
+    /// What the field's own selection is read on: the entity its arguments name, a bound
+    /// they set.
+    fn scope(&self, call: &Call<'_>) -> Scope;
+}
+
+/// Sizes for a schema with no data: every list its page or the default.
+pub struct NoData;
+
+impl Sizes for NoData {
+    fn items(&self, _: &Call<'_>) -> Option<u64> {
+        None
+    }
+
+    fn scope(&self, _: &Call<'_>) -> Scope {
+        Scope::default()
+    }
 }
 
 impl CostModel {
-    /// Reads the fields of a schema from its parsed SDL.
+    /// Reads the fields of a schema from its parsed SDL, and sizes introspection by it.
     pub fn from_sdl(doc: &ServiceDocument) -> Self {
-        let mut types = FxHashMap::default();
+        let introspection = async_graphql::parser::parse_schema(INTROSPECTION)
+            .expect("the introspection SDL parses");
+        let mut model = CostModel {
+            types: FxHashMap::default(),
+            wrapping: 0,
+        };
+        let (mut wrappers_total, mut references) = (0, 0);
+        model.read(doc, &mut wrappers_total, &mut references);
+        model.read(&introspection, &mut wrappers_total, &mut references);
+        model.wrapping = wrappers_total.div_ceil(references.max(1));
+        for (on, field, items) in introspection_sizes(&[doc, &introspection]) {
+            if let Some(shape) = model.types.get_mut(on).and_then(|t| t.get_mut(field)) {
+                shape.fixed = Some(items);
+            }
+        }
+        let query = model.types.entry("Query".to_owned()).or_default();
+        for (name, returns) in [("__schema", "__Schema"), ("__type", "__Type")] {
+            let shape = FieldShape {
+                own: 1,
+                returns: returns.to_owned(),
+                list: false,
+                paged: false,
+                fixed: None,
+                defaults: Vec::new(),
+            };
+            query.insert(name.to_owned(), shape);
+        }
+        model
+    }
+
+    /// Reads the fields of each object and interface type, counting their type references and
+    /// the wrappers around them.
+    fn read(&mut self, doc: &ServiceDocument, wrappers_total: &mut u64, references: &mut u64) {
         for definition in &doc.definitions {
             let TypeSystemDefinition::Type(ty) = definition else {
                 continue;
@@ -67,18 +212,31 @@ impl CostModel {
                 .iter()
                 .map(|f| {
                     let f = &f.node;
+                    let arguments = f.arguments.iter().map(|a| &a.node.ty.node);
+                    for ty in arguments.chain([&f.ty.node]) {
+                        *wrappers_total += wrappers(ty);
+                        *references += 1;
+                    }
                     let shape = FieldShape {
                         own: 1,
                         returns: named(&f.ty.node).to_owned(),
                         list: matches!(f.ty.node.base, BaseType::List(_)),
                         paged: f.arguments.iter().any(|a| a.node.name.node == "first"),
+                        fixed: None,
+                        defaults: f
+                            .arguments
+                            .iter()
+                            .filter_map(|a| {
+                                let value = a.node.default_value.as_ref()?.node.clone();
+                                Some((a.node.name.node.clone(), value))
+                            })
+                            .collect(),
                     };
                     (f.name.node.to_string(), shape)
                 })
                 .collect();
-            types.insert(ty.node.name.node.to_string(), shapes);
+            self.types.insert(ty.node.name.node.to_string(), shapes);
         }
-        CostModel { types }
     }
 
     /// Prices a field of `type_name` at `own` before what it selects, for a field whose
@@ -95,52 +253,51 @@ impl CostModel {
         self
     }
 
-    /// The cost of a document (of its costliest operation), or its refusal when that passes
-    /// `limit`. Every operation in the document is costed, selected or not.
+    /// The cost of a document (of its costliest operation), with its lists sized by `sizes`,
+    /// or its refusal when that passes `limit`. Every operation in the document is costed,
+    /// selected or not.
     pub fn check(
         &self,
         doc: &ExecutableDocument,
         variables: &Variables,
+        sizes: &dyn Sizes,
         limit: u64,
         max_depth: usize,
     ) -> Result<u64, Refused> {
-        let costing = self.measure(doc, variables, limit, max_depth);
+        let costing = self.measure(doc, variables, sizes, limit, max_depth);
         tracing::trace!(steps = costing.steps, "query costed");
         costing.outcome
     }
 
     /// Costs a document, with how many selections the walk visited.
     ///
-    /// The walk is linear in the document: fragments are refused if they spread themselves or
-    /// nest too deep, before anything walks them, and then each fragment is costed once (its
-    /// cost depends only on its own selections and type condition) and remembered. It stops as
-    /// soon as an operation's running cost passes the limit.
+    /// Fragments are refused if they spread themselves or nest too deep, before anything walks
+    /// them. Then a fragment is costed once for each scope it is spread in (its cost depends
+    /// only on its own selections, its type condition and the scope) and remembered. Every
+    /// field walked adds at least 1 to the cost, so the walk stops, within the limit's number
+    /// of steps, as soon as an operation's running cost passes the limit.
     pub(crate) fn measure(
         &self,
         doc: &ExecutableDocument,
         variables: &Variables,
+        sizes: &dyn Sizes,
         limit: u64,
         max_depth: usize,
     ) -> Costing {
         let mut coster = Coster {
             model: self,
+            doc,
             variables,
+            sizes,
             limit,
             fragments: FxHashMap::default(),
             steps: 0,
         };
-        let outcome = fragment_order(doc).and_then(|order| {
-            for name in order {
-                let fragment = &doc.fragments[&name].node;
-                let cost = coster.selection_set(
-                    &fragment.selection_set.node,
-                    fragment.type_condition.node.on.node.as_str(),
-                );
-                coster.fragments.insert(name, cost);
-            }
+        let outcome = fragment_order(doc).and_then(|_| {
             let mut highest = 0;
             for (_, op) in doc.operations.iter() {
-                let walked = coster.selection_set(&op.node.selection_set.node, "Query");
+                let walked =
+                    coster.selection_set(&op.node.selection_set.node, "Query", Scope::default());
                 if let Cost::Within(cost) = walked.cost {
                     highest = highest.max(cost);
                 }
@@ -261,6 +418,15 @@ fn spreads_in<'a>(set: &'a SelectionSet, out: &mut Vec<&'a Name>) {
     }
 }
 
+/// How many wrappers a type reference has: `[Relation!]!` has 3.
+fn wrappers(ty: &Type) -> u64 {
+    u64::from(!ty.nullable)
+        + match &ty.base {
+            BaseType::Named(_) => 0,
+            BaseType::List(inner) => 1 + wrappers(inner),
+        }
+}
+
 /// The named type inside a type reference: `[Relation!]!` → `Relation`.
 fn named(ty: &Type) -> &str {
     match &ty.base {
@@ -304,35 +470,34 @@ impl Walked {
 
 struct Coster<'a> {
     model: &'a CostModel,
+    doc: &'a ExecutableDocument,
     variables: &'a Variables,
+    sizes: &'a dyn Sizes,
     limit: u64,
-    /// What each named fragment's walk found, computed once.
-    fragments: FxHashMap<Name, Walked>,
+    /// What each named fragment's walk found in each scope, computed once.
+    fragments: FxHashMap<(&'a Name, Scope), Walked>,
     steps: u64,
 }
 
-impl Coster<'_> {
+impl<'a> Coster<'a> {
     /// Walks a selection set on `type_name`, stopping as soon as its cost passes the limit.
-    fn selection_set(&mut self, set: &SelectionSet, type_name: &str) -> Walked {
+    fn selection_set(&mut self, set: &'a SelectionSet, type_name: &str, scope: Scope) -> Walked {
         let mut total: u64 = 0;
         let (mut depth, mut nesting) = (0, 0);
         for selection in &set.items {
             self.steps += 1;
             let walked = match &selection.node {
-                Selection::Field(field) => self.field(&field.node, type_name),
-                Selection::FragmentSpread(spread) => self
-                    .fragments
-                    .get(&spread.node.fragment_name.node)
-                    .copied()
-                    // An unknown fragment: validation refuses it.
-                    .unwrap_or(Walked::NOTHING),
+                Selection::Field(field) => self.field(&field.node, type_name, scope),
+                Selection::FragmentSpread(spread) => {
+                    self.fragment(&spread.node.fragment_name.node, scope)
+                }
                 Selection::InlineFragment(inline) => {
                     let on = inline
                         .node
                         .type_condition
                         .as_ref()
                         .map_or(type_name, |c| c.node.on.node.as_str());
-                    self.selection_set(&inline.node.selection_set.node, on)
+                    self.selection_set(&inline.node.selection_set.node, on, scope)
                 }
             };
             depth = depth.max(walked.depth);
@@ -362,42 +527,102 @@ impl Coster<'_> {
         }
     }
 
-    fn field(&mut self, field: &Field, type_name: &str) -> Walked {
+    /// A named fragment spread in `scope`: walked once per scope, then remembered.
+    fn fragment(&mut self, name: &'a Name, scope: Scope) -> Walked {
+        if let Some(walked) = self.fragments.get(&(name, scope)) {
+            return *walked;
+        }
+        // An unknown fragment: validation refuses it.
+        let Some(fragment) = self.doc.fragments.get(name) else {
+            return Walked::NOTHING;
+        };
+        let fragment = &fragment.node;
+        let on = fragment.type_condition.node.on.node.as_str();
+        let walked = self.selection_set(&fragment.selection_set.node, on, scope);
+        self.fragments.insert((name, scope), walked);
+        walked
+    }
+
+    fn field(&mut self, field: &'a Field, type_name: &str, scope: Scope) -> Walked {
         let model = self.model;
-        let shape = model
-            .types
-            .get(type_name)
-            .and_then(|t| t.get(field.name.node.as_str()));
+        let name = field.name.node.as_str();
+        let shape = model.types.get(type_name).and_then(|t| t.get(name));
         let leaf = field.selection_set.node.items.is_empty();
-        let inner = match shape {
-            _ if leaf => Walked::NOTHING,
-            Some(shape) => self.selection_set(&field.selection_set.node, &shape.returns),
-            // Introspection, or an unknown field (validation judges it): walked for its depth.
-            None => self.selection_set(&field.selection_set.node, ""),
+        let call = Call {
+            on: type_name,
+            field: name,
+            scope,
+            arguments: &field.arguments,
+            defaults: shape.map_or(&[], |s| s.defaults.as_slice()),
+            variables: self.variables,
+        };
+        // A type reference's `ofType` is `null` past its wrappers: a field's or an argument's
+        // type has the schema's average, a named type (`types`, `__type`…) none.
+        let of_type = (type_name, name) == ("__Type", "ofType");
+        let wrapping_left = scope.bound.unwrap_or(0);
+        let inner_scope = match shape {
+            _ if leaf => None,
+            None => Some(Scope::default()),
+            Some(_) if of_type => Some(Scope {
+                bound: Some(wrapping_left.saturating_sub(1)),
+                ..Scope::default()
+            }),
+            Some(shape) if shape.returns == "__Type" => Some(Scope {
+                bound: Some(if name == "type" { model.wrapping } else { 0 }),
+                ..Scope::default()
+            }),
+            Some(_) => Some(self.sizes.scope(&call)),
+        };
+        let inner = match (shape, inner_scope) {
+            (_, None) => Walked::NOTHING,
+            (Some(shape), Some(inner_scope)) => {
+                self.selection_set(&field.selection_set.node, &shape.returns, inner_scope)
+            }
+            // An unknown field (validation judges it): walked for its depth.
+            (None, Some(inner_scope)) => {
+                self.selection_set(&field.selection_set.node, "", inner_scope)
+            }
         };
         let (depth, nesting) = (inner.depth + 1, inner.nesting);
+        let nothing = !leaf && inner_scope.is_some_and(|s| s.none);
         let cost = match shape {
-            // Introspection is bounded by the schema's size, not by the data.
-            None if field.name.node.starts_with("__") => Cost::Within(1),
+            // `__typename`.
+            None if name.starts_with("__") => Cost::Within(1),
+            Some(shape) if nothing => Cost::Within(shape.own),
+            Some(_) if of_type && wrapping_left == 0 => Cost::Within(1),
             None => inner.cost.map(|c| c.saturating_add(1)),
             Some(shape) => {
+                if let Some(thousandths) = shape.fixed {
+                    let each = if leaf { Cost::Within(1) } else { inner.cost };
+                    let cost = each.map(|c| {
+                        let items = thousandths.saturating_mul(c).div_ceil(1000);
+                        shape.own.saturating_add(items)
+                    });
+                    return Walked {
+                        cost,
+                        depth,
+                        nesting,
+                    };
+                }
                 let items = if shape.paged {
-                    field
-                        .arguments
-                        .iter()
-                        .find(|(name, _)| name.node == "first")
-                        .and_then(|(_, v)| self.int(&v.node))
-                        .unwrap_or(DEFAULT_FIRST)
+                    let first = call.int("first").unwrap_or(DEFAULT_FIRST);
+                    self.sizes
+                        .items(&call)
+                        .map_or(first, |rows| rows.min(first))
                 } else if shape.list && !type_name.ends_with("Connection") {
                     // A connection's `edges` and `nodes` are the page its field paid for.
-                    DEFAULT_LIST
+                    self.sizes.items(&call).unwrap_or(DEFAULT_LIST)
                 } else {
                     1
                 };
+                // A list of scalars pays for each item.
+                let each = if leaf && shape.list {
+                    Cost::Within(1)
+                } else {
+                    inner.cost
+                };
                 // A page of none still pays for one item, so that what it selects is bounded.
-                inner
-                    .cost
-                    .map(|c| shape.own.saturating_add(items.max(1).saturating_mul(c)))
+                each.map(|c| shape.own.saturating_add(items.max(1).saturating_mul(c)))
             }
         };
         Walked {
@@ -406,18 +631,88 @@ impl Coster<'_> {
             nesting,
         }
     }
+}
 
-    fn int(&self, value: &Value) -> Option<u64> {
-        let number = match value {
-            Value::Variable(name) => match self.variables.get(name) {
-                Some(ConstValue::Number(n)) => n.as_i64(),
-                _ => None,
-            },
-            Value::Number(n) => n.as_i64(),
-            _ => None,
-        };
-        number.map(|n| n.max(0) as u64)
+/// The introspection types, as the GraphQL specification defines them, priced as any other.
+const INTROSPECTION: &str = "
+type __Schema { description: String types: [__Type!]! queryType: __Type! mutationType: __Type
+  subscriptionType: __Type directives: [__Directive!]! }
+type __Type { kind: __TypeKind! name: String description: String specifiedByURL: String
+  fields(includeDeprecated: Boolean = false): [__Field!] interfaces: [__Type!]
+  possibleTypes: [__Type!] enumValues(includeDeprecated: Boolean = false): [__EnumValue!]
+  inputFields(includeDeprecated: Boolean = false): [__InputValue!] ofType: __Type
+  isOneOf: Boolean }
+type __Field { name: String! description: String
+  args(includeDeprecated: Boolean = false): [__InputValue!]! type: __Type!
+  isDeprecated: Boolean! deprecationReason: String }
+type __InputValue { name: String! description: String type: __Type! defaultValue: String
+  isDeprecated: Boolean! deprecationReason: String }
+type __EnumValue { name: String! description: String isDeprecated: Boolean!
+  deprecationReason: String }
+type __Directive { name: String! description: String locations: [__DirectiveLocation!]!
+  args(includeDeprecated: Boolean = false): [__InputValue!]! isRepeatable: Boolean! }
+";
+
+/// Scalars every schema has, which its SDL leaves out.
+const BUILT_IN_SCALARS: u64 = 5;
+/// Directives every schema has (`include`, `skip`, `deprecated`, `specifiedBy`, `oneOf`).
+const BUILT_IN_DIRECTIVES: u64 = 5;
+
+/// The length of each introspection list, in thousandths, from the schema's own size. A list
+/// below a type's (its fields, their arguments) holds the average of its kind, so a query
+/// reading them all (`__schema { types { fields { args { name } } } }`) is priced at what it
+/// reads in all.
+fn introspection_sizes(docs: &[&ServiceDocument]) -> Vec<(&'static str, &'static str, u64)> {
+    let (mut types, mut directives) = (BUILT_IN_SCALARS + 2, BUILT_IN_DIRECTIVES);
+    let (mut fields, mut args, mut interfaces, mut possible, mut values, mut inputs) =
+        (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+    for definition in docs.iter().flat_map(|d| &d.definitions) {
+        match definition {
+            TypeSystemDefinition::Type(ty) => {
+                types += 1;
+                let (own, implements) = match &ty.node.kind {
+                    TypeKind::Object(o) => (&o.fields, o.implements.len()),
+                    TypeKind::Interface(i) => (&i.fields, i.implements.len()),
+                    TypeKind::Enum(e) => {
+                        values += e.values.len() as u64;
+                        continue;
+                    }
+                    TypeKind::InputObject(i) => {
+                        inputs += i.fields.len() as u64;
+                        continue;
+                    }
+                    TypeKind::Union(u) => {
+                        possible += u.members.len() as u64;
+                        continue;
+                    }
+                    TypeKind::Scalar => continue,
+                };
+                // Each `implements` is one entry in the type's interfaces and one in the
+                // interface's possible types.
+                interfaces += implements as u64;
+                possible += implements as u64;
+                fields += own.len() as u64;
+                args += own
+                    .iter()
+                    .map(|f| f.node.arguments.len() as u64)
+                    .sum::<u64>();
+            }
+            TypeSystemDefinition::Directive(_) => directives += 1,
+            TypeSystemDefinition::Schema(_) => {}
+        }
     }
+    let per = |total: u64, of: u64| (total * 1000).div_ceil(of.max(1));
+    vec![
+        ("__Schema", "types", types * 1000),
+        ("__Schema", "directives", directives * 1000),
+        ("__Type", "fields", per(fields, types)),
+        ("__Type", "interfaces", per(interfaces, types)),
+        ("__Type", "possibleTypes", per(possible, types)),
+        ("__Type", "enumValues", per(values, types)),
+        ("__Type", "inputFields", per(inputs, types)),
+        ("__Field", "args", per(args, fields)),
+        ("__Directive", "args", 2000),
+    ]
 }
 
 #[cfg(test)]
@@ -435,7 +730,7 @@ mod tests {
 
     fn measure(query: &str, limit: u64) -> Costing {
         let doc = parse_query(query).unwrap();
-        model().measure(&doc, &Variables::default(), limit, 16)
+        model().measure(&doc, &Variables::default(), &NoData, limit, 16)
     }
 
     fn message(costing: &Costing) -> String {
@@ -518,7 +813,13 @@ mod tests {
         let deep = |query: &str, max_depth| {
             let doc = parse_query(query).unwrap();
             model()
-                .measure(&doc, &Variables::default(), u64::MAX / 4, max_depth)
+                .measure(
+                    &doc,
+                    &Variables::default(),
+                    &NoData,
+                    u64::MAX / 4,
+                    max_depth,
+                )
                 .outcome
                 .err()
                 .map(|e| e.message)

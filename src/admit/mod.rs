@@ -10,7 +10,7 @@
 mod cost;
 mod parse;
 
-pub use cost::CostModel;
+pub use cost::{Call, CostModel, NoData, Scope, Sizes};
 pub use parse::{
     INLINE_QUERY_BYTES, MAX_DIRECTIVES_PER_DOCUMENT, MAX_DIRECTIVES_PER_LOCATION, parse, selected,
     unprovided,

@@ -229,6 +229,14 @@ macro_rules! entity_object {
         #[derive(Clone)]
         pub struct $name(pub(crate) Node);
 
+        impl $name {
+            /// Its typed relation fields (`products`…), as `(name, kinds, direction)`; the
+            /// name as written here, in snake case.
+            pub(crate) const TYPED: &'static [(&'static str, &'static [K], graph::Direction)] = &[
+                $((stringify!($field), &[$(K::$kind),+], graph::Direction::$dir),)*
+            ];
+        }
+
         $(#[$meta])*
         #[Object(serial)]
         impl $name {

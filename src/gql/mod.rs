@@ -20,6 +20,7 @@ mod page;
 mod query;
 mod relation;
 mod select;
+mod sizes;
 
 use std::sync::Arc;
 
@@ -283,6 +284,9 @@ impl AppState {
         parsed.cost = self.costs.check(
             &parsed.document,
             variables,
+            &sizes::DataSizes {
+                graph: &self.data.graph,
+            },
             self.limits.complexity as u64,
             self.limits.depth,
         )?;

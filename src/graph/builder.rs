@@ -248,7 +248,7 @@ impl GraphBuilder {
             }
         }
         let cited_by = cited_by(&entities, &relations, &relation_details, &sorted);
-        Graph {
+        let mut graph = Graph {
             entities,
             relations,
             tags,
@@ -262,7 +262,11 @@ impl GraphBuilder {
             search,
             changed_by,
             cited_by,
-        }
+            largest: Default::default(),
+        };
+        graph.largest = super::rows::measure(&graph);
+        tracing::debug!(elapsed = ?started.elapsed(), "longest lists measured");
+        graph
     }
 }
 

@@ -13,6 +13,7 @@ mod page;
 mod paths;
 mod query;
 mod record;
+mod rows;
 mod search;
 mod select;
 mod store;
@@ -31,6 +32,7 @@ pub use record::{
     Cause, Citation, EntityDetail, EntityIx, NewRelation, PropertyCitation, RelationDetail,
     RelationIx, RelationRecord, StatusChange,
 };
+pub use rows::{Largest, Rows};
 pub use search::{MatchRank, SearchIndex, fold};
 pub use select::{Bucket, Condition, GroupKey, OrderKey, entity_date, group, order};
 pub use store::{Direction, Graph, Hop};

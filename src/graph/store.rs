@@ -40,6 +40,8 @@ pub struct Graph {
     pub(super) search: SearchIndex,
     pub(super) changed_by: FxHashMap<EntityIx, Vec<RelationIx>>,
     pub(super) cited_by: FxHashMap<EntityIx, Citing>,
+    /// The longest lists of the data, for pricing queries.
+    pub(super) largest: super::rows::Largest,
 }
 
 static NO_ENTITY_DETAIL: LazyLock<EntityDetail> = LazyLock::new(EntityDetail::default);

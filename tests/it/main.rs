@@ -12,6 +12,7 @@ mod keys;
 mod layering;
 mod limits;
 mod metrics;
+mod pricing;
 mod process;
 mod production;
 mod questions;
