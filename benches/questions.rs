@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use phonegraph::graph::{Direction, EntityIx, Graph, PathScratch, RelationFilter};
+use phonegraph::graph::{Budget, Direction, EntityIx, Graph, PathScratch, RelationFilter};
 use phonegraph::model::{DateBound, RelationKind as K};
 use rustc_hash::FxHashSet;
 
@@ -87,9 +87,18 @@ fn carriers_of_vendor_products(g: &Graph, vendor: EntityIx) -> usize {
 }
 
 fn path_length(g: &Graph, scratch: &PathScratch, a: EntityIx, b: EntityIx) -> Option<usize> {
-    g.k_shortest_paths(a, b, 6, &RelationFilter::default(), 1, scratch)
-        .first()
-        .map(|p| p.hops.len())
+    g.k_shortest_paths(
+        a,
+        b,
+        6,
+        &RelationFilter::default(),
+        1,
+        scratch,
+        &Budget::unlimited(0),
+    )
+    .unwrap_or_default()
+    .first()
+    .map(|p| p.hops.len())
 }
 
 fn within_two_hops(g: &Graph, product: EntityIx) -> usize {

@@ -126,10 +126,12 @@ pub struct ServeArgs {
     /// The deepest query accepted.
     #[arg(long, env = "PHONEGRAPH_MAX_DEPTH", default_value_t = crate::gql::DEFAULT_LIMITS.depth)]
     pub max_depth: usize,
-    /// The most complex query accepted (each field costs 1, list fields times their `first`).
+    /// The most complex query accepted: each field costs 1, a list field times the items the
+    /// data says it may return; also the most items one answer may hold.
     #[arg(long, env = "PHONEGRAPH_MAX_COMPLEXITY", default_value_t = crate::gql::DEFAULT_LIMITS.complexity)]
     pub max_complexity: usize,
-    /// The most steps one analytics computation (ranking, components) may take.
+    /// The most steps the analytics computations (ranking, components) of one request may take
+    /// together.
     #[arg(long, env = "PHONEGRAPH_MAX_WORK", default_value_t = crate::gql::DEFAULT_LIMITS.work)]
     pub max_work: u64,
     /// How queries run: `fast`, or `stock` async-graphql (the same answers, more slowly; for
@@ -183,6 +185,18 @@ pub struct ServeArgs {
     /// With `--rate-limit`, the most requests one client may have answered at once.
     #[arg(long, env = "PHONEGRAPH_MAX_CLIENT_IN_FLIGHT", default_value_t = 16)]
     pub max_client_in_flight: usize,
+    /// How long a GraphQL request may take from its arrival (`TIMEOUT` past it: 504, or 200
+    /// under `application/json`).
+    #[arg(long, env = "PHONEGRAPH_REQUEST_TIMEOUT", default_value = "10s", value_parser = duration)]
+    pub request_timeout: Duration,
+    /// The largest answer sent, in bytes (`RESPONSE_TOO_LARGE` past it, and nothing of the
+    /// answer).
+    #[arg(long, env = "PHONEGRAPH_MAX_RESPONSE_BYTES", default_value_t = 16 << 20)]
+    pub max_response_bytes: usize,
+    /// Requests costing more than this run on a pool of one thread per core, never on the
+    /// threads that serve connections; the others wait their turn.
+    #[arg(long, env = "PHONEGRAPH_POOL_ABOVE_COST", default_value_t = 1_000)]
+    pub pool_above_cost: u64,
     /// With `--production`, serve without keys: everyone may ask, no one is an admin.
     #[arg(long, env = "PHONEGRAPH_OPEN", requires = "production")]
     pub open: bool,
@@ -372,6 +386,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 production: args.production,
                 rate_limit: args.rate_limit,
                 max_client_in_flight: args.max_client_in_flight,
+                request_timeout: args.request_timeout,
+                max_response_bytes: args.max_response_bytes,
+                pool_above_cost: args.pool_above_cost,
+                ..crate::http::HttpConfig::default()
             };
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

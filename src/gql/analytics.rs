@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 
-use super::Store;
 use super::engine::list::{List, Objects};
 use super::entity::{Entity, entity};
 use super::enums::{EntityKind, RelationKind};
 use super::error::{ErrorCode, coded, graph_error};
 use super::relation::{RelationFilter, relation_filter};
+use super::{Store, budget};
 use crate::graph::{EntityIx, Subgraph};
 
 /// Analytics over the whole graph.
@@ -73,19 +73,26 @@ impl Computed {
     }
 }
 
+/// A computation's answer, from the cache or computed: in place when the request already runs
+/// on a thread of its own ([`super::AppState::execute_blocking`]), else on a blocking thread.
 async fn computed(
-    store: &Store,
+    ctx: &Context<'_>,
     key: String,
     work: impl FnOnce(&Store) -> Result<Computed, crate::graph::GraphError> + Send + 'static,
 ) -> Result<Arc<Computed>> {
+    let store = ctx.data_unchecked::<Store>();
     if let Some(hit) = store.computed.get(&key) {
         return Ok(hit);
     }
-    let owned = store.clone();
-    let result = tokio::task::spawn_blocking(move || work(&owned))
-        .await
-        .map_err(|_| coded(ErrorCode::Internal, "internal error"))?
-        .map_err(graph_error)?;
+    let result = if ctx.data_opt::<super::OwnThread>().is_some() {
+        work(store).map_err(graph_error)?
+    } else {
+        let owned = store.clone();
+        tokio::task::spawn_blocking(move || work(&owned))
+            .await
+            .map_err(|_| coded(ErrorCode::Internal, "internal error"))?
+            .map_err(graph_error)?
+    };
     let result = Arc::new(result);
     store.computed.put(key, result.clone(), result.bytes());
     Ok(result)
@@ -126,14 +133,14 @@ impl AnalyticsQuery {
         let store = ctx.data_unchecked::<Store>();
         let size = super::page::page_size(Some(first.unwrap_or(10)))?;
         let sub = subgraph(store, entity_kinds, relation_kinds, filter.as_ref())?;
-        let budget = store.work_budget;
+        let budget = budget(ctx).clone();
         let key = format!("ranking|{metric:?}|{sub:?}");
-        let result = computed(store, key, move |s| {
+        let result = computed(ctx, key, move |s| {
             let g = &s.graph;
             Ok(Computed::Scores(match metric {
-                Metric::Degree => g.degree_ranking(&sub, budget)?,
-                Metric::Pagerank => g.pagerank(&sub, budget)?,
-                Metric::Betweenness => g.betweenness(&sub, budget)?,
+                Metric::Degree => g.degree_ranking(&sub, &budget)?,
+                Metric::Pagerank => g.pagerank(&sub, &budget)?,
+                Metric::Betweenness => g.betweenness(&sub, &budget)?,
             }))
         })
         .await?;
@@ -176,10 +183,10 @@ impl AnalyticsQuery {
         let size = super::page::page_size(Some(first.unwrap_or(10)))?;
         let members = super::page::page_size(Some(members_first.unwrap_or(20)))?;
         let sub = subgraph(store, entity_kinds, relation_kinds, filter.as_ref())?;
-        let budget = store.work_budget;
+        let budget = budget(ctx).clone();
         let key = format!("components|{sub:?}");
-        let result = computed(store, key, move |s| {
-            Ok(Computed::Components(s.graph.components(&sub, budget)?))
+        let result = computed(ctx, key, move |s| {
+            Ok(Computed::Components(s.graph.components(&sub, &budget)?))
         })
         .await?;
         let Computed::Components(groups) = &*result else {

@@ -3,7 +3,6 @@
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 
-use super::Store;
 use super::date::Date;
 use super::date::FuzzyDate;
 use super::engine::list::{List, Objects, One};
@@ -12,6 +11,7 @@ use super::enums::{Direction, EntityKind, EventType, Presence, RelationKind, Sta
 use super::error::{bad_input, graph_error};
 use super::evidence::{Citation, citations};
 use super::relation::{Relation, RelationFilter, relation_filter};
+use super::{Store, budget};
 use crate::graph::{self, EntityIx, Hop, RelationView};
 
 /// The most hops a path may have.
@@ -312,7 +312,8 @@ impl ConnectQuery {
         let filter = relation_filter(store, relation_kinds, direction, filter.as_ref())?;
         Ok(store
             .graph
-            .k_shortest_paths(a, b, max_hops, &filter, limit, &store.paths)
+            .k_shortest_paths(a, b, max_hops, &filter, limit, &store.paths, budget(ctx))
+            .map_err(graph_error)?
             .into_iter()
             .map(|path| PathResult {
                 store: store.clone(),
@@ -342,7 +343,8 @@ impl ConnectQuery {
         let filter = relation_filter(store, relation_kinds, None, filter.as_ref())?;
         let n = store
             .graph
-            .neighbourhood(center, hops as u32, &filter, limit);
+            .neighbourhood(center, hops as u32, &filter, limit, budget(ctx))
+            .map_err(graph_error)?;
         let g = &store.graph;
         let id = |e: EntityIx| ID(g.entity(e).id.to_string());
         Ok(Neighbourhood {
@@ -350,7 +352,8 @@ impl ConnectQuery {
             // The relations among the nodes are read only when asked for: they take every
             // relation of every node, hubs included.
             edges: if ctx.look_ahead().field("edges").exists() {
-                g.relations_among(&n.nodes, &filter)
+                g.relations_among(&n.nodes, &filter, budget(ctx))
+                    .map_err(graph_error)?
             } else {
                 Vec::new()
             }

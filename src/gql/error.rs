@@ -20,6 +20,10 @@ pub enum ErrorCode {
     NotFound,
     /// The HTTP request is not a GraphQL request (bad JSON, no query, wrong method or media type).
     BadRequest,
+    /// The request took longer than `--request-timeout`.
+    Timeout,
+    /// The answer is larger than `--max-response-bytes`.
+    ResponseTooLarge,
     /// A bug: the error is logged and nothing of it is shown.
     Internal,
 }
@@ -34,6 +38,8 @@ impl ErrorCode {
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::Timeout => "TIMEOUT",
+            ErrorCode::ResponseTooLarge => "RESPONSE_TOO_LARGE",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -53,7 +59,8 @@ pub fn bad_input(message: impl Into<String>) -> async_graphql::Error {
 pub fn graph_error(e: GraphError) -> async_graphql::Error {
     let code = match e {
         GraphError::NotFound(_) => ErrorCode::NotFound,
-        GraphError::LimitExceeded(_) => ErrorCode::LimitExceeded,
+        GraphError::LimitExceeded(_) | GraphError::TooManyItems(_) => ErrorCode::LimitExceeded,
+        GraphError::Timeout | GraphError::Cancelled => ErrorCode::Timeout,
         _ => ErrorCode::BadUserInput,
     };
     coded(code, e.to_string())

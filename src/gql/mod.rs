@@ -34,8 +34,27 @@ pub use entity::Entity;
 pub use error::ErrorCode;
 pub use query::Query;
 
+pub use crate::graph::{Budget, Stop};
+
+/// What a request past its deadline is told.
+pub fn timeout_message() -> String {
+    GraphError::Timeout.to_string()
+}
+
 use crate::admit;
-use crate::graph::Graph;
+use crate::graph::{Graph, GraphError};
+
+/// The budget of the request a resolver runs for: what its walks and lists may spend. A
+/// request always has one ([`AppState::execute`] gives it); one run on the schema directly
+/// gets an unbounded one.
+pub(crate) fn budget<'c, T>(ctx: &'c async_graphql::ContextBase<'_, T>) -> &'c Arc<Budget> {
+    static UNBOUNDED: std::sync::LazyLock<Arc<Budget>> =
+        std::sync::LazyLock::new(|| Arc::new(Budget::unlimited(DEFAULT_LIMITS.work)));
+    ctx.data_opt::<Arc<Budget>>().unwrap_or(&UNBOUNDED)
+}
+
+/// Marks a request run on a thread of its own (see [`AppState::execute_blocking`]).
+struct OwnThread;
 
 /// The schema type.
 pub type PhoneSchema = Schema<Query, EmptyMutation, EmptySubscription>;
@@ -50,8 +69,6 @@ pub struct Data {
     pub data_version: String,
     /// When it was loaded (RFC 3339, UTC).
     pub loaded_at: String,
-    /// The most steps one analytics computation may take.
-    pub work_budget: u64,
     computed: cache::Bounded<Arc<analytics::Computed>>,
     /// Scratch space for path searches, a set for each search running at once.
     paths: crate::graph::PathScratch,
@@ -78,7 +95,8 @@ pub struct Limits {
     pub depth: usize,
     /// The highest cost: each field 1, list fields times their page size.
     pub complexity: usize,
-    /// The most steps one analytics computation (ranking, components) may take.
+    /// The most steps the analytics computations (ranking, components) of one request may
+    /// take together.
     pub work: u64,
     /// The longest query text, in bytes.
     pub query_bytes: usize,
@@ -189,7 +207,6 @@ impl AppState {
             graph,
             data_version,
             loaded_at: now_rfc3339(),
-            work_budget: limits.work,
             computed: cache::Bounded::new(CACHE_ENTRIES, CACHE_BYTES),
             // Searches run on the runtime's threads, one per core.
             paths: crate::graph::PathScratch::new(
@@ -309,8 +326,18 @@ impl AppState {
     /// then one saying how many more there were.
     ///
     /// A text is cached once a request with it has passed validation.
-    pub async fn execute(&self, parsed: &Parsed, mut request: async_graphql::Request) -> Executed {
+    ///
+    /// The request spends `budget` (see [`AppState::budget`]); one its budget stopped is a
+    /// request error, without data: `TIMEOUT` past its deadline (or cancelled), and
+    /// `LIMIT_EXCEEDED` past the items its answer may hold.
+    pub async fn execute(
+        &self,
+        parsed: &Parsed,
+        mut request: async_graphql::Request,
+        budget: &Arc<Budget>,
+    ) -> Executed {
         let query = std::mem::take(&mut request.query);
+        let mut request = request.data(budget.clone());
         let operation_name = request.operation_name.clone();
         let (schema, request) = match &self.fast {
             Some(fast) => fast.ready(
@@ -345,10 +372,51 @@ impl AppState {
             .map(|e| error::code_uncoded(e, before_execution))
             .collect();
         error::cap(&mut response.errors, MAX_ERRORS);
+        let stopped = budget.stopped();
+        if let Some(why) = stopped {
+            let (code, message) = match why {
+                Stop::Items => (
+                    ErrorCode::LimitExceeded,
+                    GraphError::TooManyItems(self.limits.complexity as u64).to_string(),
+                ),
+                Stop::Timeout | Stop::Cancelled => {
+                    (ErrorCode::Timeout, GraphError::Timeout.to_string())
+                }
+            };
+            response = async_graphql::Response::from_errors(vec![error::with_code(
+                ServerError::new(message, None),
+                code,
+            )]);
+        }
         Executed {
             response,
             ran: !before_execution,
+            stopped,
         }
+    }
+
+    /// [`AppState::execute`] on the calling thread, which it keeps until the request is
+    /// answered: for a thread of its own (a blocking pool's), never one serving connections.
+    /// The request's computations run in place rather than on other threads.
+    pub fn execute_blocking(
+        &self,
+        runtime: &tokio::runtime::Handle,
+        parsed: &Parsed,
+        request: async_graphql::Request,
+        budget: &Arc<Budget>,
+    ) -> Executed {
+        runtime.block_on(self.execute(parsed, request.data(OwnThread), budget))
+    }
+
+    /// A budget for one request: until `deadline`, at most `--max-complexity` items in its
+    /// answer (the price it was admitted at is an estimate of these), and `--max-work`
+    /// analytics steps for all its computations together.
+    pub fn budget(&self, deadline: Option<std::time::Instant>) -> Arc<Budget> {
+        Arc::new(Budget::new(
+            deadline,
+            self.limits.complexity as u64,
+            self.limits.work,
+        ))
     }
 }
 
@@ -381,6 +449,8 @@ pub struct Executed {
     pub response: async_graphql::Response,
     /// Whether execution began.
     pub ran: bool,
+    /// Why its budget stopped it, if it did: the response is then a request error.
+    pub stopped: Option<Stop>,
 }
 
 fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {

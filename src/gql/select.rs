@@ -3,17 +3,18 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 
-use super::Store;
 use super::date::Date;
 use super::engine::list::Objects;
 use super::entity::{Entity, entity};
 use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
+use super::error::graph_error;
 use super::page::{
     EntityConnection, EntityEdge, RelationConnection, decode_cursor, edges, encode_cursor,
     offset_page, page_size, relation_page,
 };
 use super::relation::{Relation, RelationFilter, relation_filter};
-use crate::graph::{self, Condition, EntityIx, GroupKey, OrderKey};
+use super::{Store, budget};
+use crate::graph::{self, Budget, Condition, EntityIx, GroupKey, OrderKey};
 use crate::model;
 
 /// Lists, counts and groups.
@@ -227,6 +228,7 @@ pub struct Bucket {
 /// Entities matching `kind` and `where`, ordered.
 pub(crate) fn select(
     store: &Store,
+    budget: &Budget,
     kind: Option<EntityKind>,
     condition: Option<&EntityWhere>,
     order_by: Option<&[EntityOrder]>,
@@ -250,9 +252,10 @@ pub(crate) fn select(
             Ok((key, o.direction == SortDirection::Desc))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(store
+    store
         .graph
-        .select(kind.map(Into::into), condition.as_ref(), &keys))
+        .select(kind.map(Into::into), condition.as_ref(), &keys, budget)
+        .map_err(graph_error)
 }
 
 #[Object(serial)]
@@ -275,7 +278,13 @@ impl SelectQuery {
     ) -> Result<EntityConnection> {
         let store = ctx.data_unchecked::<Store>();
         let ordered = order_by.as_ref().is_some_and(|o| !o.is_empty());
-        let list = select(store, kind, condition.as_ref(), order_by.as_deref())?;
+        let list = select(
+            store,
+            budget(ctx),
+            kind,
+            condition.as_ref(),
+            order_by.as_deref(),
+        )?;
         // In id order a cursor is the id (stable across data versions); in another order, the
         // position.
         let page = match &after {
@@ -314,7 +323,7 @@ impl SelectQuery {
         >,
     ) -> Result<u64> {
         let store = ctx.data_unchecked::<Store>();
-        Ok(select(store, kind, condition.as_ref(), None)?.len() as u64)
+        Ok(select(store, budget(ctx), kind, condition.as_ref(), None)?.len() as u64)
     }
 
     /// Entities counted by a key, in buckets a chart can use directly: entities by kind,
@@ -337,7 +346,7 @@ impl SelectQuery {
     ) -> Result<Objects<Bucket>> {
         let store = ctx.data_unchecked::<Store>();
         let g = &store.graph;
-        let list = select(store, kind, condition.as_ref(), None)?;
+        let list = select(store, budget(ctx), kind, condition.as_ref(), None)?;
         let key = match by {
             GroupBy::Kind => GroupKey::Kind,
             GroupBy::Category => GroupKey::Category,
@@ -350,7 +359,8 @@ impl SelectQuery {
                 filter.as_ref(),
             )?),
         };
-        Ok(graph::group(g, &list, &key)
+        Ok(graph::group(g, &list, &key, budget(ctx))
+            .map_err(graph_error)?
             .into_iter()
             .map(|b| Bucket {
                 label: b
@@ -373,7 +383,8 @@ impl SelectQuery {
         let filter = relation_filter(store, None, None, filter.as_ref())?;
         Ok(store
             .graph
-            .relation_counts(&filter)
+            .relation_counts(&filter, budget(ctx))
+            .map_err(graph_error)?
             .into_iter()
             .map(|(kind, count)| Bucket {
                 key: kind.as_str().to_owned(),

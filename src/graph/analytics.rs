@@ -10,6 +10,7 @@
 use rustc_hash::FxHashMap;
 
 use super::GraphError;
+use super::budget::Budget;
 use super::query::RelationFilter;
 use super::record::EntityIx;
 use super::store::Graph;
@@ -39,7 +40,7 @@ struct Local {
 }
 
 impl Graph {
-    fn local(&self, sub: &Subgraph, budget: &mut Budget) -> Result<Local, GraphError> {
+    fn local(&self, sub: &Subgraph, budget: &Budget) -> Result<Local, GraphError> {
         let nodes: Vec<EntityIx> = self
             .entities_of(None)
             .iter()
@@ -56,7 +57,7 @@ impl Graph {
         let mut adjacency = vec![Vec::new(); nodes.len()];
         for (i, &e) in nodes.iter().enumerate() {
             for hop in self.relations_of(e, &filter) {
-                budget.spend(1)?;
+                budget.work(1)?;
                 if let Some(&j) = index.get(&hop.other) {
                     adjacency[i].push(j);
                 }
@@ -69,9 +70,9 @@ impl Graph {
     pub fn degree_ranking(
         &self,
         sub: &Subgraph,
-        budget: u64,
+        budget: &Budget,
     ) -> Result<Vec<(EntityIx, f64)>, GraphError> {
-        let local = self.local(sub, &mut Budget::new(budget))?;
+        let local = self.local(sub, budget)?;
         Ok(ranked(
             local
                 .nodes
@@ -85,10 +86,9 @@ impl Graph {
     pub fn pagerank(
         &self,
         sub: &Subgraph,
-        budget: u64,
+        budget: &Budget,
     ) -> Result<Vec<(EntityIx, f64)>, GraphError> {
-        let mut budget = Budget::new(budget);
-        let local = self.local(sub, &mut budget)?;
+        let local = self.local(sub, budget)?;
         let n = local.nodes.len();
         if n == 0 {
             return Ok(Vec::new());
@@ -106,7 +106,7 @@ impl Graph {
                 if out.is_empty() {
                     continue;
                 }
-                budget.spend(out.len() as u64)?;
+                budget.work(out.len() as u64)?;
                 let share = DAMPING * rank[i] / out.len() as f64;
                 for &j in out {
                     next[j as usize] += share;
@@ -126,10 +126,9 @@ impl Graph {
     pub fn betweenness(
         &self,
         sub: &Subgraph,
-        budget: u64,
+        budget: &Budget,
     ) -> Result<Vec<(EntityIx, f64)>, GraphError> {
-        let mut budget = Budget::new(budget);
-        let local = self.local(sub, &mut budget)?;
+        let local = self.local(sub, budget)?;
         let n = local.nodes.len();
         let mut centrality = vec![0.0f64; n];
         let sources: Vec<usize> = if n <= EXACT_BETWEENNESS_LIMIT {
@@ -161,7 +160,7 @@ impl Graph {
             while let Some(v) = queue.pop_front() {
                 stack.push(v);
                 let v = v as usize;
-                budget.spend(local.adjacency[v].len() as u64 + 1)?;
+                budget.work(local.adjacency[v].len() as u64 + 1)?;
                 for &w in &local.adjacency[v] {
                     let w = w as usize;
                     if dist[w] < 0 {
@@ -205,10 +204,9 @@ impl Graph {
     pub fn components(
         &self,
         sub: &Subgraph,
-        budget: u64,
+        budget: &Budget,
     ) -> Result<Vec<Vec<EntityIx>>, GraphError> {
-        let mut budget = Budget::new(budget);
-        let local = self.local(sub, &mut budget)?;
+        let local = self.local(sub, budget)?;
         let n = local.nodes.len();
         let mut component = vec![u32::MAX; n];
         let mut groups: Vec<Vec<EntityIx>> = Vec::new();
@@ -222,7 +220,7 @@ impl Graph {
             component[start] = id;
             while let Some(v) = stack.pop() {
                 members.push(local.nodes[v]);
-                budget.spend(local.adjacency[v].len() as u64 + 1)?;
+                budget.work(local.adjacency[v].len() as u64 + 1)?;
                 for &w in &local.adjacency[v] {
                     if component[w as usize] == u32::MAX {
                         component[w as usize] = id;
@@ -247,29 +245,6 @@ fn ranked<'a>(scores: impl Iterator<Item = (&'a EntityIx, f64)>) -> Vec<(EntityI
     let mut list: Vec<(EntityIx, f64)> = scores.map(|(e, s)| (*e, s)).collect();
     list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     list
-}
-
-/// Counts work done and refuses to go past the allowance.
-struct Budget {
-    left: u64,
-    allowance: u64,
-}
-
-impl Budget {
-    fn new(allowance: u64) -> Self {
-        Budget {
-            left: allowance,
-            allowance,
-        }
-    }
-
-    fn spend(&mut self, units: u64) -> Result<(), GraphError> {
-        self.left = self
-            .left
-            .checked_sub(units)
-            .ok_or(GraphError::LimitExceeded(self.allowance))?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -305,7 +280,9 @@ mod tests {
     #[test]
     fn the_hub_brokers_every_path() {
         let g = star();
-        let b = g.betweenness(&Subgraph::default(), 10_000).unwrap();
+        let b = g
+            .betweenness(&Subgraph::default(), &Budget::unlimited(10_000))
+            .unwrap();
         // Of the 6 pairs among the other four entities, c lies on the shortest path of a-b,
         // a-d and b-d; e's pairs have no path: 3 of 6.
         assert_eq!(ids(&g, &b)[0], "c=0.500");
@@ -315,7 +292,9 @@ mod tests {
     #[test]
     fn pagerank_sums_to_one_and_favours_the_hub() {
         let g = star();
-        let pr = g.pagerank(&Subgraph::default(), 10_000).unwrap();
+        let pr = g
+            .pagerank(&Subgraph::default(), &Budget::unlimited(10_000))
+            .unwrap();
         let total: f64 = pr.iter().map(|(_, s)| s).sum();
         assert!((total - 1.0).abs() < 1e-9);
         assert_eq!(g.entity(pr[0].0).id, "c");
@@ -324,10 +303,14 @@ mod tests {
     #[test]
     fn components_and_degree() {
         let g = star();
-        let comps = g.components(&Subgraph::default(), 10_000).unwrap();
+        let comps = g
+            .components(&Subgraph::default(), &Budget::unlimited(10_000))
+            .unwrap();
         let sizes: Vec<usize> = comps.iter().map(Vec::len).collect();
         assert_eq!(sizes, [4, 1]);
-        let deg = g.degree_ranking(&Subgraph::default(), 10_000).unwrap();
+        let deg = g
+            .degree_ranking(&Subgraph::default(), &Budget::unlimited(10_000))
+            .unwrap();
         assert_eq!(ids(&g, &deg)[0], "c=3.000");
     }
 
@@ -335,7 +318,7 @@ mod tests {
     fn a_small_budget_stops_the_work() {
         let g = star();
         assert_eq!(
-            g.betweenness(&Subgraph::default(), 3),
+            g.betweenness(&Subgraph::default(), &Budget::unlimited(3)),
             Err(GraphError::LimitExceeded(3))
         );
     }

@@ -6,6 +6,7 @@
 
 mod adjacency;
 mod analytics;
+mod budget;
 mod builder;
 mod evidence;
 mod neighbours;
@@ -22,6 +23,7 @@ mod timeline;
 mod view;
 
 pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgraph};
+pub use budget::{Budget, Stop};
 pub use builder::GraphBuilder;
 pub use evidence::Citing;
 pub use neighbours::{Common, Neighbourhood};
@@ -70,6 +72,15 @@ pub enum GraphError {
     /// A relation from an entity to itself.
     #[error("a relation cannot go from `{0}` to itself")]
     SelfLoop(String),
+    /// The request passed its deadline.
+    #[error("the request took longer than its time limit")]
+    Timeout,
+    /// The request's client went away.
+    #[error("the request was cancelled")]
+    Cancelled,
+    /// The answer holds more items than the request may return.
+    #[error("the answer holds more than {0} items: ask for less, or page through it")]
+    TooManyItems(u64),
     /// A computation needed more work than it was allowed.
     #[error(
         "the computation needs more than its budget of {0} steps: narrow it with kinds or filters"

@@ -8,6 +8,8 @@ use std::collections::VecDeque;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::GraphError;
+use super::budget::Budget;
 use super::query::RelationFilter;
 use super::record::EntityIx;
 use super::store::{Graph, Hop};
@@ -42,7 +44,8 @@ impl Graph {
         depth: u32,
         filter: &RelationFilter,
         limit: usize,
-    ) -> Neighbourhood {
+        budget: &Budget,
+    ) -> Result<Neighbourhood, GraphError> {
         let mut seen = FxHashSet::with_capacity_and_hasher(limit.min(4096), Default::default());
         let mut out = Neighbourhood::default();
         let mut queue = VecDeque::from([(center, 0)]);
@@ -53,6 +56,7 @@ impl Graph {
                 continue;
             }
             for hop in self.relations_of(node, filter) {
+                budget.step(1)?;
                 if !seen.insert(hop.other) {
                     continue;
                 }
@@ -64,24 +68,30 @@ impl Graph {
                 queue.push_back((hop.other, d + 1));
             }
         }
-        out
+        Ok(out)
     }
 
     /// The relations passing `filter` among the entities of a neighbourhood, each once: what
     /// joins its nodes when it is drawn. Apart from [`Graph::neighbourhood`] because it reads
     /// every relation of every node, hubs included, and many callers want the nodes only.
-    pub fn relations_among(&self, nodes: &[(EntityIx, u32)], filter: &RelationFilter) -> Vec<Hop> {
+    pub fn relations_among(
+        &self,
+        nodes: &[(EntityIx, u32)],
+        filter: &RelationFilter,
+        budget: &Budget,
+    ) -> Result<Vec<Hop>, GraphError> {
         let members: FxHashSet<EntityIx> = nodes.iter().map(|&(e, _)| e).collect();
         let mut seen = FxHashSet::default();
         let mut edges = Vec::new();
         for &(node, _) in nodes {
             for hop in self.relations_of(node, filter) {
+                budget.step(1)?;
                 if members.contains(&hop.other) && seen.insert(hop.relation) {
                     edges.push(hop);
                 }
             }
         }
-        edges
+        Ok(edges)
     }
 
     /// The entities related to both `a` and `b` (other than `a` and `b`), in id order, with the
@@ -130,15 +140,16 @@ mod tests {
         let g = tiny();
         let x = g.lookup("x").unwrap();
         let all = RelationFilter::default();
-        let n = g.neighbourhood(x, 1, &all, 10);
+        let free = Budget::unlimited(0);
+        let n = g.neighbourhood(x, 1, &all, 10, &free).unwrap();
         assert_eq!(n.nodes.len(), 4);
         assert_eq!(
-            g.relations_among(&n.nodes, &all).len(),
+            g.relations_among(&n.nodes, &all, &free).unwrap().len(),
             4,
             "the c–p edge joins two nodes at depth 1"
         );
         assert!(!n.truncated);
-        let cut = g.neighbourhood(x, 2, &all, 2);
+        let cut = g.neighbourhood(x, 2, &all, 2, &free).unwrap();
         assert_eq!(cut.nodes.len(), 2);
         assert!(cut.truncated);
     }

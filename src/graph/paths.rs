@@ -9,6 +9,8 @@ use std::sync::{Mutex, PoisonError};
 
 use rustc_hash::FxHashSet;
 
+use super::GraphError;
+use super::budget::Budget;
 use super::query::RelationFilter;
 use super::record::{EntityIx, RelationIx};
 use super::store::{Graph, Hop};
@@ -178,13 +180,18 @@ impl Graph {
         filter: &RelationFilter,
         k: usize,
         scratch: &PathScratch,
-    ) -> Vec<Path> {
+        budget: &Budget,
+    ) -> Result<Vec<Path>, GraphError> {
         if k == 0 {
-            return Vec::new();
+            return Ok(Vec::new());
         }
-        scratch.with(|marks| self.yen(from, to, max_hops, filter, k, marks))
+        let found = scratch.with(|marks| self.yen(from, to, max_hops, filter, k, marks, budget));
+        // A search the budget stopped gives up: what it found is not the answer.
+        budget.step(0)?;
+        Ok(found)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn yen(
         &self,
         from: EntityIx,
@@ -193,16 +200,24 @@ impl Graph {
         filter: &RelationFilter,
         k: usize,
         marks: &mut Marks,
+        budget: &Budget,
     ) -> Vec<Path> {
         let (no_nodes, no_relations) = (FxHashSet::default(), FxHashSet::default());
-        let Some(first) =
-            self.shortest_path(from, to, max_hops, filter, &no_nodes, &no_relations, marks)
-        else {
+        let first = self.shortest_path(
+            from,
+            to,
+            max_hops,
+            filter,
+            (&no_nodes, &no_relations),
+            marks,
+            budget,
+        );
+        let Some(first) = first else {
             return Vec::new();
         };
         let mut found = vec![first];
         let mut candidates: Vec<Path> = Vec::new();
-        while found.len() < k {
+        while found.len() < k && budget.stopped().is_none() {
             let last = found.last().expect("at least one path").clone();
             let nodes: Vec<EntityIx> = last.nodes().collect();
             for i in 0..last.hops.len() {
@@ -219,9 +234,9 @@ impl Graph {
                     to,
                     max_hops - i,
                     filter,
-                    &banned_nodes,
-                    &banned_relations,
+                    (&banned_nodes, &banned_relations),
                     marks,
+                    budget,
                 ) else {
                     continue;
                 };
@@ -265,9 +280,9 @@ impl Graph {
         to: EntityIx,
         max_hops: usize,
         filter: &RelationFilter,
-        banned_nodes: &FxHashSet<EntityIx>,
-        banned_relations: &FxHashSet<RelationIx>,
+        (banned_nodes, banned_relations): (&FxHashSet<EntityIx>, &FxHashSet<RelationIx>),
         marks: &mut Marks,
+        budget: &Budget,
     ) -> Option<Path> {
         if from == to {
             return Some(Path {
@@ -300,6 +315,8 @@ impl Graph {
         let mut hops_used = 0;
         while hops_used < max_hops && !front.is_empty() && !back.is_empty() {
             let (front_work, back_work) = (work(&front), work(&back));
+            // A stopped search finds nothing; its caller reports why.
+            budget.step(front_work.min(back_work) as u64).ok()?;
             let (mut next_front, mut next_back) = (Vec::new(), Vec::new());
             if front.len() * back.len() * PAIR_TEST_COST < front_work.min(back_work) {
                 // No path is shorter than `hops_used + 1`: test for one that long directly.
@@ -416,19 +433,46 @@ mod tests {
         let (r, c) = (g.lookup("r").unwrap(), g.lookup("c").unwrap());
         let all = RelationFilter::default();
         let paths: Vec<String> = g
-            .k_shortest_paths(r, c, 4, &all, 5, &PathScratch::new(1))
+            .k_shortest_paths(
+                r,
+                c,
+                4,
+                &all,
+                5,
+                &PathScratch::new(1),
+                &Budget::unlimited(0),
+            )
+            .unwrap()
             .iter()
             .map(|p| show(&g, p))
             .collect();
         assert_eq!(paths, ["r-x-c", "r-x-p-c"]);
         assert!(
-            g.k_shortest_paths(r, c, 1, &all, 5, &PathScratch::new(1))
-                .is_empty(),
+            g.k_shortest_paths(
+                r,
+                c,
+                1,
+                &all,
+                5,
+                &PathScratch::new(1),
+                &Budget::unlimited(0)
+            )
+            .unwrap()
+            .is_empty(),
             "no path within one hop"
         );
         let outgoing = RelationFilter::kinds(&[], Direction::Outgoing);
         let directed: Vec<String> = g
-            .k_shortest_paths(r, c, 4, &outgoing, 5, &PathScratch::new(1))
+            .k_shortest_paths(
+                r,
+                c,
+                4,
+                &outgoing,
+                5,
+                &PathScratch::new(1),
+                &Budget::unlimited(0),
+            )
+            .unwrap()
             .iter()
             .map(|p| show(&g, p))
             .collect();
@@ -531,7 +575,9 @@ mod tests {
                     let a = EntityIx((k * 7919 + seed as u32) % n);
                     let b = EntityIx((k * 104_729 + i as u32 * 31) % n);
                     let want = distance(&g, a, b, filter).filter(|&d| d <= 6);
-                    let paths = g.k_shortest_paths(a, b, 6, filter, 1, &scratch);
+                    let paths = g
+                        .k_shortest_paths(a, b, 6, filter, 1, &scratch, &Budget::unlimited(0))
+                        .unwrap();
                     let got = paths.first().map(|p| p.hops.len());
                     assert_eq!(got, want, "seed {seed}, filter {i}, {a:?} to {b:?}");
                     let Some(path) = paths.first() else { continue };
@@ -585,14 +631,17 @@ mod tests {
         }
         let g = g.finish();
         let (pa, pb) = (g.lookup("pa").unwrap(), g.lookup("pb").unwrap());
-        let paths = g.k_shortest_paths(
-            pa,
-            pb,
-            6,
-            &RelationFilter::default(),
-            1,
-            &PathScratch::new(1),
-        );
+        let paths = g
+            .k_shortest_paths(
+                pa,
+                pb,
+                6,
+                &RelationFilter::default(),
+                1,
+                &PathScratch::new(1),
+                &Budget::unlimited(0),
+            )
+            .unwrap();
         assert_eq!(show(&g, &paths[0]), "pa-x2-y2-pb");
     }
 

@@ -5,6 +5,8 @@ use std::cmp::Ordering;
 
 use rustc_hash::FxHashMap;
 
+use super::GraphError;
+use super::budget::Budget;
 use super::query::RelationFilter;
 use super::record::EntityIx;
 use super::search::fold;
@@ -189,10 +191,16 @@ pub struct Bucket {
 
 /// Counts `list` by `key`, largest bucket first (then by key; years in time order). An entity related to several
 /// entities counts in each of their buckets.
-pub fn group(graph: &Graph, list: &[EntityIx], key: &GroupKey) -> Vec<Bucket> {
+pub fn group(
+    graph: &Graph,
+    list: &[EntityIx],
+    key: &GroupKey,
+    budget: &Budget,
+) -> Result<Vec<Bucket>, GraphError> {
     let mut counts: FxHashMap<(String, Option<EntityIx>), usize> = FxHashMap::default();
     let none = || ("none".to_owned(), None);
     for &e in list {
+        budget.step(1)?;
         let d = graph.entity_detail(e);
         let keys: Vec<(String, Option<EntityIx>)> = match key {
             GroupKey::Kind => vec![(graph.entity(e).kind.to_string(), None)],
@@ -229,7 +237,7 @@ pub fn group(graph: &Graph, list: &[EntityIx], key: &GroupKey) -> Vec<Bucket> {
     } else {
         buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
     }
-    buckets
+    Ok(buckets)
 }
 
 impl Graph {
@@ -240,23 +248,39 @@ impl Graph {
         kind: Option<EntityKind>,
         condition: Option<&Condition>,
         keys: &[(OrderKey, bool)],
-    ) -> Vec<EntityIx> {
+        budget: &Budget,
+    ) -> Result<Vec<EntityIx>, GraphError> {
         let base = self.entities_of(kind);
         let mut list: Vec<EntityIx> = match condition {
             None => base.to_vec(),
-            Some(c) => base.iter().copied().filter(|&e| c.holds(self, e)).collect(),
+            Some(c) => {
+                let mut kept = Vec::new();
+                for &e in base {
+                    budget.step(1)?;
+                    if c.holds(self, e) {
+                        kept.push(e);
+                    }
+                }
+                kept
+            }
         };
         if !keys.is_empty() {
+            budget.step(list.len() as u64)?;
             order(self, &mut list, keys);
         }
-        list
+        Ok(list)
     }
 
     /// The relations `filter` admits, counted by kind: largest first, then by kind name;
     /// kinds with none are left out.
-    pub fn relation_counts(&self, filter: &RelationFilter) -> Vec<(RelationKind, usize)> {
+    pub fn relation_counts(
+        &self,
+        filter: &RelationFilter,
+        budget: &Budget,
+    ) -> Result<Vec<(RelationKind, usize)>, GraphError> {
         let mut counts = vec![0; RelationKind::ALL.len()];
         for r in self.all_relations() {
+            budget.step(1)?;
             if filter.admit(self, r).is_some() {
                 counts[self.relation(r).kind as usize] += 1;
             }
@@ -268,7 +292,7 @@ impl Graph {
             .filter(|&(_, n)| n > 0)
             .collect();
         counted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_str().cmp(b.0.as_str())));
-        counted
+        Ok(counted)
     }
 }
 
@@ -380,10 +404,12 @@ mod tests {
     fn grouping_counts_each_bucket_largest_first() {
         let g = market();
         let list = all(&g);
-        let by_kind: Vec<(String, usize)> = group(&g, &list, &GroupKey::Kind)
-            .into_iter()
-            .map(|b| (b.key, b.count))
-            .collect();
+        let by_kind: Vec<(String, usize)> =
+            group(&g, &list, &GroupKey::Kind, &Budget::unlimited(0))
+                .unwrap()
+                .into_iter()
+                .map(|b| (b.key, b.count))
+                .collect();
         assert_eq!(
             by_kind,
             [
@@ -393,10 +419,16 @@ mod tests {
             ]
         );
         let headquarters = RelationFilter::kinds(&[K::HeadquarteredIn], Direction::Outgoing);
-        let by_hq: Vec<(String, usize, bool)> = group(&g, &list, &GroupKey::Related(headquarters))
-            .into_iter()
-            .map(|b| (b.key, b.count, b.entity.is_some()))
-            .collect();
+        let by_hq: Vec<(String, usize, bool)> = group(
+            &g,
+            &list,
+            &GroupKey::Related(headquarters),
+            &Budget::unlimited(0),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|b| (b.key, b.count, b.entity.is_some()))
+        .collect();
         assert_eq!(
             by_hq,
             [
@@ -405,7 +437,7 @@ mod tests {
                 ("us".into(), 1, true)
             ]
         );
-        let by_year = group(&g, &list, &GroupKey::Year);
+        let by_year = group(&g, &list, &GroupKey::Year, &Budget::unlimited(0)).unwrap();
         assert_eq!(by_year.len(), 1);
         assert_eq!((by_year[0].key.as_str(), by_year[0].count), ("none", 6));
     }
@@ -417,23 +449,40 @@ mod tests {
             RelationFilter::kinds(&[K::HeadquarteredIn], Direction::Outgoing),
             Box::new(Condition::Among(vec![g.lookup("cn").unwrap()])),
         );
-        let vendors = g.select(Some(EntityKind::Vendor), None, &[]);
+        let vendors = g
+            .select(Some(EntityKind::Vendor), None, &[], &Budget::unlimited(0))
+            .unwrap();
         assert_eq!(ids(&g, &vendors), ["xiaomi", "zte", "ümlaut"]);
-        let chinese = g.select(
-            Some(EntityKind::Vendor),
-            Some(&in_china),
-            &[(OrderKey::Id, true)],
-        );
+        let chinese = g
+            .select(
+                Some(EntityKind::Vendor),
+                Some(&in_china),
+                &[(OrderKey::Id, true)],
+                &Budget::unlimited(0),
+            )
+            .unwrap();
         assert_eq!(ids(&g, &chinese), ["zte", "xiaomi"]);
-        assert_eq!(g.select(None, Some(&in_china), &[]).len(), 2);
+        assert_eq!(
+            g.select(None, Some(&in_china), &[], &Budget::unlimited(0))
+                .unwrap()
+                .len(),
+            2
+        );
     }
 
     #[test]
     fn relations_are_counted_by_kind_largest_first() {
         let g = market();
-        let counts = g.relation_counts(&RelationFilter::default());
+        let counts = g
+            .relation_counts(&RelationFilter::default(), &Budget::unlimited(0))
+            .unwrap();
         assert_eq!(counts, [(K::HeadquarteredIn, 3), (K::PartnersWith, 1)]);
-        let none = g.relation_counts(&RelationFilter::kinds(&[K::Makes], Direction::Both));
+        let none = g
+            .relation_counts(
+                &RelationFilter::kinds(&[K::Makes], Direction::Both),
+                &Budget::unlimited(0),
+            )
+            .unwrap();
         assert!(none.is_empty());
     }
 }

@@ -8,7 +8,10 @@ use axum::extract::{Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use http_body_util::BodyExt;
 use serde::Deserialize;
@@ -16,6 +19,7 @@ use serde::Deserialize;
 use super::metrics::{Outcome, Reason};
 use super::{Client, HttpConfig, HttpState, Peer, Role, error_response, overloaded};
 use crate::gql::ErrorCode;
+use crate::gql::{Budget, Stop};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -194,7 +198,7 @@ pub(super) async fn handle(
                 .map(|peer| peer.0.ip().to_string()),
         })
         .flatten();
-    let (response, answered) = answer(&state, request).await;
+    let (response, answered) = answer(&state, request, started).await;
     let (outcome, ran, reason) = match answered {
         Some(a) => (a.outcome, a.ran, a.reason),
         None => {
@@ -236,6 +240,7 @@ fn with(response: Response, answered: Answered) -> (Response, Option<Answered>) 
 async fn answer(
     state: &HttpState,
     request: axum::extract::Request,
+    started: Instant,
 ) -> (Response, Option<Answered>) {
     // The request's parts are read in place: the `HeaderMap` extractor would copy the headers.
     let (
@@ -358,8 +363,41 @@ async fn answer(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return (r, None);
     }
-    let executed = state.app.execute(&parsed, request).await;
+    let deadline = started + state.config.request_timeout;
+    let budget = state.app.budget(Some(deadline.into_std()));
+    // A client that goes away drops this future: its work stops at its next step.
+    let _cancel = CancelOnDrop(budget.clone());
+    let executed = if cost > state.config.pool_above_cost {
+        on_pool(state, &parsed, request, &budget, deadline).await
+    } else {
+        Some(state.app.execute(&parsed, request, &budget).await)
+    };
+    let Some(executed) = executed else {
+        return with(
+            request_error_at(media, StatusCode::GATEWAY_TIMEOUT, &timed_out()),
+            Answered {
+                outcome: Outcome::Rejected,
+                ran: None,
+                reason: Some(Reason::Timeout),
+            },
+        );
+    };
     let response = executed.response;
+    if let Some(stop) = executed.stopped {
+        let (status, reason) = match stop {
+            Stop::Items => (StatusCode::BAD_REQUEST, Reason::Limit),
+            Stop::Timeout | Stop::Cancelled => (StatusCode::GATEWAY_TIMEOUT, Reason::Timeout),
+        };
+        let errors = serde_json::to_value(&response.errors).unwrap_or_default();
+        return with(
+            request_error_at(media, status, &errors),
+            Answered {
+                outcome: Outcome::Rejected,
+                ran: Some((operation_name, cost)),
+                reason: Some(reason),
+            },
+        );
+    }
     if !executed.ran {
         let errors = serde_json::to_value(&response.errors).unwrap_or_default();
         return with(
@@ -376,12 +414,13 @@ async fn answer(
     } else {
         Outcome::FieldErrors
     };
-    match serde_json::to_string(&response) {
-        Ok(body) => with(
+    let mut body = Capped::new(state.config.max_response_bytes);
+    match serde_json::to_writer(&mut body, &response) {
+        Ok(()) => with(
             (
                 StatusCode::OK,
                 [(header::CONTENT_TYPE, media.as_str())],
-                body,
+                body.bytes,
             )
                 .into_response(),
             Answered {
@@ -390,6 +429,24 @@ async fn answer(
                 reason: None,
             },
         ),
+        Err(_) if body.over => {
+            let message = format!(
+                "the answer is larger than {} bytes: ask for fewer fields or smaller pages",
+                state.config.max_response_bytes
+            );
+            let errors = serde_json::json!([{
+                "message": message,
+                "extensions": { "code": ErrorCode::ResponseTooLarge.as_str() },
+            }]);
+            with(
+                request_error_at(media, StatusCode::BAD_REQUEST, &errors),
+                Answered {
+                    outcome: Outcome::Rejected,
+                    ran: Some((operation_name, cost)),
+                    reason: Some(Reason::Size),
+                },
+            )
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot serialise a response");
             let response = error_response(
@@ -405,12 +462,103 @@ async fn answer(
 /// A response for a request that never ran: 400 without `data` under the GraphQL media type,
 /// 200 under plain JSON (as the GraphQL-over-HTTP spec says for each).
 fn request_error(media: MediaType, errors: serde_json::Value) -> Response {
+    request_error_at(media, StatusCode::BAD_REQUEST, &errors)
+}
+
+/// A request error without `data`: `status` under the GraphQL media type, 200 under plain
+/// JSON.
+fn request_error_at(media: MediaType, status: StatusCode, errors: &serde_json::Value) -> Response {
     let status = match media {
-        MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
+        MediaType::GraphqlResponse => status,
         MediaType::Json => StatusCode::OK,
     };
     let body = serde_json::json!({ "errors": errors }).to_string();
     (status, [(header::CONTENT_TYPE, media.as_str())], body).into_response()
+}
+
+/// The errors of a request that passed its deadline.
+fn timed_out() -> serde_json::Value {
+    serde_json::json!([{
+        "message": crate::gql::timeout_message(),
+        "extensions": { "code": ErrorCode::Timeout.as_str() },
+    }])
+}
+
+/// Stops a request's work when its handler is dropped: when its client goes away, or when its
+/// answer has been written.
+struct CancelOnDrop(Arc<Budget>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.stop(Stop::Cancelled);
+    }
+}
+
+/// Runs a costly request on the pool: it waits for a slot, then runs on a thread of its own,
+/// so the threads serving connections stay free (`/healthz` answers whatever the load).
+/// `None` when it passed its deadline waiting or running; its work then stops at its next
+/// step, and its slot is freed when it does.
+async fn on_pool(
+    state: &HttpState,
+    parsed: &crate::gql::Parsed,
+    request: Request,
+    budget: &Arc<Budget>,
+    deadline: tokio::time::Instant,
+) -> Option<crate::gql::Executed> {
+    let slot = state.life.pool.clone().acquire_owned();
+    let Ok(Ok(slot)) = tokio::time::timeout_at(deadline, slot).await else {
+        budget.stop(Stop::Timeout);
+        return None;
+    };
+    let (app, parsed, shared) = (state.app.clone(), parsed.clone(), budget.clone());
+    let runtime = tokio::runtime::Handle::current();
+    let work = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        app.execute_blocking(&runtime, &parsed, request, &shared)
+    });
+    match tokio::time::timeout_at(deadline + DEADLINE_GRACE, work).await {
+        Ok(Ok(executed)) => Some(executed),
+        Ok(Err(_)) | Err(_) => {
+            budget.stop(Stop::Timeout);
+            None
+        }
+    }
+}
+
+/// How long past its deadline a request's own stop is awaited before it is answered anyway.
+const DEADLINE_GRACE: Duration = Duration::from_millis(100);
+
+/// A response body that refuses to grow past a size: serialisation stops there, and nothing
+/// of it is sent.
+struct Capped {
+    bytes: Vec<u8>,
+    max: usize,
+    over: bool,
+}
+
+impl Capped {
+    fn new(max: usize) -> Self {
+        Capped {
+            bytes: Vec::with_capacity(max.min(4096)),
+            max,
+            over: false,
+        }
+    }
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > self.max {
+            self.over = true;
+            return Err(std::io::Error::other("the answer is too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn bad_request(message: &str) -> Response {

@@ -41,11 +41,11 @@ pub(crate) enum Outcome {
 pub(crate) enum Reason {
     /// Too many requests or connections at once.
     Overload,
-    /// A body or query text over its size limit.
+    /// A body, query text or answer over its size limit.
     Size,
-    /// A body that came too slowly.
+    /// A body that came too slowly, or a request past its deadline.
     Timeout,
-    /// A query over its cost, depth or nesting limit.
+    /// A query over its cost, depth or nesting limit, or an answer over its items.
     Limit,
     /// A request that is not GraphQL over HTTP, or not valid GraphQL.
     Invalid,

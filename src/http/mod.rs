@@ -68,6 +68,16 @@ pub struct HttpConfig {
     pub rate_limit: Option<std::num::NonZeroU32>,
     /// With `rate_limit`, the most requests one client may have answered at once.
     pub max_client_in_flight: usize,
+    /// How long a GraphQL request may take, from its arrival to its answer.
+    pub request_timeout: Duration,
+    /// The largest answer sent, in bytes.
+    pub max_response_bytes: usize,
+    /// Requests costing more than this run on the pool of [`HttpConfig::pool_threads`]
+    /// threads, never on the threads that serve connections.
+    pub pool_above_cost: u64,
+    /// How many costly requests run at once; the others wait their turn (within their
+    /// timeout).
+    pub pool_threads: usize,
 }
 
 /// The address of the client a request came from, as the server accepted its connection.
@@ -92,6 +102,10 @@ impl Default for HttpConfig {
             production: false,
             rate_limit: None,
             max_client_in_flight: 16,
+            request_timeout: Duration::from_secs(10),
+            max_response_bytes: 16 << 20,
+            pool_above_cost: 1_000,
+            pool_threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
         }
     }
 }
@@ -123,6 +137,8 @@ pub(crate) struct Lifecycle {
     /// Per-client limits, with `--rate-limit`.
     clients: Option<limit::ClientLimits>,
     in_flight: Semaphore,
+    /// Slots of the pool costly requests run on.
+    pub(crate) pool: Arc<Semaphore>,
     refusals: AtomicU64,
     /// When a refusal was last logged, in milliseconds since `start`.
     logged: AtomicU64,
@@ -149,6 +165,7 @@ impl Lifecycle {
                 .rate_limit
                 .map(|rate| limit::ClientLimits::new(rate, config.max_client_in_flight)),
             in_flight: Semaphore::new(config.max_in_flight),
+            pool: Arc::new(Semaphore::new(config.pool_threads.max(1))),
             refusals: AtomicU64::new(0),
             logged: AtomicU64::new(0),
             start: Instant::now(),

@@ -2,6 +2,7 @@
 //! server, the CLI, and the curated seed data.
 
 mod audit;
+mod budget;
 mod bulk;
 mod cli;
 mod files;

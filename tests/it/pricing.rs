@@ -6,26 +6,29 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use phonegraph::gql::{AppState, DEFAULT_LIMITS};
+use phonegraph::gql::{AppState, DEFAULT_LIMITS, Limits};
 use phonegraph::seed::{LoadOptions, load_with};
 
 use crate::helpers::{app, path};
 
+/// A generated market of `entities` entities, served under `limits`.
+pub fn generated(entities: usize, limits: Limits) -> AppState {
+    let dir = tempfile::tempdir().unwrap();
+    phonegraph::generate::generate(entities, 1, dir.path()).unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let options = LoadOptions {
+        csv_dirs: vec![dir.path().to_owned()],
+        ..LoadOptions::default()
+    };
+    let loaded = load_with(empty.path(), &options).expect("the generated market loads");
+    AppState::new(loaded.graph, loaded.data_version, limits)
+}
+
 /// A generated market of 100,000 entities, loaded once.
 pub fn market() -> AppState {
     static APP: OnceLock<AppState> = OnceLock::new();
-    APP.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        phonegraph::generate::generate(100_000, 1, dir.path()).unwrap();
-        let empty = tempfile::tempdir().unwrap();
-        let options = LoadOptions {
-            csv_dirs: vec![dir.path().to_owned()],
-            ..LoadOptions::default()
-        };
-        let loaded = load_with(empty.path(), &options).expect("the generated market loads");
-        AppState::new(loaded.graph, loaded.data_version, DEFAULT_LIMITS)
-    })
-    .clone()
+    APP.get_or_init(|| generated(100_000, DEFAULT_LIMITS))
+        .clone()
 }
 
 /// Every ordinary question: the analysts' under `tests/questions/`, those of
@@ -87,6 +90,36 @@ fn refused(prices: &[(String, Result<u64, String>)]) -> Vec<String> {
         .collect()
 }
 
+/// Runs each question `keep` selects that `app` admits, and checks its price is at least the
+/// items its answer holds.
+async fn prices_bound_answers(app: &AppState, keep: impl Fn(&str) -> bool) {
+    let mut counted = 0;
+    for (name, query, variables) in questions().into_iter().filter(|(n, _, _)| keep(n)) {
+        let variables = async_graphql::Variables::from_json(variables);
+        let Ok(parsed) = app.prepare(&query, &variables, None) else {
+            continue;
+        };
+        let budget = app.budget(None);
+        let request = async_graphql::Request::new(query).variables(variables);
+        let executed = app.execute(&parsed, request, &budget).await;
+        assert_eq!(executed.stopped, None, "{name}");
+        let items = budget.items_used();
+        assert!(
+            items <= parsed.cost(),
+            "{name}: {items} items, priced {}",
+            parsed.cost()
+        );
+        counted += items;
+    }
+    assert!(counted > 0, "the answers hold items");
+}
+
+#[tokio::test]
+async fn each_price_is_at_least_what_the_answer_holds() {
+    prices_bound_answers(&app(), |_| true).await;
+    prices_bound_answers(&market(), |name| name.starts_with("load: ")).await;
+}
+
 #[test]
 fn every_ordinary_question_fits_on_the_bundled_data() {
     let prices = prices(&app());
@@ -112,20 +145,9 @@ fn every_ordinary_question_fits_on_a_100k_market() {
 }
 
 /// A generated market of 3,000 entities, where the first vendor makes many products.
-fn small_market() -> AppState {
+pub fn small_market() -> AppState {
     static APP: OnceLock<AppState> = OnceLock::new();
-    APP.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        phonegraph::generate::generate(3_000, 1, dir.path()).unwrap();
-        let empty = tempfile::tempdir().unwrap();
-        let options = LoadOptions {
-            csv_dirs: vec![dir.path().to_owned()],
-            ..LoadOptions::default()
-        };
-        let loaded = load_with(empty.path(), &options).expect("the generated market loads");
-        AppState::new(loaded.graph, loaded.data_version, DEFAULT_LIMITS)
-    })
-    .clone()
+    APP.get_or_init(|| generated(3_000, DEFAULT_LIMITS)).clone()
 }
 
 fn price(app: &AppState, query: &str) -> Result<u64, String> {

@@ -17,6 +17,18 @@ use async_graphql::{
 
 use super::in_place;
 
+/// Counts a list's items against the request's budget: past it, the request stops (and
+/// answers a request error, see `AppState::execute`).
+fn count(
+    ctx: &ContextSelectionSet<'_>,
+    field: &Positioned<Field>,
+    items: usize,
+) -> ServerResult<()> {
+    crate::gql::budget(ctx).items(items as u64).map_err(|e| {
+        ctx.set_error_path(crate::gql::error::graph_error(e).into_server_error(field.pos))
+    })
+}
+
 /// A list of `T`, seen by the schema exactly as `Vec<T>` (`[T!]!`), whose items are resolved
 /// in a loop.
 ///
@@ -60,6 +72,7 @@ impl<T: OutputType> OutputType for List<T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
+        count(ctx, field, self.0.len())?;
         if !in_place(ctx) {
             return self.0.as_slice().resolve(ctx, field).await;
         }
@@ -136,6 +149,7 @@ impl<T: ContainerType + OutputType> OutputType for Objects<T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
+        count(ctx, field, self.0.len())?;
         if !in_place(ctx) {
             return self.0.as_slice().resolve(ctx, field).await;
         }

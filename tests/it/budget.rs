@@ -1,0 +1,255 @@
+//! Every request runs under one budget: a deadline, the items its answer may hold, the
+//! analytics work of all its computations, and its client's presence; and costly requests run
+//! on a pool of their own, away from the threads that answer `/healthz`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use phonegraph::gql::{AppState, Budget, DEFAULT_LIMITS, Limits};
+use phonegraph::http::{HttpConfig, router, serve};
+
+use crate::helpers::{app, app_with, graphql_request, send_to};
+use crate::pricing::generated;
+
+const GQL: &str = "application/graphql-response+json";
+
+/// A request to `/graphql` accepting `accept`.
+fn request(query: &str, accept: &str) -> axum::http::Request<axum::body::Body> {
+    let mut request = graphql_request(&json!({ "query": query }));
+    request
+        .headers_mut()
+        .insert("accept", accept.parse().unwrap());
+    request
+}
+
+/// A generated market of 20,000 entities, whose betweenness ranking takes millions of steps.
+fn mid_market() -> AppState {
+    static APP: std::sync::OnceLock<AppState> = std::sync::OnceLock::new();
+    APP.get_or_init(|| generated(20_000, DEFAULT_LIMITS))
+        .clone()
+}
+
+/// The ranking no test lets finish: millions of steps, far more than fit in 10 ms.
+const SLOW: &str = "{ ranking(metric: BETWEENNESS, first: 1) { rank } }";
+
+/// Finding: nothing stopped a running request. It now stops at its deadline, without data.
+#[tokio::test]
+async fn a_request_past_its_deadline_is_a_timeout_without_data() {
+    let config = HttpConfig {
+        request_timeout: Duration::from_millis(10),
+        ..HttpConfig::default()
+    };
+    let app = mid_market();
+    let reply = send_to(app.clone(), &config, request(SLOW, GQL)).await;
+    assert_eq!(reply.status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(reply.codes(), ["TIMEOUT"]);
+    assert_eq!(reply.json().get("data"), None);
+    assert_eq!(
+        reply.json()["errors"][0]["message"],
+        "the request took longer than its time limit"
+    );
+    let reply = send_to(app, &config, request(SLOW, "application/json")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.codes(), ["TIMEOUT"]);
+}
+
+#[tokio::test]
+async fn an_answer_over_the_response_size_is_refused_whole() {
+    let config = HttpConfig {
+        max_response_bytes: 500,
+        ..HttpConfig::default()
+    };
+    let query = "{ entities(first: 100) { nodes { id name } } }";
+    let reply = send_to(app(), &config, request(query, GQL)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.codes(), ["RESPONSE_TOO_LARGE"]);
+    assert_eq!(reply.json().get("data"), None);
+    assert!(reply.text.len() < 300, "{}", reply.text);
+    let reply = send_to(app(), &config, request(query, "application/json")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.codes(), ["RESPONSE_TOO_LARGE"]);
+    // A small answer passes.
+    let reply = send_to(app(), &config, request("{ dataVersion }", GQL)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
+
+/// Execution counts the items it resolves: where the price let through more than the budget
+/// allows (here a budget smaller than the price), the request stops with `LIMIT_EXCEEDED`.
+#[tokio::test]
+async fn execution_stops_at_the_items_it_may_return() {
+    let app = app();
+    let query = "{ entities(first: 100) { nodes { id relations(first: 100) { nodes { id } } } } }";
+    let vars = async_graphql::Variables::default();
+    let parsed = app.prepare(query, &vars, None).unwrap();
+    let budget = Arc::new(Budget::new(None, 40, DEFAULT_LIMITS.work));
+    let executed = app
+        .execute(&parsed, async_graphql::Request::new(query), &budget)
+        .await;
+    let response = serde_json::to_value(&executed.response).unwrap();
+    assert_eq!(
+        response,
+        json!({ "data": null, "errors": [{
+            "message": "the answer holds more than 20000 items: ask for less, or page through it",
+            "extensions": { "code": "LIMIT_EXCEEDED" },
+        }]})
+    );
+    // The same request with its full budget runs.
+    let budget = app.budget(None);
+    let executed = app
+        .execute(&parsed, async_graphql::Request::new(query), &budget)
+        .await;
+    assert!(executed.response.errors.is_empty());
+    assert!(budget.items_used() > 40);
+}
+
+/// Finding: `--max-work` bounded one computation, not a request. Two rankings of the same
+/// size share one request's work: each fits alone, both together do not.
+#[tokio::test]
+async fn the_analytics_of_one_request_share_one_work_budget() {
+    let graph = &app().data.graph;
+    let sub = |kinds: Vec<phonegraph::model::EntityKind>| phonegraph::graph::Subgraph {
+        kinds,
+        ..Default::default()
+    };
+    let measured = Budget::unlimited(u64::MAX);
+    use phonegraph::model::EntityKind::{Carrier, Vendor};
+    graph
+        .degree_ranking(&sub(vec![Vendor, Carrier]), &measured)
+        .unwrap();
+    let one = measured.work_used();
+    let limits = Limits {
+        work: one + one / 2,
+        ..DEFAULT_LIMITS
+    };
+    let a = "a: ranking(metric: DEGREE, entityKinds: [VENDOR, CARRIER]) { rank }";
+    let b = "b: ranking(metric: DEGREE, entityKinds: [CARRIER, VENDOR]) { rank }";
+    // Each on an app of its own: a computed ranking is kept, and costs nothing the next time.
+    let run = |query: String| async move {
+        let app = app_with(limits);
+        let vars = async_graphql::Variables::default();
+        let parsed = app.prepare(&query, &vars, None).unwrap();
+        let request = async_graphql::Request::new(query);
+        let executed = app.execute(&parsed, request, &app.budget(None)).await;
+        serde_json::to_value(&executed.response).unwrap()
+    };
+    for alone in [a, b] {
+        let reply = run(format!("{{ {alone} }}")).await;
+        assert!(reply["errors"].is_null(), "{reply}");
+    }
+    let both = run(format!("{{ {a} {b} }}")).await;
+    assert_eq!(
+        both["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
+        "{both}"
+    );
+    assert_eq!(both["errors"][0]["path"], json!(["b"]), "{both}");
+}
+
+/// A server with its own data and configuration, on a real port.
+async fn server(app: AppState, config: HttpConfig) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        serve(listener, app, &config, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    (format!("http://{addr}"), stop)
+}
+
+/// Finding: two heavy requests occupied both runtime threads. Costly requests run on a pool:
+/// with every slot of it busy, `/healthz` still answers at once, and a client that goes away
+/// frees its slot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn costly_requests_run_on_a_pool_and_stop_when_their_client_goes() {
+    // Work enough for minutes: only its client's going away stops a ranking early.
+    let app = generated(
+        100_000,
+        Limits {
+            work: 1 << 40,
+            complexity: 1 << 30,
+            ..DEFAULT_LIMITS
+        },
+    );
+    let config = HttpConfig {
+        pool_threads: 2,
+        request_timeout: Duration::from_secs(60),
+        ..HttpConfig::default()
+    };
+    let (base, stop) = server(app, config).await;
+    // Two rankings of the whole market, each on a slot of the pool, their clients waiting.
+    let heavy = |kinds: &str| json!({ "query": format!("{{ ranking(metric: BETWEENNESS, entityKinds: [{kinds}]) {{ rank }} }}") });
+    let mut waiting = Vec::new();
+    for kinds in ["PRODUCT, VENDOR", "VENDOR, PRODUCT"] {
+        let body = heavy(kinds).to_string();
+        let mut socket = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+            .await
+            .unwrap();
+        use tokio::io::AsyncWriteExt;
+        let head = format!(
+            "POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        socket.write_all(head.as_bytes()).await.unwrap();
+        socket.write_all(body.as_bytes()).await.unwrap();
+        waiting.push(socket);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let client = reqwest::Client::new();
+    let asked = Instant::now();
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    let took = asked.elapsed();
+    assert_eq!(health.status(), 200);
+    assert!(took < Duration::from_millis(50), "/healthz took {took:?}");
+    // Both clients go away: their work stops, and a costly question gets a slot at once.
+    drop(waiting);
+    let quick =
+        json!({ "query": "{ ranking(metric: DEGREE, entityKinds: [MARKET], first: 1) { rank } }" });
+    let reply: Value = client
+        .post(format!("{base}/graphql"))
+        .json(&quick)
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+        .expect("a slot frees when its client goes")
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["data"]["ranking"][0]["rank"], 1, "{reply}");
+    let _ = stop.send(());
+}
+
+#[tokio::test]
+async fn the_router_counts_timeouts_as_refusals() {
+    let config = HttpConfig {
+        request_timeout: Duration::from_millis(10),
+        ..HttpConfig::default()
+    };
+    let router = router(mid_market(), &config);
+    let slow = graphql_request(&json!({ "query": SLOW }));
+    let response = tower::ServiceExt::oneshot(router.clone(), slow)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let metrics = tower::ServiceExt::oneshot(
+        router,
+        axum::http::Request::get("/metrics")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let bytes = http_body_util::BodyExt::collect(metrics.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(
+        text.contains("phonegraph_refusals_total{reason=\"Timeout\"} 1"),
+        "{text}"
+    );
+}
