@@ -197,6 +197,14 @@ pub struct ServeArgs {
     /// threads that serve connections; the others wait their turn.
     #[arg(long, env = "PHONEGRAPH_POOL_ABOVE_COST", default_value_t = 1_000)]
     pub pool_above_cost: u64,
+    /// With `--rate-limit`, the cost points a second each client may spend, a second's worth at
+    /// once; what a request was charged beyond what it returned is given back.
+    #[arg(long, env = "PHONEGRAPH_MAX_CLIENT_COST", default_value_t = 100_000)]
+    pub max_client_cost: u64,
+    /// A proxy (an address, or a network such as `10.0.0.0/8`) whose `X-Forwarded-For` names
+    /// the client, for rate limits and the access log; repeatable, comma-separated.
+    #[arg(long, env = "PHONEGRAPH_TRUST_PROXY", value_delimiter = ',')]
+    pub trust_proxy: Vec<String>,
     /// With `--production`, serve without keys: everyone may ask, no one is an admin.
     #[arg(long, env = "PHONEGRAPH_OPEN", requires = "production")]
     pub open: bool,
@@ -319,7 +327,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "--production needs --api-keys FILE (phonegraph keys new writes one), or --open to serve everyone without keys"
                 );
             }
-            // A bad keys file is found before the data is loaded.
+            // A bad proxy or keys file is found before the data is loaded.
+            let trusted_proxies = crate::http::TrustedProxies::parse(&args.trust_proxy)
+                .map_err(|e| anyhow::anyhow!("--trust-proxy: {e}"))?;
             let keys = match &args.api_keys {
                 None => None,
                 Some(path) => {
@@ -386,6 +396,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 production: args.production,
                 rate_limit: args.rate_limit,
                 max_client_in_flight: args.max_client_in_flight,
+                max_client_cost: args.max_client_cost,
+                trusted_proxies,
                 request_timeout: args.request_timeout,
                 max_response_bytes: args.max_response_bytes,
                 pool_above_cost: args.pool_above_cost,

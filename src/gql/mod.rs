@@ -408,6 +408,18 @@ impl AppState {
         runtime.block_on(self.execute(parsed, request.data(OwnThread), budget))
     }
 
+    /// What a request that ran under `budget` really cost, by the rule of its price: the items
+    /// its answer held, and a point for each [`WORK_PER_COST_POINT`] steps its computations
+    /// took; at least 1.
+    pub fn spent(&self, budget: &Budget) -> u64 {
+        (budget.items_used() + budget.work_used() / WORK_PER_COST_POINT).max(1)
+    }
+
+    /// The limits queries are held to.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     /// A budget for one request: until `deadline`, at most `--max-complexity` items in its
     /// answer (the price it was admitted at is an estimate of these), and `--max-work`
     /// analytics steps for all its computations together.

@@ -16,8 +16,9 @@ use tokio::time::Instant;
 use http_body_util::BodyExt;
 use serde::Deserialize;
 
+use super::limit::ClientId;
 use super::metrics::{Outcome, Reason};
-use super::{Client, HttpConfig, HttpState, Peer, Role, error_response, overloaded};
+use super::{Client, HttpConfig, HttpState, Peer, Role, error_response, overloaded, rate_limited};
 use crate::gql::ErrorCode;
 use crate::gql::{Budget, Stop};
 
@@ -192,10 +193,11 @@ pub(super) async fn handle(
         .access_log
         .then(|| match request.extensions().get::<Client>() {
             Some(client) => Some(client.name.clone()),
-            None => request
-                .extensions()
-                .get::<Peer>()
-                .map(|peer| peer.0.ip().to_string()),
+            None => {
+                let peer = request.extensions().get::<Peer>().map(|peer| peer.0.ip());
+                let address = state.config.trusted_proxies.client(peer, request.headers());
+                address.map(|a| a.to_string())
+            }
         })
         .flatten();
     let (response, answered) = answer(&state, request, started).await;
@@ -323,6 +325,23 @@ async fn answer(
         }
     };
     let cost = parsed.cost();
+    // With client limits, the client pays the price now and gets back what it did not use.
+    let payer = match (&state.life.clients, extensions.get::<ClientId>()) {
+        (Some(limits), Some(id)) => match limits.charge(id, cost) {
+            Ok(()) => Some((limits, id)),
+            Err(wait) => {
+                return with(
+                    rate_limited(wait),
+                    Answered {
+                        outcome: Outcome::Rejected,
+                        ran: None,
+                        reason: Some(Reason::Rate),
+                    },
+                );
+            }
+        },
+        _ => None,
+    };
     let operation_name = parsed
         .operation_name(name)
         .unwrap_or("anonymous")
@@ -382,6 +401,9 @@ async fn answer(
             },
         );
     };
+    if let Some((limits, id)) = payer {
+        limits.refund(id, cost.saturating_sub(state.app.spent(&budget)));
+    }
     let response = executed.response;
     if let Some(stop) = executed.stopped {
         let (status, reason) = match stop {

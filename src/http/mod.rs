@@ -7,6 +7,8 @@
 mod graphql;
 mod keys;
 mod limit;
+
+pub use limit::TrustedProxies;
 mod metrics;
 mod server;
 
@@ -68,6 +70,12 @@ pub struct HttpConfig {
     pub rate_limit: Option<std::num::NonZeroU32>,
     /// With `rate_limit`, the most requests one client may have answered at once.
     pub max_client_in_flight: usize,
+    /// With `rate_limit`, the cost points a second each client may spend (a second's worth at
+    /// once, and never less than the most a query may cost); what a request was charged beyond
+    /// what it returned is given back.
+    pub max_client_cost: u64,
+    /// Proxies whose `X-Forwarded-For` names the client; from anyone else it is ignored.
+    pub trusted_proxies: TrustedProxies,
     /// How long a GraphQL request may take, from its arrival to its answer.
     pub request_timeout: Duration,
     /// The largest answer sent, in bytes.
@@ -102,6 +110,8 @@ impl Default for HttpConfig {
             production: false,
             rate_limit: None,
             max_client_in_flight: 16,
+            max_client_cost: 100_000,
+            trusted_proxies: TrustedProxies::default(),
             request_timeout: Duration::from_secs(10),
             max_response_bytes: 16 << 20,
             pool_above_cost: 1_000,
@@ -161,9 +171,11 @@ impl Lifecycle {
         Lifecycle {
             draining: AtomicBool::new(false),
             metrics: metrics::Metrics::new(&app.health()),
-            clients: config
-                .rate_limit
-                .map(|rate| limit::ClientLimits::new(rate, config.max_client_in_flight)),
+            clients: config.rate_limit.map(|rate| {
+                let most = app.limits().complexity as u64;
+                let cost = config.max_client_cost.max(most);
+                limit::ClientLimits::new(rate, config.max_client_in_flight, cost)
+            }),
             in_flight: Semaphore::new(config.max_in_flight),
             pool: Arc::new(Semaphore::new(config.pool_threads.max(1))),
             refusals: AtomicU64::new(0),
@@ -398,22 +410,18 @@ async fn authorize(
     }
     let _permit = match (&state.life.clients, graphql) {
         (Some(limits), true) => {
-            let address = request.extensions().get::<Peer>().map(|peer| peer.0.ip());
+            let peer = request.extensions().get::<Peer>().map(|peer| peer.0.ip());
+            let address = state.config.trusted_proxies.client(peer, request.headers());
             let id = limit::ClientId::of(client.as_ref().map(|c| c.name.as_str()), address);
-            match limits.admit(id) {
-                Ok(permit) => Some(permit),
+            match limits.admit(id.clone()) {
+                Ok(permit) => {
+                    // The handler charges the client the query's price once it knows it.
+                    request.extensions_mut().insert(id);
+                    Some(permit)
+                }
                 Err(wait) => {
                     state.life.metrics.refused(metrics::Reason::Rate);
-                    let mut response = error_response(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "RATE_LIMITED",
-                        "this client is sending more than it may: slow down",
-                    );
-                    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-                    return response;
+                    return rate_limited(wait);
                 }
             }
         }
@@ -423,6 +431,20 @@ async fn authorize(
         request.extensions_mut().insert(client);
     }
     next.run(request).await
+}
+
+/// 429 `RATE_LIMITED`, with when to try again.
+pub(crate) fn rate_limited(wait: std::time::Duration) -> Response {
+    let mut response = error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMITED",
+        "this client is asking more than it may: slow down",
+    );
+    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 /// The server's metrics, in the OpenMetrics text format.
