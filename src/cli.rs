@@ -197,8 +197,9 @@ pub struct ServeArgs {
     /// threads that serve connections; the others wait their turn.
     #[arg(long, env = "PHONEGRAPH_POOL_ABOVE_COST", default_value_t = 1_000)]
     pub pool_above_cost: u64,
-    /// With `--rate-limit`, the cost points a second each client may spend, a second's worth at
-    /// once; what a request was charged beyond what it returned is given back.
+    /// With `--rate-limit`, the cost points a second each client may spend, a second's worth
+    /// (or `--max-complexity`, if more) at once; what a request was charged beyond what it
+    /// returned is given back. Admins are not limited.
     #[arg(long, env = "PHONEGRAPH_MAX_CLIENT_COST", default_value_t = 100_000)]
     pub max_client_cost: u64,
     /// A proxy (an address, or a network such as `10.0.0.0/8`) whose `X-Forwarded-For` names

@@ -136,12 +136,14 @@ pub(crate) struct ClientLimits {
     costs: CostBuckets,
 }
 
-/// Each client's cost points: a bucket holding a second's worth, filled at that rate, from
-/// which a request takes its price before it runs and into which the difference between its
-/// price and the items it really returned goes back after (as GitHub and Shopify do).
-/// `governor` takes cells but never gives any back, so this bucket is ours.
+/// Each client's cost points: a bucket filled at a rate, from which a request takes its price
+/// before it runs and into which the difference between its price and what it really returned
+/// goes back after (as GitHub and Shopify do). `governor` takes cells but never gives any back,
+/// so this bucket is ours.
 struct CostBuckets {
     per_second: f64,
+    /// What a bucket holds when full: a second's worth, and never less than the highest price.
+    capacity: f64,
     buckets: Mutex<HashMap<ClientId, Bucket>>,
     checks: AtomicU64,
 }
@@ -161,12 +163,12 @@ impl CostBuckets {
         now: Instant,
     ) -> &'m mut Bucket {
         let full = Bucket {
-            points: self.per_second,
+            points: self.capacity,
             at: now,
         };
         let bucket = buckets.entry(client.clone()).or_insert(full);
         let gained = now.saturating_duration_since(bucket.at).as_secs_f64() * self.per_second;
-        bucket.points = (bucket.points + gained).min(self.per_second);
+        bucket.points = (bucket.points + gained).min(self.capacity);
         bucket.at = now;
         bucket
     }
@@ -198,7 +200,7 @@ impl CostBuckets {
     fn refund(&self, client: &ClientId, points: u64) {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         let bucket = self.filled(&mut buckets, client, Instant::now());
-        bucket.points = (bucket.points + points as f64).min(self.per_second);
+        bucket.points = (bucket.points + points as f64).min(self.capacity);
     }
 }
 
@@ -210,9 +212,14 @@ pub(crate) struct ClientPermit<'a> {
 
 impl ClientLimits {
     /// `per_second` requests a second for each client (a second's worth at once), at most
-    /// `max_in_flight` at once, and `cost_per_second` cost points a second (a second's worth
-    /// at once).
-    pub(crate) fn new(per_second: NonZeroU32, max_in_flight: usize, cost_per_second: u64) -> Self {
+    /// `max_in_flight` at once, and `cost_per_second` cost points a second, a second's worth
+    /// or `highest_price` at once, whichever is more.
+    pub(crate) fn new(
+        per_second: NonZeroU32,
+        max_in_flight: usize,
+        cost_per_second: u64,
+        highest_price: u64,
+    ) -> Self {
         let clock = DefaultClock::default();
         ClientLimits {
             rate: RateLimiter::keyed(Quota::per_second(per_second)),
@@ -222,6 +229,7 @@ impl ClientLimits {
             checks: AtomicU64::new(0),
             costs: CostBuckets {
                 per_second: cost_per_second.max(1) as f64,
+                capacity: cost_per_second.max(highest_price).max(1) as f64,
                 buckets: Mutex::new(HashMap::new()),
                 checks: AtomicU64::new(0),
             },
@@ -290,7 +298,7 @@ mod tests {
 
     #[test]
     fn a_client_gets_its_rate_and_its_requests_at_once() {
-        let limits = ClientLimits::new(NonZeroU32::new(3).unwrap(), 2, 1_000);
+        let limits = ClientLimits::new(NonZeroU32::new(3).unwrap(), 2, 1_000, 1_000);
         let dash = || ClientId::Key("dashboard".into());
         let first = limits.admit(dash()).unwrap();
         let second = limits.admit(dash()).unwrap();
@@ -311,7 +319,7 @@ mod tests {
 
     #[test]
     fn a_client_spends_cost_points_and_gets_back_what_it_did_not_use() {
-        let limits = ClientLimits::new(NonZeroU32::new(100).unwrap(), 10, 1_000);
+        let limits = ClientLimits::new(NonZeroU32::new(100).unwrap(), 10, 1_000, 500);
         let dash = ClientId::Key("dashboard".into());
         assert!(limits.charge(&dash, 800).is_ok());
         let wait = limits.charge(&dash, 800).expect_err("600 points short");

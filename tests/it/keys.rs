@@ -155,6 +155,7 @@ async fn a_client_past_its_rate_is_told_to_wait_and_others_are_not() {
     let file = dir.path().join("keys.toml");
     let eager = new_key(&file, "eager", "reader");
     let calm = new_key(&file, "calm", "reader");
+    let operator = new_key(&file, "operator", "admin");
     let config = HttpConfig {
         keys: Some(Arc::new(Keys::load(&file).unwrap())),
         rate_limit: std::num::NonZeroU32::new(2),
@@ -187,6 +188,11 @@ async fn a_client_past_its_rate_is_told_to_wait_and_others_are_not() {
     );
     let other = router.clone().oneshot(ask(&calm)).await.unwrap();
     assert_eq!(other.status(), StatusCode::OK);
+    // An admin is not limited.
+    for _ in 0..5 {
+        let response = router.clone().oneshot(ask(&operator)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
     let health = router.clone().oneshot(get("/healthz")).await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
 }
