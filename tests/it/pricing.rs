@@ -90,6 +90,47 @@ fn refused(prices: &[(String, Result<u64, String>)]) -> Vec<String> {
         .collect()
 }
 
+/// The soak's questions (`bench/soak.tsv`): name, the range of `{n}`, and the body.
+fn soak_questions() -> Vec<(String, u64, u64, Value)> {
+    std::fs::read_to_string(path("bench/soak.tsv"))
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.splitn(4, '\t').collect();
+            let body = serde_json::from_str(fields[3]).unwrap();
+            (
+                fields[0].to_owned(),
+                fields[1].parse().unwrap(),
+                fields[2].parse().unwrap(),
+                body,
+            )
+        })
+        .collect()
+}
+
+/// Every question of the soak, with `{n}` across its range, fits on the 100k market.
+#[test]
+fn every_soak_question_fits_on_a_100k_market() {
+    let app = market();
+    let questions = soak_questions();
+    assert!(questions.len() >= 8);
+    for (name, lo, hi, body) in questions {
+        let step = ((hi - lo) / 400).max(1);
+        for n in (lo..=hi).step_by(step as usize).chain([hi]) {
+            let text = body.to_string().replace("{n}", &n.to_string());
+            let body: Value = serde_json::from_str(&text).unwrap();
+            let variables = async_graphql::Variables::from_json(body["variables"].clone());
+            let query = body["query"].as_str().unwrap();
+            let price = app.prepare(query, &variables, None).map(|p| p.cost());
+            assert!(
+                price.is_ok(),
+                "{name} with {n}: {:?}",
+                price.map_err(|r| r.error.message)
+            );
+        }
+    }
+}
+
 /// Runs each question `keep` selects that `app` admits, and checks its price is at least the
 /// items its answer holds.
 async fn prices_bound_answers(app: &AppState, keep: impl Fn(&str) -> bool) {
