@@ -195,7 +195,7 @@ pub struct ServeArgs {
     pub max_response_bytes: usize,
     /// Requests costing more than this run on a pool of one thread per core, never on the
     /// threads that serve connections; the others wait their turn.
-    #[arg(long, env = "PHONEGRAPH_POOL_ABOVE_COST", default_value_t = 1_000)]
+    #[arg(long, env = "PHONEGRAPH_POOL_ABOVE_COST", default_value_t = 5_000)]
     pub pool_above_cost: u64,
     /// With `--rate-limit`, the cost points a second each client may spend, a second's worth
     /// (or `--max-complexity`, if more) at once; what a request was charged beyond what it

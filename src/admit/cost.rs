@@ -93,6 +93,11 @@ impl Call<'_> {
         }
     }
 
+    /// Whether the query gives the argument (its default does not count).
+    pub fn has(&self, name: &str) -> bool {
+        self.arguments.iter().any(|(n, _)| n.node == name)
+    }
+
     /// A whole-number argument; a negative one is 0.
     pub fn int(&self, name: &str) -> Option<u64> {
         match self.argument(name)? {
@@ -148,6 +153,12 @@ pub trait Sizes {
     /// What the field's own selection is read on: the entity its arguments name, a bound
     /// they set.
     fn scope(&self, call: &Call<'_>) -> Scope;
+
+    /// What the field costs beyond its own point for the work it does before it answers (a
+    /// scan of many entities): none unless said.
+    fn work(&self, _call: &Call<'_>) -> u64 {
+        0
+    }
 }
 
 /// Sizes for a schema with no data: every list its page or the default.
@@ -593,6 +604,7 @@ impl<'a> Coster<'a> {
             None => inner.cost.map(|c| c.saturating_add(1)),
             Some(shape) => {
                 if let Some(thousandths) = shape.fixed {
+                    // Introspection reads the schema, never the data.
                     let each = if leaf { Cost::Within(1) } else { inner.cost };
                     let cost = each.map(|c| {
                         let items = thousandths.saturating_mul(c).div_ceil(1000);

@@ -195,6 +195,9 @@ impl DataSizes<'_> {
     }
 }
 
+/// Entities a scan reads for each point of its price.
+const ENTITIES_PER_POINT: u64 = 100;
+
 impl Sizes for DataSizes<'_> {
     fn items(&self, call: &Call<'_>) -> Option<u64> {
         if let Some(kind) = kind_of_type(call.on) {
@@ -247,6 +250,22 @@ impl Sizes for DataSizes<'_> {
             },
             _ => return None,
         })
+    }
+
+    /// A question that may read every entity of a kind (a condition, an ordering, a count by
+    /// group) pays a point for each [`ENTITIES_PER_POINT`] of them.
+    fn work(&self, call: &Call<'_>) -> u64 {
+        let scans = match (call.on, call.field) {
+            ("Query", "entities") => call.has("where") || call.has("orderBy"),
+            ("Query", "count") => call.has("where"),
+            ("Query", "groupCount") => true,
+            _ => false,
+        };
+        if !scans {
+            return 0;
+        }
+        let kind = call.text("kind").and_then(|k| EntityKind::parse(&k));
+        self.graph.entities_of(kind).len() as u64 / ENTITIES_PER_POINT
     }
 
     fn scope(&self, call: &Call<'_>) -> Scope {

@@ -114,7 +114,7 @@ impl Default for HttpConfig {
             trusted_proxies: TrustedProxies::default(),
             request_timeout: Duration::from_secs(10),
             max_response_bytes: 16 << 20,
-            pool_above_cost: 1_000,
+            pool_above_cost: 5_000,
             pool_threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
         }
     }
