@@ -91,6 +91,7 @@ pub(crate) struct Metrics {
     cost: Histogram,
     refusals: Family<ReasonLabel, Counter>,
     in_flight: Gauge,
+    pool_busy: Gauge,
     connections: Gauge,
 }
 
@@ -144,6 +145,12 @@ impl Metrics {
             "GraphQL requests being answered",
             in_flight.clone(),
         );
+        let pool_busy = Gauge::default();
+        registry.register(
+            "pool_busy",
+            "Slots of the pool for costly requests in use (work still running)",
+            pool_busy.clone(),
+        );
         let connections = Gauge::default();
         registry.register(
             "connections_open",
@@ -174,6 +181,7 @@ impl Metrics {
             cost,
             refusals,
             in_flight,
+            pool_busy,
             connections,
         }
     }
@@ -225,6 +233,12 @@ impl Metrics {
     pub(crate) fn set_in_flight(&self, requests: usize) {
         self.in_flight
             .set(i64::try_from(requests).unwrap_or(i64::MAX));
+    }
+
+    /// Sets how many slots of the pool are in use, read from its permits when the metrics are
+    /// rendered: a request whose client went away keeps its slot until its work stops.
+    pub(crate) fn set_pool_busy(&self, slots: usize) {
+        self.pool_busy.set(i64::try_from(slots).unwrap_or(i64::MAX));
     }
 
     /// The gauge of open connections.

@@ -454,6 +454,9 @@ async fn render_metrics(State(state): State<HttpState>) -> Response {
     let life = &state.life;
     life.metrics
         .set_in_flight(state.config.max_in_flight - life.in_flight.available_permits());
+    let slots = state.config.pool_threads.max(1);
+    life.metrics
+        .set_pool_busy(slots - life.pool.available_permits());
     (
         [(
             header::CONTENT_TYPE,
