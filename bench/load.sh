@@ -2,7 +2,8 @@
 # Load test over HTTP: generates a market, starts phonegraph on it, a bare axum handler and an
 # Apollo Server over graphology (bench/apollo) beside it, and prints the start-up time, peak
 # memory, and requests/s and latency for each question through the normal GraphQL executor,
-# with phonegraph's throughput as a multiple of Apollo's on the same question.
+# with phonegraph's throughput as a multiple of Apollo's on the same question. phonegraph runs
+# with its defaults: no keys, no client limits, the access log off.
 #
 #   bench/load.sh                       # 100,000 entities, 10 s a question, 16 connections
 #   ENTITIES=1000000 bench/load.sh      # a million entities
