@@ -344,6 +344,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Some(std::sync::Arc::new(keys))
                 }
             };
+            let loading = std::time::Instant::now();
             let loaded = args.data.load().with_context(|| {
                 format!(
                     "cannot serve: the seed data in `{}` does not load",
@@ -371,6 +372,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             )
             .with_engine(args.engine);
+            state.set_load_time(loading.elapsed());
             let state = if args.production {
                 state.without_suggestions()
             } else {

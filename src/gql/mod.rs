@@ -69,6 +69,8 @@ pub struct Data {
     pub data_version: String,
     /// When it was loaded (RFC 3339, UTC).
     pub loaded_at: String,
+    /// How long the data took to load, in seconds, once the loader says.
+    load_seconds: std::sync::OnceLock<f64>,
     computed: cache::Bounded<Arc<analytics::Computed>>,
     /// Scratch space for path searches, a set for each search running at once.
     paths: crate::graph::PathScratch,
@@ -179,7 +181,7 @@ impl Parsed {
 }
 
 /// The data's identity and size, for health checks.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Health {
     /// A content hash of the data.
     pub data_version: String,
@@ -189,6 +191,8 @@ pub struct Health {
     pub entities: usize,
     /// How many relations.
     pub relations: usize,
+    /// How long the data took to load, in seconds, if the loader said.
+    pub load_seconds: Option<f64>,
 }
 
 /// How many distinct query texts keep their parsed document before the cache starts over.
@@ -207,6 +211,7 @@ impl AppState {
             graph,
             data_version,
             loaded_at: now_rfc3339(),
+            load_seconds: std::sync::OnceLock::new(),
             computed: cache::Bounded::new(CACHE_ENTRIES, CACHE_BYTES),
             // Searches run on the runtime's threads, one per core.
             paths: crate::graph::PathScratch::new(
@@ -264,6 +269,12 @@ impl AppState {
         }
     }
 
+    /// Records how long the data took to load (read from files and built), for `/metrics`.
+    /// Only the first time counts.
+    pub fn set_load_time(&self, took: std::time::Duration) {
+        let _ = self.data.load_seconds.set(took.as_secs_f64());
+    }
+
     /// What `/healthz` reports: the data's identity and size.
     pub fn health(&self) -> Health {
         Health {
@@ -271,6 +282,7 @@ impl AppState {
             loaded_at: self.data.loaded_at.clone(),
             entities: self.data.graph.entity_count(),
             relations: self.data.graph.relation_count(),
+            load_seconds: self.data.load_seconds.get().copied(),
         }
     }
 

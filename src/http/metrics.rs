@@ -163,6 +163,15 @@ impl Metrics {
         let relations: Gauge = Gauge::default();
         relations.set(i64::try_from(health.relations).unwrap_or(i64::MAX));
         registry.register("relations", "Relations loaded", relations);
+        if let Some(seconds) = health.load_seconds {
+            let took = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+            took.set(seconds);
+            registry.register(
+                "data_load_seconds",
+                "How long the data took to read and build",
+                took,
+            );
+        }
         registry.register(
             "data",
             "The data served: its content hash and when it was loaded",

@@ -170,3 +170,15 @@ async fn open_connections_are_counted() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn the_time_the_data_took_to_load_is_shown() {
+    let app = crate::helpers::app_with(phonegraph::gql::DEFAULT_LIMITS);
+    app.set_load_time(std::time::Duration::from_millis(1500));
+    let text = metrics(&router(app, &HttpConfig::default())).await;
+    assert_eq!(
+        value(&text, "phonegraph_data_load_seconds"),
+        Some(1.5),
+        "{text}"
+    );
+}
