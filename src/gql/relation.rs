@@ -30,6 +30,12 @@ pub struct RelationFilter {
     pub sourced_only: bool,
     /// Only relations whose status (as of `asOf`, else the latest) is one of these.
     pub statuses: Option<Vec<Status>>,
+    /// With `statuses`, also relations that have no status (as of `asOf`).
+    #[graphql(default)]
+    pub include_unstated: bool,
+    /// No relation whose status (as of `asOf`, else the latest) is one of these ("not
+    /// cancelled"); relations without a status pass.
+    pub exclude_statuses: Option<Vec<Status>>,
     /// Only relations scoped to this market (by id).
     pub market: Option<ID>,
 }
@@ -75,6 +81,13 @@ impl RelationFilter {
             sourced_only: self.sourced_only,
             statuses: self
                 .statuses
+                .iter()
+                .flatten()
+                .map(|s| (*s).into())
+                .collect(),
+            include_unstated: self.include_unstated,
+            excluded_statuses: self
+                .exclude_statuses
                 .iter()
                 .flatten()
                 .map(|s| (*s).into())

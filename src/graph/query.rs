@@ -24,6 +24,11 @@ pub struct RelationFilter {
     /// Only relations whose status (as of `as_of`, else the latest) is one of these; empty
     /// means any.
     pub statuses: Vec<Status>,
+    /// With `statuses`, also relations that have no status (as of `as_of`).
+    pub include_unstated: bool,
+    /// No relation whose status (as of `as_of`, else the latest) is one of these; relations
+    /// with no status pass.
+    pub excluded_statuses: Vec<Status>,
     /// Only relations scoped to this market.
     pub market: Option<EntityIx>,
 }
@@ -54,12 +59,15 @@ impl RelationFilter {
             min_confidence,
             sourced_only,
             statuses,
+            include_unstated: _,
+            excluded_statuses,
             market,
         } = self;
         as_of.is_none()
             && *min_confidence <= 0.0
             && !sourced_only
             && statuses.is_empty()
+            && excluded_statuses.is_empty()
             && market.is_none()
     }
 
@@ -136,15 +144,23 @@ impl RelationFilter {
                 _ => return None,
             },
         };
-        if self.market.is_some() || !self.statuses.is_empty() {
+        let by_status = !self.statuses.is_empty() || !self.excluded_statuses.is_empty();
+        if self.market.is_some() || by_status {
             let detail = graph.relation_detail(relation);
             if self.market.is_some() && detail.market != self.market {
                 return None;
             }
-            if !self.statuses.is_empty() {
-                let step = super::view::step_at(&detail.status_history, self.as_of)?;
-                if !self.statuses.contains(&detail.status_history[step].status) {
-                    return None;
+            if by_status {
+                let step = super::view::step_at(&detail.status_history, self.as_of);
+                match step.map(|step| detail.status_history[step].status) {
+                    None if !self.statuses.is_empty() && !self.include_unstated => return None,
+                    None => {}
+                    Some(status) => {
+                        let kept = self.statuses.is_empty() || self.statuses.contains(&status);
+                        if !kept || self.excluded_statuses.contains(&status) {
+                            return None;
+                        }
+                    }
                 }
             }
         }

@@ -431,6 +431,32 @@ mod tests {
     }
 
     #[test]
+    fn statuses_can_be_excluded_and_unstated_relations_kept() {
+        let g = small();
+        let day = |s: &str| DateBound::parse(s).unwrap().last_day();
+        // AT&T's deal: planned in December 2017, cancelled by February 2018; the makes
+        // relation has no status.
+        let mut filter = RelationFilter::kinds(&[K::Carries, K::Makes], Direction::Both);
+        filter.as_of = Some(day("2018-02"));
+        filter.excluded_statuses = vec![Status::Cancelled];
+        assert_eq!(others(&g, "mate-10-pro", &filter), ["makes:huawei"]);
+        filter.as_of = Some(day("2017-12"));
+        assert_eq!(
+            others(&g, "mate-10-pro", &filter),
+            ["makes:huawei", "carries:att"],
+            "not cancelled yet"
+        );
+        filter.excluded_statuses.clear();
+        filter.statuses = vec![Status::Planned];
+        assert_eq!(others(&g, "mate-10-pro", &filter), ["carries:att"]);
+        filter.include_unstated = true;
+        assert_eq!(
+            others(&g, "mate-10-pro", &filter),
+            ["makes:huawei", "carries:att"]
+        );
+    }
+
+    #[test]
     fn ids_are_unique_and_kinds_are_checked() {
         let mut b = GraphBuilder::new();
         let x = entity(&mut b, "x", E::Vendor);
