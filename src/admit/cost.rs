@@ -304,7 +304,7 @@ impl CostModel {
             fragments: FxHashMap::default(),
             steps: 0,
         };
-        let outcome = fragment_order(doc).and_then(|_| {
+        let outcome = check_fragments(doc).and_then(|()| {
             let mut highest = 0;
             for (_, op) in doc.operations.iter() {
                 let walked =
@@ -347,12 +347,11 @@ pub(crate) struct Costing {
     pub(crate) steps: u64,
 }
 
-/// The document's fragments in an order where each comes after every fragment it spreads, so
-/// costing them in that order finds every spread already costed. A fragment that spreads
+/// Checks the document's fragments before anything walks them: a fragment that spreads
 /// itself, directly or not, is `GRAPHQL_VALIDATION_FAILED`; nesting deeper than
 /// [`MAX_FRAGMENT_NESTING`] is `LIMIT_EXCEEDED`. Spreads of unknown fragments are left to
 /// validation. The search keeps its own stack, so a long chain cannot overflow the thread's.
-fn fragment_order(doc: &ExecutableDocument) -> Result<Vec<Name>, Refused> {
+fn check_fragments(doc: &ExecutableDocument) -> Result<(), Refused> {
     let spreads: FxHashMap<&Name, Vec<&Name>> = doc
         .fragments
         .iter()
@@ -369,7 +368,6 @@ fn fragment_order(doc: &ExecutableDocument) -> Result<Vec<Name>, Refused> {
         Done,
     }
     let mut marks: FxHashMap<&Name, Mark> = FxHashMap::default();
-    let mut order = Vec::with_capacity(doc.fragments.len());
     let mut roots: Vec<&Name> = doc.fragments.keys().collect();
     roots.sort();
     for root in roots {
@@ -382,7 +380,6 @@ fn fragment_order(doc: &ExecutableDocument) -> Result<Vec<Name>, Refused> {
         while let Some(&mut (name, ref mut next)) = stack.last_mut() {
             let Some(&spread) = spreads[name].get(*next) else {
                 marks.insert(name, Mark::Done);
-                order.push(name.clone());
                 stack.pop();
                 continue;
             };
@@ -415,7 +412,7 @@ fn fragment_order(doc: &ExecutableDocument) -> Result<Vec<Name>, Refused> {
             }
         }
     }
-    Ok(order)
+    Ok(())
 }
 
 /// The names of the fragments a selection set spreads, its inline fragments included.

@@ -14,8 +14,9 @@ use crate::model::{EntityKind, EventType, ProductCategory, RelationKind};
 
 /// A typed relation field's kinds and the way it follows them.
 type Follows = (&'static [RelationKind], graph::Direction);
-/// The typed relation fields of each entity object (`Vendor.products`), by GraphQL names.
-type Typed = FxHashMap<(&'static str, String), Follows>;
+/// The typed relation fields of each entity object (`Vendor.products`), by GraphQL names: the
+/// object's, then the field's.
+type Typed = FxHashMap<&'static str, FxHashMap<String, Follows>>;
 
 static TYPED: LazyLock<Typed> = LazyLock::new(|| {
     type Fields = &'static [(&'static str, &'static [RelationKind], graph::Direction)];
@@ -31,9 +32,13 @@ static TYPED: LazyLock<Typed> = LazyLock::new(|| {
     ];
     let mut typed = Typed::default();
     for (on, fields) in kinds {
-        for &(field, relation_kinds, direction) in fields {
-            typed.insert((on, camel_case(field)), (relation_kinds, direction));
-        }
+        let by_name = fields
+            .iter()
+            .map(|&(field, relation_kinds, direction)| {
+                (camel_case(field), (relation_kinds, direction))
+            })
+            .collect();
+        typed.insert(on, by_name);
     }
     typed
 });
@@ -157,7 +162,7 @@ impl DataSizes<'_> {
                 None => largest.changed.into(),
             },
             field => {
-                let &(kinds, direction) = TYPED.get(&(call.on, field.to_owned()))?;
+                let &(kinds, direction) = TYPED.get(call.on)?.get(field)?;
                 self.relations(call, kind, kinds, direction)
             }
         })
@@ -310,7 +315,10 @@ mod tests {
     #[test]
     fn typed_fields_are_named_as_the_schema_names_them() {
         let sdl = crate::gql::sdl();
-        for (on, field) in TYPED.keys() {
+        for (on, field) in TYPED
+            .iter()
+            .flat_map(|(on, f)| f.keys().map(move |k| (on, k)))
+        {
             let ty = sdl
                 .split(&format!("type {on} implements Entity {{"))
                 .nth(1)
