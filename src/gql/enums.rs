@@ -105,6 +105,18 @@ mirror! {
 }
 
 mirror! {
+    /// How far an event is established: what its sources say of it.
+    EventStatus => model::EventStatus {
+        /// Reported, not confirmed: "according to people familiar with the matter".
+        Reported,
+        /// Confirmed by a party to it or by its own record.
+        Confirmed,
+        /// Denied by a party to it.
+        Denied,
+    }
+}
+
+mirror! {
     /// What kind of thing an event is.
     EventType => model::EventType {
         /// A product launch.

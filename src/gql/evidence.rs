@@ -66,6 +66,10 @@ impl StatusChange {
     async fn sources(&self) -> List<Citation> {
         citations(&self.store, &self.change.sources)
     }
+    /// How far this step is believed, 0–1 (1 unless its sources are in doubt).
+    async fn confidence(&self) -> f64 {
+        super::relation::decimal(self.change.confidence)
+    }
 }
 
 /// A citable property with the sources that support it.

@@ -8,7 +8,7 @@ use super::Store;
 use super::date::{Date, FuzzyDate, fuzzy};
 use super::engine::list::{List, Objects, One};
 use super::entity::{Entity, Node, entity, entity_object};
-use super::enums::{Direction, EntityKind, EventType, ProductCategory, RelationKind};
+use super::enums::{Direction, EntityKind, EventStatus, EventType, ProductCategory, RelationKind};
 use super::evidence::{Cause, Citation, PropertySource, Supports, citations};
 use super::page::RelationConnection;
 use super::relation::{Relation, RelationFilter, decimal, relation_filter, relations_page_of};
@@ -277,6 +277,14 @@ entity_object! {
         /// What happened.
         async fn summary(&self) -> Option<String> {
             self.0.detail().summary.clone()
+        }
+        /// How far it is established (reported, confirmed, denied), when its sources say.
+        async fn status(&self) -> Option<EventStatus> {
+            self.0.detail().event_status.map(Into::into)
+        }
+        /// How far it is believed, 0–1: 1 unless it is in doubt.
+        async fn confidence(&self) -> f64 {
+            decimal(self.0.detail().confidence.unwrap_or(1.0))
         }
         /// Its reported cause, with its own confidence and sources.
         async fn cause(&self) -> Option<One<Cause>> {

@@ -3,7 +3,7 @@
 //! answers read.
 
 use crate::model::{
-    DateBound, Day, EventType, ProductCategory, RelationKind, Status, Validity, Window,
+    DateBound, Day, EventStatus, EventType, ProductCategory, RelationKind, Status, Validity, Window,
 };
 
 /// An entity's position in the store: an opaque handle, valid for the store that issued it.
@@ -41,6 +41,8 @@ pub struct StatusChange {
     pub event: Option<EntityIx>,
     /// What supports this step.
     pub sources: Vec<Citation>,
+    /// How far the step is believed, 0–1 (1 unless its sources are in doubt).
+    pub confidence: f32,
     /// The first day the step is surely in force: its date's last day (always, without a
     /// date). Reduced once, when the step is made.
     in_force_from: Day,
@@ -59,8 +61,15 @@ impl StatusChange {
             date,
             event,
             sources,
+            confidence: 1.0,
             in_force_from: date.map_or(Day::MIN, |d| d.last_day()),
         }
+    }
+
+    /// The same step, believed `confidence` (0–1).
+    pub fn believed(mut self, confidence: f32) -> Self {
+        self.confidence = confidence;
+        self
     }
 
     /// The first day the step is surely in force.
@@ -108,6 +117,10 @@ pub struct EntityDetail {
     pub released: Option<DateBound>,
     /// An event's type.
     pub event_type: Option<EventType>,
+    /// How far an event is established, when its sources say.
+    pub event_status: Option<EventStatus>,
+    /// How far an event is believed, 0–1, when it is in doubt.
+    pub confidence: Option<f32>,
     /// An event's date, or a source's publication date.
     pub date: Option<DateBound>,
     /// An event's summary.

@@ -279,6 +279,18 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// How far an event is established: what its sources say of it.
+    EventStatus {
+        /// Reported, not confirmed: "according to people familiar with the matter".
+        Reported = "reported",
+        /// Confirmed by a party to it or by its own record.
+        Confirmed = "confirmed",
+        /// Denied by a party to it.
+        Denied = "denied",
+    }
+}
+
+vocabulary! {
     /// What kind of device a product is.
     ProductCategory {
         /// A smartphone.

@@ -12,6 +12,7 @@ pub mod validity;
 pub use date::{DateBound, DateError, Day, PartialDate, Precision, days_from_civil_checked};
 pub use id::{InlineId, is_valid_id};
 pub use kind::{
-    EntityKind, EventType, KindSet, ProductCategory, RelationKind, RelationSpec, Status,
+    EntityKind, EventStatus, EventType, KindSet, ProductCategory, RelationKind, RelationSpec,
+    Status,
 };
 pub use validity::{Presence, Validity, Window};

@@ -47,6 +47,8 @@ pub(crate) struct RawEntity {
     pub date: Option<Spanned<String>>,
     pub summary: Option<String>,
     pub cause: Option<Spanned<RawCause>>,
+    pub status: Option<Spanned<String>>,
+    pub confidence: Option<Spanned<f64>>,
     pub title: Option<Spanned<String>>,
     pub publisher: Option<String>,
     pub url: Option<String>,
@@ -63,6 +65,7 @@ pub(crate) struct RawStatus {
     pub status: Spanned<String>,
     pub date: Option<Spanned<String>>,
     pub event: Option<Spanned<String>>,
+    pub confidence: Option<Spanned<f64>>,
     #[serde(default)]
     pub sources: Vec<RawCitation>,
 }

@@ -70,7 +70,7 @@ pub(crate) fn kind_fields(kind: EntityKind) -> &'static [&'static str] {
         EntityKind::Vendor | EntityKind::Carrier | EntityKind::Retailer => &["founded"],
         EntityKind::Product => &["category", "released"],
         EntityKind::Market => &["iso_code"],
-        EntityKind::Event => &["type", "date", "summary", "cause"],
+        EntityKind::Event => &["type", "date", "summary", "cause", "status", "confidence"],
         EntityKind::Source => &["title", "publisher", "url", "date"],
         EntityKind::Person => &[],
     }

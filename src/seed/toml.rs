@@ -16,7 +16,8 @@ use crate::graph::{
     PropertyCitation, RelationDetail, StatusChange,
 };
 use crate::model::{
-    DateBound, EntityKind, EventType, KindSet, ProductCategory, RelationKind, Status, Validity,
+    DateBound, EntityKind, EventStatus, EventType, KindSet, ProductCategory, RelationKind, Status,
+    Validity,
 };
 
 /// A place in a curated file: the file's number and a byte span.
@@ -209,7 +210,7 @@ impl<'a> Loader<'a> {
 
     /// Reports kind-specific fields used on a kind they do not apply to, and required ones missing.
     fn check_fields(&mut self, kind: EntityKind, file: usize, raw: &RawEntity) {
-        let given: [(&str, Option<Range<usize>>); 11] = [
+        let given: [(&str, Option<Range<usize>>); 13] = [
             ("founded", raw.founded.as_ref().map(Spanned::span)),
             ("category", raw.category.as_ref().map(Spanned::span)),
             ("released", raw.released.as_ref().map(Spanned::span)),
@@ -218,6 +219,8 @@ impl<'a> Loader<'a> {
             ("date", raw.date.as_ref().map(Spanned::span)),
             ("summary", raw.summary.as_ref().map(|_| raw.id.span())),
             ("cause", raw.cause.as_ref().map(Spanned::span)),
+            ("status", raw.status.as_ref().map(Spanned::span)),
+            ("confidence", raw.confidence.as_ref().map(Spanned::span)),
             ("title", raw.title.as_ref().map(Spanned::span)),
             ("publisher", raw.publisher.as_ref().map(|_| raw.id.span())),
             ("url", raw.url.as_ref().map(|_| raw.id.span())),
@@ -303,6 +306,19 @@ impl<'a> Loader<'a> {
             date: parse(self, &raw.date),
             summary: raw.summary.clone(),
             cause,
+            event_status: raw.status.as_ref().and_then(|t| {
+                self.vocabulary(
+                    file,
+                    t,
+                    "event status",
+                    EventStatus::parse,
+                    EventStatus::names,
+                )
+            }),
+            confidence: raw
+                .confidence
+                .as_ref()
+                .map(|c| self.confidence(file, Some(c))),
             title: raw.title.as_ref().map(|t| t.get_ref().clone()),
             publisher: raw.publisher.clone(),
             url: raw.url.clone(),
@@ -430,8 +446,10 @@ impl<'a> Loader<'a> {
                 .as_ref()
                 .and_then(|e| self.reference(file, e, KindSet::of(&[EntityKind::Event])));
             let sources = self.citations(file, &s.sources);
+            let confidence = self.confidence(file, s.confidence.as_ref());
             if let Some(status) = status {
-                status_history.push(StatusChange::new(status, date, event, sources));
+                let step = StatusChange::new(status, date, event, sources).believed(confidence);
+                status_history.push(step);
             }
         }
         status_history.sort_by_key(|s| s.date.map(|d| d.first_day()));

@@ -50,7 +50,7 @@ fn serve_refuses_invalid_data_with_the_same_report() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("23 problems found; nothing was loaded"),
+        stderr.contains("27 problems found; nothing was loaded"),
         "{stderr}"
     );
 }

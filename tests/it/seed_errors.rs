@@ -58,3 +58,69 @@ fn a_missing_folder_is_an_io_error() {
         "{err}"
     );
 }
+
+/// An event's status and confidence, and a status step's confidence, are read from a curated
+/// file and answered.
+#[tokio::test]
+async fn an_events_status_and_a_steps_confidence_are_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("report.toml"),
+        r#"
+[[source]]
+id = "wire"
+name = "A wire report"
+title = "Retailer to stop selling phones, people familiar say"
+
+[[vendor]]
+id = "maker"
+name = "Maker"
+
+[[retailer]]
+id = "shop"
+name = "Shop"
+
+[[event]]
+id = "shop-drops-maker"
+name = "Shop drops Maker"
+type = "deal_pulled"
+status = "reported"
+confidence = 0.7
+sources = [{ source = "wire" }]
+
+[[relation]]
+kind = "sells"
+from = "shop"
+to = "maker"
+sources = [{ source = "wire" }]
+status = [
+  { status = "confirmed", date = "2018-01" },
+  { status = "cancelled", date = "2018-03", confidence = 0.7, event = "shop-drops-maker", sources = [{ source = "wire" }] },
+]
+"#,
+    )
+    .unwrap();
+    let loaded = load(dir.path()).expect("the report loads");
+    let app = phonegraph::gql::AppState::new(
+        loaded.graph,
+        loaded.data_version,
+        phonegraph::gql::DEFAULT_LIMITS,
+    );
+    let answer = crate::helpers::ask(
+        app,
+        r#"{ entity(id: "shop-drops-maker") { ... on Event { status confidence
+             changed { statusHistory { status confidence } } } } }"#,
+    )
+    .await;
+    assert_eq!(
+        answer,
+        serde_json::json!({ "data": { "entity": {
+            "status": "REPORTED",
+            "confidence": 0.7,
+            "changed": [{ "statusHistory": [
+                { "status": "CONFIRMED", "confidence": 1.0 },
+                { "status": "CANCELLED", "confidence": 0.7 },
+            ] }],
+        } } })
+    );
+}
