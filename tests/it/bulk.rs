@@ -52,7 +52,7 @@ fn skipping_bad_rows_loads_the_rest_and_counts_them() {
     )
     .unwrap();
     let counts: Vec<(usize, usize)> = loaded.csv.iter().map(|f| (f.rows, f.skipped)).collect();
-    assert_eq!(counts, [(5, 9), (6, 6)]);
+    assert_eq!(counts, [(5, 12), (6, 6)]);
     // The partnership given from both ends is one relation.
     assert_eq!(loaded.graph.relation_count(), 5);
     let g = &loaded.graph;
@@ -130,6 +130,7 @@ const SAME_QUESTIONS: &str = r#"{
   carriers: entities(kind: CARRIER) { nodes { id } }
   byHq: groupCount(kind: VENDOR, by: RELATED, relationKinds: [HEADQUARTERED_IN]) { key count }
   dated: entities(where: { dateFrom: "2017", dateTo: "2018" }) { nodes { id } }
+  doubt: entity(id: "att-pulls-out") { ... on Event { status confidence } }
 }"#;
 
 #[tokio::test]
@@ -159,4 +160,8 @@ async fn toml_and_csv_encodings_give_the_same_answers() {
         "att"
     );
     assert_eq!(from_toml["data"]["partnersAfter"]["partners"], json!([]));
+    assert_eq!(
+        from_toml["data"]["doubt"],
+        json!({ "status": "REPORTED", "confidence": 0.7 })
+    );
 }

@@ -24,7 +24,15 @@ use crate::graph::{EntityDetail, GraphBuilder, GraphError, NewEntity};
 use crate::model::EntityKind;
 
 const NODE_COLUMNS: [&str; 5] = ["id", "kind", "name", "country", "date"];
-const NODE_OPTIONAL: [&str; 5] = ["aliases", "description", "wikidata", "category", "type"];
+const NODE_OPTIONAL: [&str; 7] = [
+    "aliases",
+    "description",
+    "wikidata",
+    "category",
+    "type",
+    "status",
+    "confidence",
+];
 const EDGE_COLUMNS: [&str; 5] = ["from", "to", "kind", "since", "until"];
 const EDGE_OPTIONAL: [&str; 5] = ["confidence", "status", "role", "market", "note"];
 

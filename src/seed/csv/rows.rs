@@ -11,8 +11,8 @@ use crate::graph::{
     EntityDetail, EntityIx, GraphBuilder, NewRelation, RelationDetail, StatusChange,
 };
 use crate::model::{
-    Day, EntityKind, EventType, InlineId, KindSet, PartialDate, ProductCategory, RelationKind,
-    Status, Validity, Window, days_from_civil_checked,
+    Day, EntityKind, EventStatus, EventType, InlineId, KindSet, PartialDate, ProductCategory,
+    RelationKind, Status, Validity, Window, days_from_civil_checked,
 };
 use crate::seed::rules::{self, Broken};
 
@@ -207,15 +207,21 @@ fn node_detail(
         let v = c.get(record, 5 + i);
         (!v.is_empty()).then(|| String::from_utf8_lossy(v).into_owned())
     };
-    let (aliases, description, wikidata, category, event_type) =
-        (text(0), text(1), text(2), text(3), text(4));
+    let (aliases, description, wikidata, category, event_type, status) =
+        (text(0), text(1), text(2), text(3), text(4), text(5));
+    let believed = confidence(c, record, 11)?;
     if aliases.is_none()
         && description.is_none()
         && wikidata.is_none()
         && category.is_none()
         && event_type.is_none()
+        && status.is_none()
+        && believed.is_none()
     {
         return Ok(None);
+    }
+    if believed.is_some() {
+        rules::applies("confidence", kind).map_err(|b| broke(c.index[11], b))?;
     }
     if let Some(w) = &wikidata {
         rules::wikidata(w).map_err(|b| broke(c.index[7], b))?;
@@ -236,6 +242,14 @@ fn node_detail(
         EventType::parse,
         EventType::names,
     )?;
+    let event_status = word(
+        c.index[10],
+        kind,
+        ("status", "event status"),
+        status.as_deref(),
+        EventStatus::parse,
+        EventStatus::names,
+    )?;
     Ok(Some(Box::new(EntityDetail {
         aliases: aliases
             .map(|a| {
@@ -249,6 +263,8 @@ fn node_detail(
         wikidata,
         category,
         event_type,
+        event_status,
+        confidence: believed,
         ..EntityDetail::default()
     })))
 }
@@ -428,23 +444,7 @@ fn edge(
             ));
         }
     }
-    let confidence = match c.get(record, 5) {
-        [] => 1.0,
-        text => std::str::from_utf8(text)
-            .ok()
-            .and_then(|t| t.parse::<f64>().ok())
-            .ok_or_else(|| {
-                row_error(
-                    c.index[5],
-                    format!(
-                        "confidence `{}` is not a number",
-                        String::from_utf8_lossy(text)
-                    ),
-                    Some("write a number from 0 (doubtful) to 1 (certain)"),
-                )
-            })
-            .and_then(|v| rules::confidence(v).map_err(|b| broke(c.index[5], b)))?,
-    };
+    let confidence = confidence(c, record, 5)?.unwrap_or(1.0);
     let detail = edge_detail(builder, c, record, validity)?;
     Ok(NewRelation {
         from,
@@ -502,6 +502,29 @@ fn edge_detail(
 }
 
 /// A word of a vocabulary in a kind-specific column (`field`, named as a `what`), if given.
+/// The confidence in column `i`, if given: a number from 0 to 1.
+fn confidence(c: &Columns, record: &ByteRecord, i: usize) -> Result<Option<f32>, RowError> {
+    let text = c.get(record, i);
+    if text.is_empty() {
+        return Ok(None);
+    }
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+        .ok_or_else(|| {
+            row_error(
+                c.index[i],
+                format!(
+                    "confidence `{}` is not a number",
+                    String::from_utf8_lossy(text)
+                ),
+                Some("write a number from 0 (doubtful) to 1 (certain)"),
+            )
+        })
+        .and_then(|v| rules::confidence(v).map_err(|b| broke(c.index[i], b)))
+        .map(Some)
+}
+
 fn word<T>(
     at: Option<usize>,
     kind: EntityKind,
