@@ -105,13 +105,10 @@ impl Budget {
 
     /// Counts `n` items of the answer, and fails past the allowance.
     pub fn items(&self, n: u64) -> Result<(), GraphError> {
-        let left = self.items_left.load(Relaxed);
-        if n > left {
-            self.items_left.store(0, Relaxed);
+        if !take(&self.items_left, n) {
             self.stop(Stop::Items);
             return Err(self.error(Stop::Items));
         }
-        self.items_left.fetch_sub(n, Relaxed);
         self.step(n)
     }
 
@@ -128,14 +125,18 @@ impl Budget {
     /// Counts `n` steps of analytics work, and fails past the request's allowance: every
     /// computation of one request draws on the same.
     pub fn work(&self, n: u64) -> Result<(), GraphError> {
-        let left = self.work_left.load(Relaxed);
-        if n > left {
-            self.work_left.store(0, Relaxed);
+        if !take(&self.work_left, n) {
             return Err(GraphError::LimitExceeded(self.work));
         }
-        self.work_left.fetch_sub(n, Relaxed);
         self.step(n)
     }
+}
+
+/// Takes `n` from what is `left`, in one atomic step (computations of one request may run on
+/// several threads at once); when there is less, empties it and says no.
+fn take(left: &AtomicU64, n: u64) -> bool {
+    let taken = left.fetch_update(Relaxed, Relaxed, |have| Some(have.saturating_sub(n)));
+    taken.is_ok_and(|had| had >= n)
 }
 
 #[cfg(test)]
@@ -155,6 +156,19 @@ mod tests {
         let budget = Budget::unlimited(100);
         assert!(budget.work(60).is_ok());
         assert_eq!(budget.work(60), Err(GraphError::LimitExceeded(100)));
+    }
+
+    #[test]
+    fn threads_sharing_a_budget_never_take_more_than_it_holds() {
+        let budget = Budget::unlimited(4_000);
+        let taken: usize = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| (0..1_000).filter(|_| budget.work(1).is_ok()).count()))
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).sum()
+        });
+        assert_eq!(taken, 4_000);
+        assert_eq!(budget.work_used(), 4_000);
     }
 
     #[test]
