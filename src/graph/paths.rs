@@ -431,51 +431,16 @@ mod tests {
     fn yen_finds_the_shortest_paths_first_and_each_once() {
         let g = crate::graph::testing::tiny();
         let (r, c) = (g.lookup("r").unwrap(), g.lookup("c").unwrap());
+        let search = |hops: usize, filter: &RelationFilter| -> Vec<String> {
+            let scratch = PathScratch::new(1);
+            let paths = g.k_shortest_paths(r, c, hops, filter, 5, &scratch, &Budget::unlimited(0));
+            paths.unwrap().iter().map(|p| show(&g, p)).collect()
+        };
         let all = RelationFilter::default();
-        let paths: Vec<String> = g
-            .k_shortest_paths(
-                r,
-                c,
-                4,
-                &all,
-                5,
-                &PathScratch::new(1),
-                &Budget::unlimited(0),
-            )
-            .unwrap()
-            .iter()
-            .map(|p| show(&g, p))
-            .collect();
-        assert_eq!(paths, ["r-x-c", "r-x-p-c"]);
-        assert!(
-            g.k_shortest_paths(
-                r,
-                c,
-                1,
-                &all,
-                5,
-                &PathScratch::new(1),
-                &Budget::unlimited(0)
-            )
-            .unwrap()
-            .is_empty(),
-            "no path within one hop"
-        );
+        assert_eq!(search(4, &all), ["r-x-c", "r-x-p-c"]);
+        assert!(search(1, &all).is_empty(), "no path within one hop");
         let outgoing = RelationFilter::kinds(&[], Direction::Outgoing);
-        let directed: Vec<String> = g
-            .k_shortest_paths(
-                r,
-                c,
-                4,
-                &outgoing,
-                5,
-                &PathScratch::new(1),
-                &Budget::unlimited(0),
-            )
-            .unwrap()
-            .iter()
-            .map(|p| show(&g, p))
-            .collect();
+        let directed = search(4, &outgoing);
         assert_eq!(
             directed,
             ["r-x-c"],
