@@ -3,10 +3,12 @@
 use async_graphql::{Context, ID, MergedObject, Object, Result, SimpleObject};
 
 use super::Store;
+use super::date::Date;
 use super::engine::list::{List, Objects, One};
 use super::entity::{Entity, entity};
 use super::enums::{EntityKind, MatchRank, RelationKind};
 use super::page::page_size;
+use super::relation::Relation;
 use crate::model;
 
 /// Lookups, search and the data set's identity.
@@ -85,6 +87,25 @@ impl BaseQuery {
     ) -> Option<Entity> {
         let store = ctx.data_unchecked::<Store>();
         store.graph.lookup(&id).map(|ix| entity(store, ix))
+    }
+
+    /// The relation with this id (`from:kind:to`, `@market` when scoped, `#claim` for a claim
+    /// other than its fact's first), or null if there is none. Ids are stable: adding a source
+    /// never changes another's.
+    async fn relation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The relation's id, as `Relation.id` gives it.")] id: ID,
+        #[graphql(desc = "The day to read its presence and status on (default: as it stands).")]
+        as_of: Option<Date>,
+    ) -> Option<Relation> {
+        let store = ctx.data_unchecked::<Store>();
+        let ix = store.graph.find_relation(&id)?;
+        let as_of = as_of.map(Date::last_day);
+        let presence = as_of.map_or(model::Presence::Sure, |day| {
+            store.graph.relation(ix).window.presence(day)
+        });
+        Some(Relation::alone(store, ix, presence, as_of))
     }
 
     /// Entities whose name or alias matches the text, ignoring case and accents: exact matches

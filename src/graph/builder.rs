@@ -8,13 +8,15 @@ use rustc_hash::FxHashMap;
 use super::GraphError;
 use super::adjacency::{Tag, adjacency};
 use super::evidence::cited_by;
+use super::pool;
 use super::record::{
-    EntityDetail, EntityIx, NewRelation, RelationDetail, RelationIx, RelationRecord, Renumbering,
+    Citation, EntityDetail, EntityIx, NewRelation, RelationDetail, RelationIx, RelationRecord,
+    Renumbering, StatusChange,
 };
 use super::search::SearchIndex;
 use super::store::Graph;
 use super::table::{EntityTable, EntityView, NewEntity};
-use crate::model::EntityKind;
+use crate::model::{DateBound, EntityKind, RelationKind};
 
 /// Collects entities and relations, checks what the store itself must guarantee, and freezes
 /// them into a [`Graph`].
@@ -26,6 +28,40 @@ pub struct GraphBuilder {
     shared_sources: Vec<EntityIx>,
     /// `NewEntity::defined_at` of each entity, by number.
     defined_at: Vec<u64>,
+    /// Additions to curated relations, with the caller's number for their place.
+    additions: Vec<(RelationTarget, RelationAddition, u64)>,
+    /// Whether [`GraphBuilder::settle`] has run.
+    settled: bool,
+}
+
+/// A curated relation an addition names: its fact (ends and kind), scope and claim.
+#[derive(Clone, Debug)]
+pub struct RelationTarget {
+    /// The `from` end.
+    pub from: EntityIx,
+    /// The kind.
+    pub kind: RelationKind,
+    /// The `to` end.
+    pub to: EntityIx,
+    /// The market it is scoped to.
+    pub market: Option<EntityIx>,
+    /// The claim, when not the fact's first.
+    pub claim: Option<String>,
+    /// The id as written, for messages.
+    pub id: String,
+}
+
+/// What a file adds to a relation another file defines.
+#[derive(Clone, Debug, Default)]
+pub struct RelationAddition {
+    /// Further sources.
+    pub sources: Vec<Citation>,
+    /// Further status steps.
+    pub status_history: Vec<StatusChange>,
+    /// An end, for a relation that has none.
+    pub until: Option<DateBound>,
+    /// Where the addition is (`file:line:column`).
+    pub origin: String,
 }
 
 impl GraphBuilder {
@@ -84,6 +120,11 @@ impl GraphBuilder {
     /// The number of relations added.
     pub fn relation_count(&self) -> usize {
         self.relations.len()
+    }
+
+    /// The curated detail of an added entity, to add to (empty if it had none).
+    pub fn detail_mut(&mut self, ix: EntityIx) -> &mut EntityDetail {
+        self.entities.detail_mut(ix)
     }
 
     /// Sets the curated detail of an added entity.
@@ -172,17 +213,155 @@ impl GraphBuilder {
         });
     }
 
-    /// Freezes the graph: merges symmetric relations given in both directions, sorts relations
-    /// and builds the adjacency and indexes.
-    pub fn finish(self) -> Graph {
+    /// Adds to the curated relation `target` names (see [`GraphBuilder::settle`]); `place` is
+    /// the caller's number for where the addition is, returned if it cannot be made.
+    pub fn add_to_relation(
+        &mut self,
+        target: RelationTarget,
+        addition: RelationAddition,
+        place: u64,
+    ) {
+        self.additions.push((target, addition, place));
+    }
+
+    /// The entity that comes first in the store's order (kind, then id): the `from` end a
+    /// symmetric relation is kept with.
+    fn first_of(&self, a: EntityIx, b: EntityIx) -> bool {
+        let (va, vb) = (self.entities.view(a), self.entities.view(b));
+        (va.kind, va.id) <= (vb.kind, vb.id)
+    }
+
+    /// Pools curated statements of one fact (see `pool`), then makes the additions: each
+    /// joins the claim it names. Returns, with its place number, each addition that names no
+    /// curated relation or gives an end its relation already has otherwise. Runs once;
+    /// [`GraphBuilder::finish`] runs it if the caller has not.
+    pub fn settle(&mut self) -> Vec<(u64, GraphError)> {
+        if std::mem::replace(&mut self.settled, true) {
+            return Vec::new();
+        }
+        let mut relations = std::mem::take(&mut self.relations);
+        for r in &mut relations {
+            if r.kind.spec().symmetric && !self.first_of(r.from, r.to) {
+                std::mem::swap(&mut r.from, &mut r.to);
+            }
+        }
+        pool::order_claims(
+            &mut relations,
+            &mut self.relation_details,
+            &self.entities,
+            &self.shared_sources,
+        );
+        pool::pool(&mut relations, &mut self.relation_details);
+        let mut facts: FxHashMap<pool::FactKey, Vec<usize>> = FxHashMap::default();
+        for (i, r) in relations.iter().enumerate() {
+            if r.detail != u32::MAX {
+                facts.entry((r.from, r.to, r.kind)).or_default().push(i);
+            }
+        }
+        let mut refused = Vec::new();
+        for (mut target, addition, place) in std::mem::take(&mut self.additions) {
+            if target.kind.spec().symmetric && !self.first_of(target.from, target.to) {
+                std::mem::swap(&mut target.from, &mut target.to);
+            }
+            let key = (target.from, target.to, target.kind);
+            let details = &self.relation_details;
+            let candidates = facts.get(&key).map_or(&[][..], Vec::as_slice);
+            let found = pool::claims_of(
+                candidates.iter().map(|&i| (i, &relations[i])),
+                key,
+                target.market,
+                |r| Some(&details[r.detail as usize]),
+                &self.entities,
+                &self.shared_sources,
+            )
+            .into_iter()
+            .find(|(_, name)| *name == target.claim);
+            let Some((i, _)) = found else {
+                refused.push((place, GraphError::UnknownRelation(target.id)));
+                continue;
+            };
+            let detail = &mut self.relation_details[relations[i].detail as usize];
+            if let Some(until) = addition.until {
+                match detail.validity.until {
+                    Some(had) if had != until => {
+                        refused.push((
+                            place,
+                            GraphError::AlreadyEnds {
+                                id: target.id,
+                                until: had.to_string(),
+                            },
+                        ));
+                        continue;
+                    }
+                    _ => {
+                        detail.validity.until = Some(until);
+                        relations[i].window = detail.validity.window();
+                    }
+                }
+            }
+            pool::add_citations(&mut detail.sources, addition.sources);
+            for step in addition.status_history {
+                pool::add_step(&mut detail.status_history, step);
+            }
+            detail.origin = format!("{}; {}", detail.origin, addition.origin);
+        }
+        self.relations = relations;
+        refused
+    }
+
+    /// Every curated relation's id (see `Graph::relation_id`), for "did you mean" hints once
+    /// the builder is settled.
+    pub fn curated_relation_ids(&self) -> Vec<String> {
+        let mut facts: FxHashMap<pool::FactKey, Vec<usize>> = FxHashMap::default();
+        for (i, r) in self.relations.iter().enumerate() {
+            if r.detail != u32::MAX {
+                facts.entry((r.from, r.to, r.kind)).or_default().push(i);
+            }
+        }
+        let details = &self.relation_details;
+        let mut ids = Vec::new();
+        for (key, members) in facts {
+            for &i in &members {
+                let market = details[self.relations[i].detail as usize].market;
+                let claims = pool::claims_of(
+                    members.iter().map(|&m| (m, &self.relations[m])),
+                    key,
+                    market,
+                    |r| Some(&details[r.detail as usize]),
+                    &self.entities,
+                    &self.shared_sources,
+                );
+                let name = claims
+                    .into_iter()
+                    .find(|(m, _)| *m == i)
+                    .and_then(|(_, n)| n);
+                let view = |e: EntityIx| self.entities.view(e).id;
+                let mut id = format!("{}:{}:{}", view(key.0), key.2, view(key.1));
+                if let Some(m) = market {
+                    id = id + "@" + view(m);
+                }
+                if let Some(n) = name {
+                    id = id + "#" + &n;
+                }
+                ids.push(id);
+            }
+        }
+        ids.sort();
+        ids
+    }
+
+    /// Freezes the graph: settles it (if the caller has not), merges symmetric relations given
+    /// in both directions, sorts relations and builds the adjacency and indexes. Additions
+    /// that cannot be made are left out: a caller that must know calls `settle` first.
+    pub fn finish(mut self) -> Graph {
+        self.settle();
         let GraphBuilder {
             mut entities,
             mut relations,
             mut relation_details,
             mut shared_sources,
-            defined_at,
+            ..
         } = self;
-        drop(defined_at);
         let started = std::time::Instant::now();
         entities.shrink();
         let (new_of, sorted, kind_start) = number_kind_major(&mut entities);
@@ -201,7 +380,7 @@ impl GraphBuilder {
         drop(new_of);
         tracing::debug!(elapsed = ?started.elapsed(), "entities renumbered by kind and id");
         let (relations, search) = rayon::join(
-            || merge_symmetric(relations, &mut relation_details),
+            || merge_symmetric(relations),
             || SearchIndex::build(entities.names()),
         );
         tracing::debug!(elapsed = ?started.elapsed(), "relations sorted and merged, names indexed");
@@ -296,35 +475,34 @@ fn number_kind_major(entities: &mut EntityTable) -> (Vec<u32>, Vec<EntityIx>, Ve
 }
 
 /// Sorts relations by `(from, to, kind)`, turning each symmetric relation to a canonical
-/// direction (lower entity number first) and merging the ones given in both directions: the same
-/// claim read from each end, so their sources and origins are pooled.
-fn merge_symmetric(
-    mut relations: Vec<RelationRecord>,
-    details: &mut [RelationDetail],
-) -> Vec<RelationRecord> {
+/// direction (lower entity number first) and merging bulk rows given in both directions: the
+/// same claim read from each end. (Curated statements were pooled by `settle`.)
+fn merge_symmetric(mut relations: Vec<RelationRecord>) -> Vec<RelationRecord> {
     for r in &mut relations {
         if r.kind.spec().symmetric && r.from > r.to {
             std::mem::swap(&mut r.from, &mut r.to);
         }
     }
-    // Unstable sorting needs no buffer; the detail number keeps curated claims in file order.
-    relations.par_sort_unstable_by_key(|r| (r.from, r.to, r.kind, r.detail));
+    // Unstable sorting needs no buffer; the detail number keeps curated claims in file order,
+    // and bulk rows of one fact are ordered by what tells them apart.
+    relations.par_sort_unstable_by_key(|r| {
+        let w = r.window;
+        (
+            r.from,
+            r.to,
+            r.kind,
+            r.detail,
+            r.source,
+            w.started_possibly,
+            w.ends_latest,
+        )
+    });
     // Compacts in place: a second copy of millions of records would double the peak memory.
     relations.dedup_by(|r, last| {
         let same = r.kind.spec().symmetric
             && (last.from, last.to, last.kind) == (r.from, r.to, r.kind)
-            && same_claim(last, r, details);
+            && same_claim(last, r);
         if same {
-            if last.detail != u32::MAX && r.detail != u32::MAX {
-                let theirs = std::mem::take(&mut details[r.detail as usize]);
-                let mine = &mut details[last.detail as usize];
-                for c in theirs.sources {
-                    if !mine.sources.contains(&c) {
-                        mine.sources.push(c);
-                    }
-                }
-                mine.origin = format!("{}; {}", mine.origin, theirs.origin);
-            }
             last.unsourced = last.unsourced && r.unsourced;
         }
         same
@@ -333,17 +511,11 @@ fn merge_symmetric(
     relations
 }
 
-/// Whether two records of the same kind and ends say the same thing (and so may be merged).
-fn same_claim(a: &RelationRecord, b: &RelationRecord, details: &[RelationDetail]) -> bool {
-    if a.window != b.window || a.confidence != b.confidence || a.source != b.source {
-        return false;
-    }
-    match (a.detail, b.detail) {
-        (u32::MAX, u32::MAX) => true,
-        (u32::MAX, _) | (_, u32::MAX) => false,
-        (x, y) => {
-            let (da, db) = (&details[x as usize], &details[y as usize]);
-            da.market == db.market && da.role == db.role && da.status_history == db.status_history
-        }
-    }
+/// Whether two bulk records of the same kind and ends say the same thing (and so may be
+/// merged); curated ones are pooled before, by `settle`.
+fn same_claim(a: &RelationRecord, b: &RelationRecord) -> bool {
+    a.detail == u32::MAX
+        && b.detail == u32::MAX
+        && (a.window, a.confidence.to_bits(), a.source)
+            == (b.window, b.confidence.to_bits(), b.source)
 }

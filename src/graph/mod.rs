@@ -12,6 +12,7 @@ mod evidence;
 mod neighbours;
 mod page;
 mod paths;
+mod pool;
 mod query;
 mod record;
 mod rows;
@@ -24,11 +25,12 @@ mod view;
 
 pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgraph};
 pub use budget::{Budget, Stop};
-pub use builder::GraphBuilder;
+pub use builder::{GraphBuilder, RelationAddition, RelationTarget};
 pub use evidence::Citing;
 pub use neighbours::{Common, Neighbourhood};
 pub use page::Page;
 pub use paths::{Path, PathScratch};
+pub use pool::add_citations;
 pub use query::{RelatedBy, RelationFilter};
 pub use record::{
     Cause, Citation, EntityDetail, EntityIx, NewRelation, PropertyCitation, RelationDetail,
@@ -68,6 +70,17 @@ pub enum GraphError {
         from: EntityKind,
         /// The kind at its `to` end.
         to: EntityKind,
+    },
+    /// An addition names no curated relation.
+    #[error("no curated relation has the id `{0}`")]
+    UnknownRelation(String),
+    /// An addition gives an end its relation already has otherwise.
+    #[error("the relation `{id}` already ends on {until}")]
+    AlreadyEnds {
+        /// The relation's id.
+        id: String,
+        /// The end it has.
+        until: String,
     },
     /// A relation from an entity to itself.
     #[error("a relation cannot go from `{0}` to itself")]

@@ -12,7 +12,7 @@ use super::evidence::Citing;
 use super::record::{EntityDetail, EntityIx, RelationDetail, RelationIx, RelationRecord};
 use super::search::SearchIndex;
 use super::table::{EntityTable, EntityView};
-use crate::model::{EntityKind, Presence};
+use crate::model::{EntityKind, Presence, RelationKind};
 
 /// An immutable snapshot of the market graph.
 ///
@@ -187,15 +187,40 @@ impl Graph {
         (0..self.relations.len() as u32).map(RelationIx)
     }
 
-    /// Which of several claims with the same ends and kind this relation is (0 for the first).
-    pub fn claim_number(&self, ix: RelationIx) -> usize {
-        let rec = &self.relations[ix.0 as usize];
-        self.relations[..ix.0 as usize]
-            .iter()
-            .rev()
-            .take_while(|r| (r.from, r.to) == (rec.from, rec.to))
-            .filter(|r| r.kind == rec.kind)
-            .count()
+    /// A relation's claim name: `None` for its fact's first claim (see `pool`).
+    pub fn claim_name(&self, ix: RelationIx) -> Option<String> {
+        super::pool::relation_claim(
+            &self.relations,
+            &self.relation_details,
+            &self.entities,
+            &self.shared_sources,
+            ix,
+        )
+    }
+
+    /// The relation with the id `id` (see [`Graph::relation_id`]), if there is one.
+    pub fn find_relation(&self, id: &str) -> Option<RelationIx> {
+        let parsed = crate::model::RelationId::parse(id)?;
+        let kind = RelationKind::parse(parsed.kind)?;
+        let (mut from, mut to) = (self.lookup(parsed.from)?, self.lookup(parsed.to)?);
+        if kind.spec().symmetric && from > to {
+            std::mem::swap(&mut from, &mut to);
+        }
+        let market = match parsed.market {
+            Some(m) => Some(self.lookup(m)?),
+            None => None,
+        };
+        let start = self
+            .relations
+            .partition_point(|r| (r.from, r.to) < (from, to));
+        let end = start + self.relations[start..].partition_point(|r| (r.from, r.to) == (from, to));
+        let claim = parsed.claim.map(str::to_owned);
+        (start..end).map(|i| RelationIx(i as u32)).find(|&r| {
+            let rec = self.relation(r);
+            rec.kind == kind
+                && self.relation_detail(r).market == market
+                && self.claim_name(r) == claim
+        })
     }
 }
 

@@ -205,6 +205,14 @@ impl EntityTable {
         }
     }
 
+    /// An entity's curated detail to change, made empty if it had none.
+    pub(crate) fn detail_mut(&mut self, ix: EntityIx) -> &mut EntityDetail {
+        if self.nodes[ix.0 as usize].detail == NO_DETAIL {
+            self.set_detail(ix, EntityDetail::default());
+        }
+        &mut self.details[self.nodes[ix.0 as usize].detail as usize]
+    }
+
     pub(crate) fn set_detail(&mut self, ix: EntityIx, detail: EntityDetail) {
         let node = &mut self.nodes[ix.0 as usize];
         if node.detail == NO_DETAIL {

@@ -62,17 +62,24 @@ impl Graph {
             .map(|(_, outgoing)| if outgoing { record.to } else { record.from })
     }
 
-    /// A relation's stable id: `from:kind:to#n`, n counting the claims of one kind between
-    /// the same ends from 0.
+    /// A relation's stable id: `from:kind:to`, then `@market` when it is scoped to one, then
+    /// `#claim` when it is not its fact's first claim (see `pool`). Adding a file never
+    /// changes another file's relation's id.
     pub fn relation_id(&self, relation: RelationIx) -> String {
         let record = self.relation(relation);
-        format!(
-            "{}:{}:{}#{}",
+        let mut id = format!(
+            "{}:{}:{}",
             self.entity(record.from).id,
             record.kind,
             self.entity(record.to).id,
-            self.claim_number(relation)
-        )
+        );
+        if let Some(market) = self.relation_detail(relation).market {
+            id = id + "@" + self.entity(market).id;
+        }
+        if let Some(claim) = self.claim_name(relation) {
+            id = id + "#" + &claim;
+        }
+        id
     }
 
     /// A one-line reading of a view: "AT&T — carries → Mate 10 Pro in United States (from
@@ -192,7 +199,12 @@ mod tests {
             g.explanation(&view),
             "huawei — partners with ↔ att (from 2017-12 until 2018-01-08; planned; unsourced)"
         );
-        assert_eq!(g.relation_id(view.relation), "huawei:partners_with:att#0");
+        assert_eq!(g.relation_id(view.relation), "huawei:partners_with:att");
+        assert_eq!(
+            g.find_relation("att:partners_with:huawei"),
+            Some(view.relation)
+        );
+        assert_eq!(g.find_relation("huawei:partners_with:att#x"), None);
         assert_eq!(g.other_end(&view), g.lookup("att"));
         let alone = g.view_alone(view.relation, view.presence, None);
         assert_eq!(g.other_end(&alone), None);

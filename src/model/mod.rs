@@ -10,7 +10,7 @@ pub mod kind;
 pub mod validity;
 
 pub use date::{DateBound, DateError, Day, PartialDate, Precision, days_from_civil_checked};
-pub use id::{InlineId, is_valid_id};
+pub use id::{InlineId, RelationId, is_valid_id};
 pub use kind::{
     EntityKind, EventStatus, EventType, KindSet, ProductCategory, RelationKind, RelationSpec,
     Status,

@@ -9,6 +9,7 @@
 //! Invariant: this module is the only one that knows the file formats; the graph never sees a
 //! raw struct, a span or a path.
 
+mod additions;
 mod csv;
 mod raw;
 mod report;
@@ -257,12 +258,14 @@ fn build(
     let started = std::time::Instant::now();
     let mut entities = Vec::new();
     let mut relations = Vec::new();
+    let mut additions = Vec::new();
     for file in 0..loader.file_count() {
-        loader.read_file(file, &mut entities, &mut relations);
+        loader.read_file(file, &mut entities, &mut relations, &mut additions);
     }
     // Sections come out of the TOML table by name; "first defined" must mean first in the files.
     entities.sort_by_key(|(_, place, _)| (place.file, place.span.start));
     relations.sort_by_key(|(place, _)| (place.file, place.span.start));
+    additions.sort_by_key(|(place, _)| (place.file, place.span.start));
     let mut added = Vec::new();
     for (kind, place, raw) in &entities {
         if let Some(ix) = loader.add_entity(*kind, place, raw) {
@@ -299,6 +302,9 @@ fn build(
     for (place, raw) in &relations {
         loader.add_relation(place, raw);
     }
+    for (place, raw) in &additions {
+        loader.add(place, raw);
+    }
     let mut load = csv::CsvLoad {
         builder: &mut loader.builder,
         problems: &mut loader.problems,
@@ -313,6 +319,7 @@ fn build(
     }
     let reports = load.reports;
     tracing::debug!(elapsed = ?started.elapsed(), "bulk relations read");
+    loader.settle();
     if loader.problems.is_empty() {
         Ok((loader.builder.finish(), reports))
     } else {

@@ -7,6 +7,7 @@ use toml::Spanned;
 /// The kinds of top-level arrays a seed file may hold.
 pub(crate) const SECTIONS: &[&str] = &[
     "vendor", "carrier", "retailer", "product", "person", "market", "event", "source", "relation",
+    "addition",
 ];
 
 /// A citation: `{ source = "id", quote = "…" }`.
@@ -92,4 +93,27 @@ pub(crate) struct RawRelation {
     pub period: Option<Spanned<String>>,
     pub target: Option<Spanned<String>>,
     pub note: Option<String>,
+}
+
+/// One `[[addition]]` table: what a file adds to an entity or a relation another file defines,
+/// named by its id in `to`. Which fields apply depends on what `to` names.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAddition {
+    pub to: Spanned<String>,
+    #[serde(default)]
+    pub aliases: Vec<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
+    pub wikidata: Option<Spanned<String>>,
+    pub founded: Option<Spanned<String>>,
+    pub released: Option<Spanned<String>>,
+    pub date: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+    #[serde(default)]
+    pub cite: std::collections::BTreeMap<Spanned<String>, Vec<RawCitation>>,
+    #[serde(default)]
+    pub status: Vec<RawStatus>,
+    pub valid_until: Option<Spanned<String>>,
+    #[serde(default)]
+    pub sources: Vec<RawCitation>,
 }

@@ -242,7 +242,14 @@ pub(crate) fn reference(
                 .flatten();
             let hint = match near {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => format!("define a {what} with this id, or fix the reference"),
+                None => {
+                    let a = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    };
+                    format!("define {a} {what} with this id, or fix the reference")
+                }
             };
             Err(broken(format!("unknown {what} `{id}`"), hint))
         }

@@ -7,7 +7,7 @@ use ::toml::Spanned;
 use ::toml::de::{DeTable, DeValue, ValueDeserializer};
 use serde::Deserialize;
 
-use super::raw::{RawCitation, RawEntity, RawRelation, SECTIONS};
+use super::raw::{RawAddition, RawCitation, RawEntity, RawRelation, RawStatus, SECTIONS};
 use super::report::Problem;
 use super::rules::{self, Broken};
 use super::{Defined, SeedFile};
@@ -34,6 +34,8 @@ pub(super) struct Loader<'a> {
     pub(super) builder: GraphBuilder,
     /// Where each curated entity is defined, by the number it gave the builder.
     pub(super) places: Vec<Place>,
+    /// Where each addition to a relation is, by the number it gave the builder.
+    pub(super) additions: Vec<Place>,
 }
 
 const SEE_FORMAT: &str = "see the seed-data format in docs/curating.md";
@@ -46,6 +48,7 @@ impl<'a> Loader<'a> {
             problems: Vec::new(),
             builder,
             places: Vec::new(),
+            additions: Vec::new(),
         }
     }
 
@@ -55,11 +58,11 @@ impl<'a> Loader<'a> {
     }
 
     /// Reports what a rule found wrong at a place.
-    fn broke(&mut self, at: &Place, broken: Broken) {
+    pub(super) fn broke(&mut self, at: &Place, broken: Broken) {
         self.report(at, broken.message, broken.hint);
     }
 
-    fn report(&mut self, at: &Place, message: impl Into<String>, hint: Option<String>) {
+    pub(super) fn report(&mut self, at: &Place, message: impl Into<String>, hint: Option<String>) {
         let f = &self.files[at.file];
         let (line, column) = f.lines.position(&f.text, at.span.start);
         self.problems.push(Problem {
@@ -83,6 +86,7 @@ impl<'a> Loader<'a> {
         file: usize,
         entities: &mut Vec<(EntityKind, Place, RawEntity)>,
         relations: &mut Vec<(Place, RawRelation)>,
+        additions: &mut Vec<(Place, RawAddition)>,
     ) {
         let text = &self.files[file].text;
         let (table, errors) = DeTable::parse_recoverable(text);
@@ -123,6 +127,10 @@ impl<'a> Loader<'a> {
                 if section == "relation" {
                     if let Some(raw) = self.deserialize::<RawRelation>(file, item) {
                         relations.push((place, raw));
+                    }
+                } else if section == "addition" {
+                    if let Some(raw) = self.deserialize::<RawAddition>(file, item) {
+                        additions.push((place, raw));
                     }
                 } else if let Some(raw) = self.deserialize::<RawEntity>(file, item) {
                     let kind = EntityKind::parse(section).expect("sections name entity kinds");
@@ -332,19 +340,19 @@ impl<'a> Loader<'a> {
     }
 
     /// The value a rule gives, or `None` with what it found wrong reported at `at`.
-    fn check<T>(&mut self, at: &Place, checked: Result<T, Broken>) -> Option<T> {
+    pub(super) fn check<T>(&mut self, at: &Place, checked: Result<T, Broken>) -> Option<T> {
         checked.map_err(|broken| self.broke(at, broken)).ok()
     }
 
     /// Where a spanned value is.
-    fn at<T>(file: usize, value: &Spanned<T>) -> Place {
+    pub(super) fn at<T>(file: usize, value: &Spanned<T>) -> Place {
         Place {
             file,
             span: value.span(),
         }
     }
 
-    fn vocabulary<T>(
+    pub(super) fn vocabulary<T>(
         &mut self,
         file: usize,
         value: &Spanned<String>,
@@ -356,7 +364,7 @@ impl<'a> Loader<'a> {
         self.check(&Self::at(file, value), checked)
     }
 
-    fn date(&mut self, file: usize, value: &Spanned<String>) -> Option<DateBound> {
+    pub(super) fn date(&mut self, file: usize, value: &Spanned<String>) -> Option<DateBound> {
         let parsed = DateBound::parse(value.get_ref()).map_err(|e| Broken {
             message: e.to_string(),
             hint: Some("dates look like 2018, 2018-Q4, 2018-01 or 2018-01-09".into()),
@@ -364,13 +372,13 @@ impl<'a> Loader<'a> {
         self.check(&Self::at(file, value), parsed)
     }
 
-    fn confidence(&mut self, file: usize, value: Option<&Spanned<f64>>) -> f32 {
+    pub(super) fn confidence(&mut self, file: usize, value: Option<&Spanned<f64>>) -> f32 {
         let Some(value) = value else { return 1.0 };
         let checked = rules::confidence(*value.get_ref());
         self.check(&Self::at(file, value), checked).unwrap_or(1.0)
     }
 
-    fn citations(&mut self, file: usize, raw: &[RawCitation]) -> Vec<Citation> {
+    pub(super) fn citations(&mut self, file: usize, raw: &[RawCitation]) -> Vec<Citation> {
         raw.iter()
             .filter_map(|c| {
                 if let Some(q) = &c.quote {
@@ -387,9 +395,35 @@ impl<'a> Loader<'a> {
     }
 
     /// Resolves an id that must name an entity of one of `kinds`.
-    fn reference(&mut self, file: usize, id: &Spanned<String>, kinds: KindSet) -> Option<EntityIx> {
+    pub(super) fn reference(
+        &mut self,
+        file: usize,
+        id: &Spanned<String>,
+        kinds: KindSet,
+    ) -> Option<EntityIx> {
         let checked = rules::reference(&self.builder, id.get_ref(), kinds, true);
         self.check(&Self::at(file, id), checked)
+    }
+
+    /// A status history, in date order.
+    pub(super) fn status_steps(&mut self, file: usize, raw: &[RawStatus]) -> Vec<StatusChange> {
+        let mut status_history = Vec::new();
+        for s in raw {
+            let status = self.vocabulary(file, &s.status, "status", Status::parse, Status::names);
+            let date = s.date.as_ref().and_then(|d| self.date(file, d));
+            let event = s
+                .event
+                .as_ref()
+                .and_then(|e| self.reference(file, e, KindSet::of(&[EntityKind::Event])));
+            let sources = self.citations(file, &s.sources);
+            let confidence = self.confidence(file, s.confidence.as_ref());
+            if let Some(status) = status {
+                let step = StatusChange::new(status, date, event, sources).believed(confidence);
+                status_history.push(step);
+            }
+        }
+        status_history.sort_by_key(|s| s.date.map(|d| d.first_day()));
+        status_history
     }
 
     pub(super) fn add_relation(&mut self, place: &Place, raw: &RawRelation) {
@@ -437,22 +471,7 @@ impl<'a> Loader<'a> {
                 Some("remove `unsourced = true`".into()),
             );
         }
-        let mut status_history = Vec::new();
-        for s in &raw.status {
-            let status = self.vocabulary(file, &s.status, "status", Status::parse, Status::names);
-            let date = s.date.as_ref().and_then(|d| self.date(file, d));
-            let event = s
-                .event
-                .as_ref()
-                .and_then(|e| self.reference(file, e, KindSet::of(&[EntityKind::Event])));
-            let sources = self.citations(file, &s.sources);
-            let confidence = self.confidence(file, s.confidence.as_ref());
-            if let Some(status) = status {
-                let step = StatusChange::new(status, date, event, sources).believed(confidence);
-                status_history.push(step);
-            }
-        }
-        status_history.sort_by_key(|s| s.date.map(|d| d.first_day()));
+        let status_history = self.status_steps(file, &raw.status);
         let market = raw
             .market
             .as_ref()

@@ -21,3 +21,4 @@ mod readme;
 mod schema_sdl;
 mod seed_errors;
 mod server;
+mod sources;
