@@ -17,7 +17,10 @@ use super::Store;
 use super::engine::list::{self, List};
 use super::enums::{Direction, EntityKind, RelationKind};
 use super::evidence::{Citation, PropertySource};
-use super::kinds::{Carrier, Event, Market, Person, Product, Retailer, Source, Vendor};
+use super::kinds::{
+    Brand, Carrier, Document, Event, GovernmentBody, Market, MediaOutlet, Person, Product,
+    Retailer, Source, Vendor,
+};
 use super::page::RelationConnection;
 use super::relation::{Relation, RelationFilter, relations_of};
 use crate::graph::{self, EntityIx};
@@ -120,6 +123,14 @@ pub enum EntityInterface {
     Event(Event),
     /// A document facts are cited to.
     Source(Source),
+    /// A public body.
+    GovernmentBody(GovernmentBody),
+    /// A news organisation.
+    MediaOutlet(MediaOutlet),
+    /// A brand an organisation sells under.
+    Brand(Brand),
+    /// A bill, law, order or other instrument.
+    Document(Document),
 }
 
 /// An entity, as the schema's `Entity` interface.
@@ -173,6 +184,10 @@ impl Entity {
             E::Market(o) => Box::pin(list::object(ctx, o, field)),
             E::Event(o) => Box::pin(list::object(ctx, o, field)),
             E::Source(o) => Box::pin(list::object(ctx, o, field)),
+            E::GovernmentBody(o) => Box::pin(list::object(ctx, o, field)),
+            E::MediaOutlet(o) => Box::pin(list::object(ctx, o, field)),
+            E::Brand(o) => Box::pin(list::object(ctx, o, field)),
+            E::Document(o) => Box::pin(list::object(ctx, o, field)),
         }
     }
 }
@@ -193,6 +208,10 @@ pub(crate) fn entity(store: &Store, ix: EntityIx) -> Entity {
         model::EntityKind::Market => E::Market(Market(node)),
         model::EntityKind::Event => E::Event(Event(node)),
         model::EntityKind::Source => E::Source(Source(node)),
+        model::EntityKind::GovernmentBody => E::GovernmentBody(GovernmentBody(node)),
+        model::EntityKind::MediaOutlet => E::MediaOutlet(MediaOutlet(node)),
+        model::EntityKind::Brand => E::Brand(Brand(node)),
+        model::EntityKind::Document => E::Document(Document(node)),
     })
 }
 

@@ -45,6 +45,15 @@ mirror! {
         Event,
         /// A document facts are cited to.
         Source,
+        /// A public body: an agency, a department, a regulator, a legislature or one of its
+        /// chambers, a court, an administration.
+        GovernmentBody,
+        /// A news organisation: a newspaper, a wire service, a broadcaster.
+        MediaOutlet,
+        /// A brand an organisation sells under.
+        Brand,
+        /// A bill, law, order or other instrument a public body acts on.
+        Document,
     }
 }
 
@@ -83,11 +92,29 @@ mirror! {
         PartOf,
         /// An event led to another.
         LedTo,
+        /// A person holds a public office at a government body, with a title.
+        HoldsOffice,
+        /// A government body (or a document it issued) restricts an organisation, brand or
+        /// product: a ban, a sanction, a denial order.
+        Restricts,
+        /// A government body regulates an organisation, a brand or a product.
+        Regulates,
+        /// A government body certifies a product.
+        Certifies,
+        /// A government body acts on a document: a legislature on a bill.
+        ActsOn,
+        /// A government body has jurisdiction over a market.
+        Governs,
+        /// A brand belongs to an organisation.
+        BrandOf,
+        /// A media outlet (or a source) reported an event first.
+        ReportedFirst,
     }
 }
 
 mirror! {
-    /// Where a stateful relation (a deal, a plan, a partnership) stands.
+    /// Where a relation stands: a deal, a plan, an office, a restriction, a bill's passage.
+    /// `relationKinds` lists the statuses each kind may take.
     Status => model::Status {
         /// Reported without confirmation.
         Rumoured,
@@ -95,12 +122,92 @@ mirror! {
         Planned,
         /// Made public by a party.
         Announced,
-        /// Confirmed by the parties.
+        /// Confirmed by the parties; for a restriction, in force.
         Confirmed,
         /// Called off before it took effect.
         Cancelled,
         /// Over after having been in force.
         Ended,
+        /// Put on hold for a time while in force.
+        Suspended,
+        /// A plan carried out: the entry made, the launch done.
+        Realised,
+        /// A plan given up.
+        Abandoned,
+        /// A restriction proposed or threatened, not yet imposed.
+        Proposed,
+        /// A restriction imposed: in force from this step.
+        Imposed,
+        /// A restriction lifted: no longer in force from this step.
+        Lifted,
+        /// A bill introduced.
+        Introduced,
+        /// A bill passed by one chamber.
+        PassedChamber,
+        /// A bill in conference between chambers.
+        InConference,
+        /// A bill enacted: law from this step.
+        Enacted,
+        /// A bill vetoed.
+        Vetoed,
+        /// A bill that died without being enacted.
+        Failed,
+    }
+}
+
+mirror! {
+    /// What kind of public body a government body is.
+    BodyType => model::BodyType {
+        /// An agency or bureau: the Bureau of Industry and Security.
+        Agency,
+        /// A ministry or executive department: the Department of Commerce.
+        Department,
+        /// An independent regulator: the FCC.
+        Regulator,
+        /// A legislature: Congress.
+        Legislature,
+        /// One chamber of a legislature: the Senate, the House.
+        Chamber,
+        /// A court.
+        Court,
+        /// A head of government and their office.
+        Administration,
+    }
+}
+
+mirror! {
+    /// What kind of instrument a document is.
+    DocumentType => model::DocumentType {
+        /// A bill before a legislature.
+        Bill,
+        /// An enacted law.
+        Law,
+        /// An executive or agency order.
+        Order,
+        /// A rule or regulation.
+        Regulation,
+        /// A settlement or agreement with a public body.
+        Agreement,
+        /// A report or filing.
+        Report,
+    }
+}
+
+mirror! {
+    /// What a restriction is.
+    Measure => model::Measure {
+        /// A ban on sales, purchases or use.
+        Ban,
+        /// A denial of export privileges.
+        DenialOrder,
+        /// A sanction or a listing (an entity list).
+        Sanction,
+        /// A ban on government purchases.
+        ProcurementBan,
+        /// A fine or a penalty.
+        Penalty,
+        /// Conditions imposed: a monitor, a compliance team, an escrow.
+        Conditions,
     }
 }
 

@@ -8,7 +8,10 @@ use super::Store;
 use super::date::{Date, FuzzyDate, fuzzy};
 use super::engine::list::{List, Objects, One};
 use super::entity::{Entity, Node, entity, entity_object};
-use super::enums::{Direction, EntityKind, EventStatus, EventType, ProductCategory, RelationKind};
+use super::enums::{
+    BodyType, Direction, DocumentType, EntityKind, EventStatus, EventType, ProductCategory,
+    RelationKind,
+};
 use super::evidence::{Cause, Citation, PropertySource, Supports, citations};
 use super::page::RelationConnection;
 use super::relation::{Relation, RelationFilter, decimal, relation_filter, relations_page_of};
@@ -142,6 +145,12 @@ entity_object! {
         corporate_family => [SubsidiaryOf], Both;
         /// Events it took part in (`participant_in`).
         events => [ParticipantIn], Outgoing;
+        /// Restrictions on it: bans, sanctions, denial orders (`restricts`, incoming).
+        restrictions => [Restricts], Incoming;
+        /// Bodies that regulate it (`regulates`, incoming).
+        regulators => [Regulates], Incoming;
+        /// Brands it sells under (`brand_of`, incoming).
+        brands => [BrandOf], Incoming;
     }
 }
 
@@ -168,6 +177,10 @@ entity_object! {
         competitors => [CompetesWith], Both;
         /// Events it took part in (`participant_in`).
         events => [ParticipantIn], Outgoing;
+        /// Restrictions on it (`restricts`, incoming).
+        restrictions => [Restricts], Incoming;
+        /// Bodies that regulate it (`regulates`, incoming).
+        regulators => [Regulates], Incoming;
     }
 }
 
@@ -190,6 +203,8 @@ entity_object! {
         partners => [PartnersWith], Both;
         /// Events it took part in (`participant_in`).
         events => [ParticipantIn], Outgoing;
+        /// Restrictions on it (`restricts`, incoming).
+        restrictions => [Restricts], Incoming;
     }
 }
 
@@ -214,6 +229,10 @@ entity_object! {
         available_in => [AvailableIn], Outgoing;
         /// Events it figured in (`participant_in`).
         events => [ParticipantIn], Outgoing;
+        /// Restrictions on it (`restricts`, incoming).
+        restrictions => [Restricts], Incoming;
+        /// Bodies that certified it (`certifies`, incoming).
+        certifications => [Certifies], Incoming;
     }
 }
 
@@ -224,6 +243,8 @@ entity_object! {
     relations {
         /// Roles held at organisations (`executive_of`).
         roles => [ExecutiveOf], Outgoing;
+        /// Public offices held (`holds_office`).
+        offices => [HoldsOffice], Outgoing;
         /// Events taken part in (`participant_in`).
         events => [ParticipantIn], Outgoing;
     }
@@ -317,6 +338,8 @@ entity_object! {
         led_to => [LedTo], Outgoing;
         /// Events that led to it (`led_to`, incoming).
         led_from => [LedTo], Incoming;
+        /// Who reported it first (`reported_first`, incoming).
+        first_reported_by => [ReportedFirst], Incoming;
     }
 }
 
@@ -355,4 +378,101 @@ entity_object! {
         }
     }
     relations {}
+}
+
+entity_object! {
+    /// A public body: the Department of Commerce, the FCC, Congress, the Senate.
+    GovernmentBody {
+        /// What kind of body it is.
+        async fn body_type(&self) -> Option<BodyType> {
+            self.0.detail().body_type.map(Into::into)
+        }
+        /// When it was established.
+        async fn founded(&self) -> Option<One<FuzzyDate>> {
+            fuzzy(self.0.detail().founded)
+        }
+    }
+    relations {
+        /// People holding office here, with their titles (`holds_office`, incoming).
+        office_holders => [HoldsOffice], Incoming;
+        /// What it restricts: bans, sanctions, denial orders (`restricts`).
+        restrictions => [Restricts], Outgoing;
+        /// What it regulates (`regulates`).
+        regulates => [Regulates], Outgoing;
+        /// Products it certified (`certifies`).
+        certifies => [Certifies], Outgoing;
+        /// Bills and orders it acted on, with their passage (`acts_on`).
+        acts_on => [ActsOn], Outgoing;
+        /// Markets under its jurisdiction (`governs`).
+        jurisdiction => [Governs], Outgoing;
+        /// Bodies it belongs to or that belong to it (`subsidiary_of`).
+        hierarchy => [SubsidiaryOf], Both;
+        /// Events it took part in (`participant_in`).
+        events => [ParticipantIn], Outgoing;
+    }
+}
+
+entity_object! {
+    /// A news organisation: Bloomberg, Reuters, The Wall Street Journal.
+    MediaOutlet {
+        /// When it was founded.
+        async fn founded(&self) -> Option<One<FuzzyDate>> {
+            fuzzy(self.0.detail().founded)
+        }
+    }
+    relations {
+        /// Events it reported first (`reported_first`).
+        reported_first => [ReportedFirst], Outgoing;
+        /// Where it is headquartered (`headquartered_in`).
+        headquarters => [HeadquarteredIn], Outgoing;
+        /// People holding roles at it (`executive_of`, incoming).
+        executives => [ExecutiveOf], Incoming;
+        /// Events it took part in (`participant_in`).
+        events => [ParticipantIn], Outgoing;
+    }
+}
+
+entity_object! {
+    /// A brand an organisation sells under: Honor (Huawei).
+    Brand {
+        /// When it was launched.
+        async fn founded(&self) -> Option<One<FuzzyDate>> {
+            fuzzy(self.0.detail().founded)
+        }
+    }
+    relations {
+        /// The organisations it belongs to (`brand_of`).
+        owners => [BrandOf], Outgoing;
+        /// Products sold under it (`makes`).
+        products => [Makes], Outgoing;
+        /// Retailers and carriers selling it (`sells`, `carries`, incoming).
+        channels => [Sells, Carries], Incoming;
+        /// Restrictions on it (`restricts`, incoming).
+        restrictions => [Restricts], Incoming;
+        /// Events it figured in (`participant_in`).
+        events => [ParticipantIn], Outgoing;
+    }
+}
+
+entity_object! {
+    /// A bill, law, order or other instrument a public body acts on: the 2019 defense
+    /// authorization bill, a denial order.
+    Document {
+        /// What kind of instrument it is.
+        async fn document_type(&self) -> Option<DocumentType> {
+            self.0.detail().document_type.map(Into::into)
+        }
+        /// When it was issued or introduced.
+        async fn date(&self) -> Option<One<FuzzyDate>> {
+            fuzzy(self.0.detail().date)
+        }
+    }
+    relations {
+        /// The bodies that acted on it, with its passage (`acts_on`, incoming).
+        acted_on_by => [ActsOn], Incoming;
+        /// What it restricts (`restricts`).
+        restrictions => [Restricts], Outgoing;
+        /// Events it figured in (`participant_in`).
+        events => [ParticipantIn], Outgoing;
+    }
 }

@@ -6,7 +6,7 @@ use super::Store;
 use super::date::Date;
 use super::engine::list::{List, Objects, One};
 use super::entity::{Entity, entity};
-use super::enums::{EntityKind, MatchRank, RelationKind};
+use super::enums::{EntityKind, MatchRank, RelationKind, Status};
 use super::page::page_size;
 use super::relation::Relation;
 use crate::model;
@@ -52,6 +52,11 @@ pub struct RelationKindInfo {
     pub to_kinds: List<EntityKind>,
     /// Whether it reads the same from both ends (stored once, read from both).
     pub symmetric: bool,
+    /// Whether it is a state, in force for a time (carries, holds office, restricts), rather
+    /// than a fact that stays true once true (makes, part of, led to).
+    pub state: bool,
+    /// The statuses its status history may take.
+    pub statuses: List<Status>,
 }
 
 /// How many of one entity kind there are.
@@ -153,6 +158,8 @@ impl BaseQuery {
                     from_kinds: kinds(spec.from),
                     to_kinds: kinds(spec.to),
                     symmetric: spec.symmetric,
+                    state: k.is_state(),
+                    statuses: k.statuses().iter().map(|s| Status::from(*s)).collect(),
                 }
             })
             .collect()

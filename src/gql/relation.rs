@@ -7,7 +7,7 @@ use super::Store;
 use super::date::{Date, FuzzyDate, Validity, fuzzy};
 use super::engine::list::{List, Objects, One};
 use super::entity::{Entity, entity};
-use super::enums::{Direction, Presence, RelationKind, Status};
+use super::enums::{Direction, Measure, Presence, RelationKind, Status};
 use super::error::{bad_input, graph_error};
 use super::evidence::{Citation, StatusChange, citations};
 use super::page::{RelationConnection, relation_page};
@@ -244,6 +244,14 @@ impl Relation {
     /// A qualitative note from the source.
     async fn note(&self) -> Option<&str> {
         self.detail().note.as_deref()
+    }
+    /// What a restriction is: a ban, a sanction, a denial order…
+    async fn measure(&self) -> Option<Measure> {
+        self.detail().measure.map(Into::into)
+    }
+    /// A restriction's terms, as its source gives them.
+    async fn terms(&self) -> Option<&str> {
+        self.detail().terms.as_deref()
     }
     /// A one-line reading of the relation with its dates, status and sources.
     async fn explanation(&self) -> String {

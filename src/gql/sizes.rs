@@ -7,7 +7,10 @@ use std::sync::LazyLock;
 
 use rustc_hash::FxHashMap;
 
-use super::kinds::{Carrier, Event, Market, Person, Product, Retailer, Source, Vendor};
+use super::kinds::{
+    Brand, Carrier, Document, Event, GovernmentBody, Market, MediaOutlet, Person, Product,
+    Retailer, Source, Vendor,
+};
 use crate::admit::{Call, Scope, Sizes};
 use crate::graph::{self, EntityIx, Graph};
 use crate::model::{EntityKind, EventType, ProductCategory, RelationKind};
@@ -20,7 +23,7 @@ type Typed = FxHashMap<&'static str, FxHashMap<String, Follows>>;
 
 static TYPED: LazyLock<Typed> = LazyLock::new(|| {
     type Fields = &'static [(&'static str, &'static [RelationKind], graph::Direction)];
-    let kinds: [(&str, Fields); 8] = [
+    let kinds: [(&str, Fields); 12] = [
         ("Vendor", Vendor::TYPED),
         ("Carrier", Carrier::TYPED),
         ("Retailer", Retailer::TYPED),
@@ -29,6 +32,10 @@ static TYPED: LazyLock<Typed> = LazyLock::new(|| {
         ("Market", Market::TYPED),
         ("Event", Event::TYPED),
         ("Source", Source::TYPED),
+        ("GovernmentBody", GovernmentBody::TYPED),
+        ("MediaOutlet", MediaOutlet::TYPED),
+        ("Brand", Brand::TYPED),
+        ("Document", Document::TYPED),
     ];
     let mut typed = Typed::default();
     for (on, fields) in kinds {
@@ -73,6 +80,10 @@ fn kind_of_type(name: &str) -> Option<Option<EntityKind>> {
         "Market" => EntityKind::Market,
         "Event" => EntityKind::Event,
         "Source" => EntityKind::Source,
+        "GovernmentBody" => EntityKind::GovernmentBody,
+        "MediaOutlet" => EntityKind::MediaOutlet,
+        "Brand" => EntityKind::Brand,
+        "Document" => EntityKind::Document,
         _ => return None,
     }))
 }

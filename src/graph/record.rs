@@ -3,7 +3,8 @@
 //! answers read.
 
 use crate::model::{
-    DateBound, Day, EventStatus, EventType, ProductCategory, RelationKind, Status, Validity, Window,
+    BodyType, DateBound, Day, DocumentType, EventStatus, EventType, Measure, ProductCategory,
+    RelationKind, Status, Validity, Window,
 };
 
 /// An entity's position in the store: an opaque handle, valid for the store that issued it.
@@ -117,6 +118,10 @@ pub struct EntityDetail {
     pub released: Option<DateBound>,
     /// An event's type.
     pub event_type: Option<EventType>,
+    /// A government body's type.
+    pub body_type: Option<BodyType>,
+    /// A document's type.
+    pub document_type: Option<DocumentType>,
     /// How far an event is established, when its sources say.
     pub event_status: Option<EventStatus>,
     /// How far an event is believed, 0–1, when it is in doubt.
@@ -214,6 +219,10 @@ pub struct RelationDetail {
     pub target: Option<DateBound>,
     /// A qualitative note from the source ("respectable market share").
     pub note: Option<String>,
+    /// What a restriction is (a ban, a denial order…).
+    pub measure: Option<Measure>,
+    /// A restriction's terms, as the source gives them.
+    pub terms: Option<String>,
     /// Where it was defined (`file:line:column`, or several when merged).
     pub origin: String,
 }

@@ -317,7 +317,7 @@ mod tests {
         assert_eq!(ids([KindSet::EMPTY, vendors]), ["huawei"]);
         assert_eq!(
             RelationFilter::kinds(&[K::Makes], Direction::Incoming).ends(),
-            [KindSet::EMPTY, vendors]
+            [KindSet::EMPTY, KindSet::of(&[E::Vendor, E::Brand])]
         );
         for &e in g.entities_of(None) {
             assert_eq!(g.kind_of(e), g.entity(e).kind);

@@ -57,6 +57,15 @@ vocabulary! {
         Event = "event",
         /// A document facts are cited to.
         Source = "source",
+        /// A public body: an agency, a department, a regulator, a legislature or one of its
+        /// chambers, a court, an administration.
+        GovernmentBody = "government_body",
+        /// A news organisation: a newspaper, a wire service, a broadcaster.
+        MediaOutlet = "media_outlet",
+        /// A brand an organisation sells under: Honor (Huawei), Redmi (Xiaomi).
+        Brand = "brand",
+        /// A bill, law, order or other instrument a public body acts on.
+        Document = "document",
     }
 }
 
@@ -140,9 +149,16 @@ const ORGANISATION: KindSet = KindSet::of(&[
     EntityKind::Retailer,
 ]);
 const VENDOR: KindSet = KindSet::of(&[EntityKind::Vendor]);
+const GOVERNMENT: KindSet = KindSet::of(&[EntityKind::GovernmentBody]);
+const PERSON: KindSet = KindSet::of(&[EntityKind::Person]);
+const PRODUCT: KindSet = KindSet::of(&[EntityKind::Product]);
+/// What a restriction or a regulator can act on: organisations, brands and products.
+const REGULATED: KindSet =
+    ORGANISATION.union(KindSet::of(&[EntityKind::Brand, EntityKind::Product]));
 const MARKET: KindSet = KindSet::of(&[EntityKind::Market]);
 const EVENT: KindSet = KindSet::of(&[EntityKind::Event]);
-const PRODUCT_OR_VENDOR: KindSet = KindSet::of(&[EntityKind::Product, EntityKind::Vendor]);
+const PRODUCT_OR_VENDOR: KindSet =
+    KindSet::of(&[EntityKind::Product, EntityKind::Vendor, EntityKind::Brand]);
 const ANY_BUT_SOURCE: KindSet = KindSet::of(&[
     EntityKind::Vendor,
     EntityKind::Carrier,
@@ -151,6 +167,10 @@ const ANY_BUT_SOURCE: KindSet = KindSet::of(&[
     EntityKind::Person,
     EntityKind::Market,
     EntityKind::Event,
+    EntityKind::GovernmentBody,
+    EntityKind::MediaOutlet,
+    EntityKind::Brand,
+    EntityKind::Document,
 ]);
 
 vocabulary! {
@@ -189,6 +209,24 @@ vocabulary! {
         PartOf = "part_of",
         /// An event led to another.
         LedTo = "led_to",
+        /// A person holds a public office at a government body, with a title (`role`).
+        HoldsOffice = "holds_office",
+        /// A government body (or a document it issued) restricts an organisation, brand or
+        /// product: a ban, a sanction, a denial order (`measure`, with its `terms`).
+        Restricts = "restricts",
+        /// A government body regulates an organisation, a brand or a product.
+        Regulates = "regulates",
+        /// A government body certifies a product.
+        Certifies = "certifies",
+        /// A government body acts on a document: a legislature on a bill, an agency on an
+        /// order. Its status history is the document's passage.
+        ActsOn = "acts_on",
+        /// A government body has jurisdiction over a market.
+        Governs = "governs",
+        /// A brand belongs to an organisation.
+        BrandOf = "brand_of",
+        /// A media outlet (or a source) reported an event first.
+        ReportedFirst = "reported_first",
     }
 }
 
@@ -208,7 +246,11 @@ impl RelationKind {
     pub fn spec(self) -> RelationSpec {
         use RelationKind::*;
         let (from, to, symmetric) = match self {
-            Makes => (VENDOR, KindSet::of(&[EntityKind::Product]), false),
+            Makes => (
+                VENDOR.union(KindSet::of(&[EntityKind::Brand])),
+                PRODUCT,
+                false,
+            ),
             Carries => (
                 KindSet::of(&[EntityKind::Carrier]),
                 PRODUCT_OR_VENDOR,
@@ -220,13 +262,42 @@ impl RelationKind {
                 false,
             ),
             PartnersWith | CompetesWith => (ORGANISATION, ORGANISATION, true),
-            HeadquarteredIn | OperatesIn | PlansEntry => (ORGANISATION, MARKET, false),
-            ExecutiveOf => (KindSet::of(&[EntityKind::Person]), ORGANISATION, false),
+            HeadquarteredIn => (
+                ORGANISATION.union(KindSet::of(&[EntityKind::MediaOutlet])),
+                MARKET,
+                false,
+            ),
+            OperatesIn | PlansEntry => (ORGANISATION, MARKET, false),
+            ExecutiveOf => (
+                PERSON,
+                ORGANISATION.union(KindSet::of(&[EntityKind::MediaOutlet])),
+                false,
+            ),
             ParticipantIn => (ANY_BUT_SOURCE, EVENT, false),
             RanksIn | HasCarrierPartnersIn => (VENDOR, MARKET, false),
-            SubsidiaryOf => (ORGANISATION, ORGANISATION, false),
-            AvailableIn => (KindSet::of(&[EntityKind::Product]), MARKET, false),
+            SubsidiaryOf => (
+                ORGANISATION.union(GOVERNMENT),
+                ORGANISATION.union(GOVERNMENT),
+                false,
+            ),
+            AvailableIn => (PRODUCT, MARKET, false),
             PartOf | LedTo => (EVENT, EVENT, false),
+            HoldsOffice => (PERSON, GOVERNMENT, false),
+            Restricts => (
+                GOVERNMENT.union(KindSet::of(&[EntityKind::Document])),
+                REGULATED,
+                false,
+            ),
+            Regulates => (GOVERNMENT, REGULATED, false),
+            Certifies => (GOVERNMENT, PRODUCT, false),
+            ActsOn => (GOVERNMENT, KindSet::of(&[EntityKind::Document]), false),
+            Governs => (GOVERNMENT, MARKET, false),
+            BrandOf => (KindSet::of(&[EntityKind::Brand]), ORGANISATION, false),
+            ReportedFirst => (
+                KindSet::of(&[EntityKind::MediaOutlet, EntityKind::Source]),
+                EVENT,
+                false,
+            ),
         };
         RelationSpec {
             from,
@@ -237,7 +308,8 @@ impl RelationKind {
 }
 
 vocabulary! {
-    /// Where a stateful relation (a deal, a plan, a partnership) stands.
+    /// Where a relation stands: a deal, a plan, an office, a restriction, a bill's passage.
+    /// Which statuses a relation may take depends on its kind ([`RelationKind::statuses`]).
     Status {
         /// Reported without confirmation.
         Rumoured = "rumoured",
@@ -245,12 +317,85 @@ vocabulary! {
         Planned = "planned",
         /// Made public by a party.
         Announced = "announced",
-        /// Confirmed by the parties.
+        /// Confirmed by the parties; for a restriction, in force.
         Confirmed = "confirmed",
         /// Called off before it took effect.
         Cancelled = "cancelled",
         /// Over after having been in force.
         Ended = "ended",
+        /// Put on hold for a time while in force.
+        Suspended = "suspended",
+        /// A plan carried out: the entry made, the launch done.
+        Realised = "realised",
+        /// A plan given up.
+        Abandoned = "abandoned",
+        /// A restriction proposed or threatened, not yet imposed.
+        Proposed = "proposed",
+        /// A restriction imposed: in force from this step.
+        Imposed = "imposed",
+        /// A restriction lifted: no longer in force from this step.
+        Lifted = "lifted",
+        /// A bill introduced.
+        Introduced = "introduced",
+        /// A bill passed by one chamber.
+        PassedChamber = "passed_chamber",
+        /// A bill in conference between chambers.
+        InConference = "in_conference",
+        /// A bill enacted: law from this step.
+        Enacted = "enacted",
+        /// A bill vetoed.
+        Vetoed = "vetoed",
+        /// A bill that died without being enacted.
+        Failed = "failed",
+    }
+}
+
+/// Deals, channels, partnerships, presence in a market: states that can be planned, made,
+/// paused, called off and ended.
+const STATE_STATUSES: &[Status] = &[
+    Status::Rumoured,
+    Status::Planned,
+    Status::Announced,
+    Status::Confirmed,
+    Status::Cancelled,
+    Status::Suspended,
+    Status::Ended,
+];
+
+impl RelationKind {
+    /// Whether the kind is a state, in force for a time (carries, holds office, restricts…),
+    /// rather than a fact that, once true, stays true (makes, part of, led to).
+    pub fn is_state(self) -> bool {
+        use RelationKind::*;
+        !matches!(
+            self,
+            Makes | PartOf | LedTo | ReportedFirst | BrandOf | HeadquarteredIn | RanksIn
+        )
+    }
+
+    /// The statuses a relation of this kind may take, in the order its history usually runs.
+    pub fn statuses(self) -> &'static [Status] {
+        use RelationKind::*;
+        use Status::*;
+        match self {
+            PlansEntry => &[Rumoured, Planned, Announced, Realised, Abandoned, Cancelled],
+            Restricts => &[
+                Rumoured, Proposed, Imposed, Confirmed, Suspended, Lifted, Cancelled, Ended,
+            ],
+            ActsOn => &[
+                Introduced,
+                PassedChamber,
+                InConference,
+                Enacted,
+                Vetoed,
+                Failed,
+            ],
+            ExecutiveOf | HoldsOffice => &[Rumoured, Announced, Confirmed, Ended],
+            Makes | PartOf | LedTo | ReportedFirst | BrandOf | HeadquarteredIn | RanksIn => {
+                &[Rumoured, Announced, Confirmed]
+            }
+            _ => STATE_STATUSES,
+        }
     }
 }
 
@@ -287,6 +432,62 @@ vocabulary! {
         Confirmed = "confirmed",
         /// Denied by a party to it.
         Denied = "denied",
+    }
+}
+
+vocabulary! {
+    /// What kind of public body a government body is.
+    BodyType {
+        /// An agency or bureau: the Bureau of Industry and Security.
+        Agency = "agency",
+        /// A ministry or executive department: the Department of Commerce.
+        Department = "department",
+        /// An independent regulator: the FCC.
+        Regulator = "regulator",
+        /// A legislature: Congress.
+        Legislature = "legislature",
+        /// One chamber of a legislature: the Senate, the House.
+        Chamber = "chamber",
+        /// A court.
+        Court = "court",
+        /// A head of government and their office: the White House, the State Council.
+        Administration = "administration",
+    }
+}
+
+vocabulary! {
+    /// What kind of instrument a document is.
+    DocumentType {
+        /// A bill before a legislature.
+        Bill = "bill",
+        /// An enacted law.
+        Law = "law",
+        /// An executive or agency order: a denial order, an executive order.
+        Order = "order",
+        /// A rule or regulation.
+        Regulation = "regulation",
+        /// A settlement or agreement with a public body.
+        Agreement = "agreement",
+        /// A report or filing.
+        Report = "report",
+    }
+}
+
+vocabulary! {
+    /// What a restriction is.
+    Measure {
+        /// A ban on sales, purchases or use.
+        Ban = "ban",
+        /// A denial of export privileges.
+        DenialOrder = "denial_order",
+        /// A sanction or a listing (an entity list).
+        Sanction = "sanction",
+        /// A ban on government purchases.
+        ProcurementBan = "procurement_ban",
+        /// A fine or a penalty.
+        Penalty = "penalty",
+        /// Conditions imposed: a monitor, a compliance team, an escrow.
+        Conditions = "conditions",
     }
 }
 
@@ -329,11 +530,29 @@ mod tests {
     }
 
     #[test]
+    fn each_kind_takes_the_statuses_that_fit_it() {
+        assert!(RelationKind::Restricts.statuses().contains(&Status::Lifted));
+        assert!(!RelationKind::Carries.statuses().contains(&Status::Lifted));
+        assert!(
+            RelationKind::ActsOn
+                .statuses()
+                .contains(&Status::PassedChamber)
+        );
+        assert!(
+            RelationKind::PlansEntry
+                .statuses()
+                .contains(&Status::Abandoned)
+        );
+        assert!(!RelationKind::Makes.is_state());
+        assert!(RelationKind::HoldsOffice.is_state());
+    }
+
+    #[test]
     fn endpoints_are_checked() {
         let spec = RelationKind::Carries.spec();
         assert!(spec.from.contains(EntityKind::Carrier));
         assert!(!spec.from.contains(EntityKind::Vendor));
-        assert_eq!(spec.to.describe(), "vendor or product");
+        assert_eq!(spec.to.describe(), "vendor or product or brand");
         assert!(RelationKind::CompetesWith.spec().symmetric);
     }
 }

@@ -12,7 +12,7 @@ pub mod validity;
 pub use date::{DateBound, DateError, Day, PartialDate, Precision, days_from_civil_checked};
 pub use id::{InlineId, RelationId, is_valid_id};
 pub use kind::{
-    EntityKind, EventStatus, EventType, KindSet, ProductCategory, RelationKind, RelationSpec,
-    Status,
+    BodyType, DocumentType, EntityKind, EventStatus, EventType, KindSet, Measure, ProductCategory,
+    RelationKind, RelationSpec, Status,
 };
 pub use validity::{Presence, Validity, Window};

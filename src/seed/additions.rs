@@ -190,7 +190,7 @@ impl Loader<'_> {
             None => Some(None),
         };
         let sources = self.citations(file, &raw.sources);
-        let status_history = self.status_steps(file, &raw.status);
+        let status_history = self.status_steps(file, kind, &raw.status);
         let until = raw.valid_until.as_ref().and_then(|d| self.date(file, d));
         let (Some(kind), Some(from), Some(to), Some(market)) = (kind, from, to, market) else {
             return;

@@ -6,7 +6,19 @@ use toml::Spanned;
 
 /// The kinds of top-level arrays a seed file may hold.
 pub(crate) const SECTIONS: &[&str] = &[
-    "vendor", "carrier", "retailer", "product", "person", "market", "event", "source", "relation",
+    "vendor",
+    "carrier",
+    "retailer",
+    "product",
+    "person",
+    "market",
+    "event",
+    "source",
+    "government_body",
+    "media_outlet",
+    "brand",
+    "document",
+    "relation",
     "addition",
 ];
 
@@ -93,6 +105,8 @@ pub(crate) struct RawRelation {
     pub period: Option<Spanned<String>>,
     pub target: Option<Spanned<String>>,
     pub note: Option<String>,
+    pub measure: Option<Spanned<String>>,
+    pub terms: Option<Spanned<String>>,
 }
 
 /// One `[[addition]]` table: what a file adds to an entity or a relation another file defines,

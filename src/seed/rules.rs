@@ -7,7 +7,7 @@
 //! refuse the same things with the same words.
 
 use crate::graph::{EntityIx, GraphBuilder};
-use crate::model::{EntityKind, KindSet, RelationKind, Validity, is_valid_id};
+use crate::model::{EntityKind, KindSet, RelationKind, Status, Validity, is_valid_id};
 
 /// What is wrong with a value, and a hint on how to fix it.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,6 +73,9 @@ pub(crate) fn kind_fields(kind: EntityKind) -> &'static [&'static str] {
         EntityKind::Event => &["type", "date", "summary", "cause", "status", "confidence"],
         EntityKind::Source => &["title", "publisher", "url", "date"],
         EntityKind::Person => &[],
+        EntityKind::GovernmentBody => &["type", "founded"],
+        EntityKind::MediaOutlet | EntityKind::Brand => &["founded"],
+        EntityKind::Document => &["type", "date"],
     }
 }
 
@@ -179,6 +182,35 @@ pub(crate) fn time_order(validity: &Validity, from: &str, until: &str) -> Result
         )),
         _ => Ok(()),
     }
+}
+
+/// A status step of a relation of `kind`: one of the statuses that fit the kind.
+pub(crate) fn status_fits(kind: RelationKind, status: Status) -> Result<(), Broken> {
+    let fits = kind.statuses();
+    if fits.contains(&status) {
+        return Ok(());
+    }
+    let names: Vec<&str> = fits.iter().map(|s| s.as_str()).collect();
+    Err(broken(
+        format!("a `{kind}` relation cannot be `{status}`"),
+        format!("`{kind}` takes {}", names.join(", ")),
+    ))
+}
+
+/// A field of a relation that only some kinds take (`measure`, `terms`).
+pub(crate) fn relation_field(kind: RelationKind, field: &str) -> Result<(), Broken> {
+    let takes: &[RelationKind] = match field {
+        "measure" | "terms" => &[RelationKind::Restricts],
+        _ => return Ok(()),
+    };
+    if takes.contains(&kind) {
+        return Ok(());
+    }
+    let names: Vec<&str> = takes.iter().map(|k| k.as_str()).collect();
+    Err(broken(
+        format!("`{field}` does not apply to a `{kind}` relation"),
+        format!("`{field}` is for {}", names.join(", ")),
+    ))
 }
 
 /// A relation's ends, given as the ids written and the kinds they name: two different

@@ -16,8 +16,8 @@ use crate::graph::{
     PropertyCitation, RelationDetail, StatusChange,
 };
 use crate::model::{
-    DateBound, EntityKind, EventStatus, EventType, KindSet, ProductCategory, RelationKind, Status,
-    Validity,
+    BodyType, DateBound, DocumentType, EntityKind, EventStatus, EventType, KindSet, Measure,
+    ProductCategory, RelationKind, Status, Validity,
 };
 
 /// A place in a curated file: the file's number and a byte span.
@@ -308,9 +308,28 @@ impl<'a> Loader<'a> {
                 )
             }),
             released: parse(self, &raw.released),
-            event_type: raw.event_type.as_ref().and_then(|t| {
-                self.vocabulary(file, t, "event type", EventType::parse, EventType::names)
-            }),
+            event_type: raw
+                .event_type
+                .as_ref()
+                .filter(|_| kind == EntityKind::Event)
+                .and_then(|t| {
+                    self.vocabulary(file, t, "event type", EventType::parse, EventType::names)
+                }),
+            body_type: raw
+                .event_type
+                .as_ref()
+                .filter(|_| kind == EntityKind::GovernmentBody)
+                .and_then(|t| {
+                    self.vocabulary(file, t, "body type", BodyType::parse, BodyType::names)
+                }),
+            document_type: raw
+                .event_type
+                .as_ref()
+                .filter(|_| kind == EntityKind::Document)
+                .and_then(|t| {
+                    let names = DocumentType::names;
+                    self.vocabulary(file, t, "document type", DocumentType::parse, names)
+                }),
             date: parse(self, &raw.date),
             summary: raw.summary.clone(),
             cause,
@@ -405,11 +424,21 @@ impl<'a> Loader<'a> {
         self.check(&Self::at(file, id), checked)
     }
 
-    /// A status history, in date order.
-    pub(super) fn status_steps(&mut self, file: usize, raw: &[RawStatus]) -> Vec<StatusChange> {
+    /// A status history of a relation of `kind` (when known), in date order.
+    pub(super) fn status_steps(
+        &mut self,
+        file: usize,
+        kind: Option<RelationKind>,
+        raw: &[RawStatus],
+    ) -> Vec<StatusChange> {
         let mut status_history = Vec::new();
         for s in raw {
-            let status = self.vocabulary(file, &s.status, "status", Status::parse, Status::names);
+            let status = self
+                .vocabulary(file, &s.status, "status", Status::parse, Status::names)
+                .filter(|&status| {
+                    let fits = kind.map_or(Ok(()), |kind| rules::status_fits(kind, status));
+                    self.check(&Self::at(file, &s.status), fits).is_some()
+                });
             let date = s.date.as_ref().and_then(|d| self.date(file, d));
             let event = s
                 .event
@@ -471,7 +500,17 @@ impl<'a> Loader<'a> {
                 Some("remove `unsourced = true`".into()),
             );
         }
-        let status_history = self.status_steps(file, &raw.status);
+        let status_history = self.status_steps(file, kind, &raw.status);
+        if let Some(kind) = kind {
+            for (field, span) in [
+                ("measure", raw.measure.as_ref().map(Spanned::span)),
+                ("terms", raw.terms.as_ref().map(Spanned::span)),
+            ] {
+                if let Some(span) = span {
+                    self.check(&Place { file, span }, rules::relation_field(kind, field));
+                }
+            }
+        }
         let market = raw
             .market
             .as_ref()
@@ -485,6 +524,10 @@ impl<'a> Loader<'a> {
             .as_ref()
             .and_then(|s| self.check(&Self::at(file, s), rules::share(*s.get_ref())));
         let period = raw.period.as_ref().and_then(|d| self.date(file, d));
+        let measure = raw
+            .measure
+            .as_ref()
+            .and_then(|m| self.vocabulary(file, m, "measure", Measure::parse, Measure::names));
         let target = raw.target.as_ref().and_then(|d| self.date(file, d));
         let (Some(kind), Some(from), Some(to)) = (kind, from, to) else {
             return;
@@ -516,6 +559,8 @@ impl<'a> Loader<'a> {
                 period,
                 target,
                 note: raw.note.clone(),
+                measure,
+                terms: raw.terms.as_ref().map(|t| t.get_ref().clone()),
                 origin: self.origin(&kind_at),
             })),
         };

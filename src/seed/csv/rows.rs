@@ -445,7 +445,7 @@ fn edge(
         }
     }
     let confidence = confidence(c, record, 5)?.unwrap_or(1.0);
-    let detail = edge_detail(builder, c, record, validity)?;
+    let detail = edge_detail(builder, c, record, kind, validity)?;
     Ok(NewRelation {
         from,
         to,
@@ -462,6 +462,7 @@ fn edge_detail(
     builder: &GraphBuilder,
     c: &Columns,
     record: &ByteRecord,
+    kind: RelationKind,
     validity: Validity,
 ) -> Result<Option<Box<RelationDetail>>, RowError> {
     let (status, role, market, note) = (
@@ -476,13 +477,12 @@ fn edge_detail(
     let text = |b: &[u8]| (!b.is_empty()).then(|| String::from_utf8_lossy(b).into_owned());
     let status_history = match text(status) {
         None => Vec::new(),
-        Some(s) => vec![StatusChange::new(
-            rules::vocabulary(&s, "status", Status::parse, Status::names)
-                .map_err(|b| broke(c.index[6], b))?,
-            validity.from,
-            None,
-            Vec::new(),
-        )],
+        Some(s) => {
+            let status = rules::vocabulary(&s, "status", Status::parse, Status::names)
+                .and_then(|status| rules::status_fits(kind, status).map(|()| status))
+                .map_err(|b| broke(c.index[6], b))?;
+            vec![StatusChange::new(status, validity.from, None, Vec::new())]
+        }
     };
     let market = match text(market) {
         None => None,
