@@ -290,6 +290,12 @@ mirror! {
     Presence => model::Presence {
         /// Surely not in force (never returned by filtered fields).
         Absent,
+        /// Not in force: over (ended, cancelled, lifted) or paused on the day; listed with
+        /// `includeEnded`.
+        Ended,
+        /// Not in force: rumoured, planned, announced or otherwise pending on the day; listed
+        /// with `includePlanned`.
+        Planned,
         /// In force or not depending on where in its partial dates it really started or ended.
         Possible,
         /// Surely in force.

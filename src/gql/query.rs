@@ -107,9 +107,7 @@ impl BaseQuery {
         let store = ctx.data_unchecked::<Store>();
         let ix = store.graph.find_relation(&id)?;
         let as_of = as_of.map(Date::last_day);
-        let presence = as_of.map_or(model::Presence::Sure, |day| {
-            store.graph.relation(ix).window.presence(day)
-        });
+        let presence = as_of.map_or(model::Presence::Sure, |day| store.graph.standing(ix, day));
         Some(Relation::alone(store, ix, presence, as_of))
     }
 

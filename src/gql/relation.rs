@@ -23,6 +23,14 @@ pub struct RelationFilter {
     /// With `asOf`, also relations possibly in force then (their `presence` says `POSSIBLE`).
     #[graphql(default)]
     pub include_possible: bool,
+    /// With `asOf`, also relations pending then: rumoured, planned, announced, proposed, a
+    /// bill on its way (their `presence` says `PLANNED`). Never counted as in force.
+    #[graphql(default)]
+    pub include_planned: bool,
+    /// With `asOf`, also relations over then: ended, cancelled (even while planned), lifted,
+    /// suspended, or past their end (their `presence` says `ENDED`).
+    #[graphql(default)]
+    pub include_ended: bool,
     /// Only relations believed at least this much (0–1).
     pub min_confidence: Option<f64>,
     /// Only relations citing at least one source.
@@ -77,6 +85,8 @@ impl RelationFilter {
             direction,
             as_of: self.as_of.map(Date::last_day),
             include_possible: self.include_possible,
+            include_planned: self.include_planned,
+            include_ended: self.include_ended,
             min_confidence: min_confidence as f32,
             sourced_only: self.sourced_only,
             statuses: self

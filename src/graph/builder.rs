@@ -305,8 +305,56 @@ impl GraphBuilder {
             }
             detail.origin = format!("{}; {}", detail.origin, addition.origin);
         }
+        for r in &mut relations {
+            if r.detail != u32::MAX {
+                r.window = self.window_of(r);
+            }
+        }
         self.relations = relations;
         refused
+    }
+
+    /// The window a curated relation is in force in, by the time rule (`model::in_force`)
+    /// from what is known of it: its kind, curated dates, status steps, its sources' dates
+    /// and when its ends came to exist.
+    fn window_of(&self, r: &RelationRecord) -> crate::model::Window {
+        let detail = &self.relation_details[r.detail as usize];
+        let exists = |e: EntityIx| -> Option<(crate::model::Day, crate::model::Day)> {
+            let d = self.entities.detail(e);
+            let curated = d.and_then(|d| d.founded.or(d.released).or(d.date));
+            match curated {
+                Some(b) => Some((b.first_day(), b.last_day())),
+                None => self.entities.view(e).date.map(|day| (day, day)),
+            }
+        };
+        let ends_exist = match (exists(r.from), exists(r.to)) {
+            (Some(a), Some(b)) => Some((a.0.max(b.0), a.1.max(b.1))),
+            (a, b) => a.or(b),
+        };
+        let reported: Vec<crate::model::Day> = detail
+            .sources
+            .iter()
+            .filter_map(|c| self.entities.detail(c.source).and_then(|d| d.date))
+            .map(DateBound::last_day)
+            .collect();
+        let reports = reported
+            .iter()
+            .min()
+            .zip(reported.iter().max())
+            .map(|(a, b)| (*a, *b));
+        let steps: Vec<_> = detail
+            .status_history
+            .iter()
+            .map(|s| (s.status.phase(), s.date))
+            .collect();
+        crate::model::in_force(&crate::model::Known {
+            state: r.kind.is_state(),
+            validity: detail.validity,
+            since_ever: detail.since_ever,
+            ends_exist,
+            reports,
+            steps: &steps,
+        })
     }
 
     /// Every curated relation's id (see `Graph::relation_id`), for "did you mean" hints once

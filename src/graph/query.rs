@@ -17,6 +17,12 @@ pub struct RelationFilter {
     pub as_of: Option<Day>,
     /// With `as_of`, also those possibly in force (flagged as such).
     pub include_possible: bool,
+    /// With `as_of`, also those pending on the day (rumoured, planned, announced…), flagged
+    /// `Planned`.
+    pub include_planned: bool,
+    /// With `as_of`, also those over on the day (ended, cancelled, lifted, suspended), flagged
+    /// `Ended`.
+    pub include_ended: bool,
     /// Only relations believed at least this much.
     pub min_confidence: f32,
     /// Only relations with at least one source.
@@ -56,6 +62,8 @@ impl RelationFilter {
             direction: _,
             as_of,
             include_possible: _,
+            include_planned: _,
+            include_ended: _,
             min_confidence,
             sourced_only,
             statuses,
@@ -138,8 +146,10 @@ impl RelationFilter {
         }
         let presence = match self.as_of {
             None => Presence::Sure,
-            Some(day) => match rec.window.presence(day) {
+            Some(day) => match graph.standing(relation, day) {
                 Presence::Possible if self.include_possible => Presence::Possible,
+                Presence::Planned if self.include_planned => Presence::Planned,
+                Presence::Ended if self.include_ended => Presence::Ended,
                 Presence::Sure => Presence::Sure,
                 _ => return None,
             },
@@ -169,6 +179,22 @@ impl RelationFilter {
 }
 
 impl Graph {
+    /// Where a relation stands on `day` (see `model::standing`): in force surely or possibly
+    /// by its window, and where it is not in force, pending (`Planned`) or over (`Ended`) by
+    /// its status on the day; a suspended relation is over while suspended.
+    pub fn standing(&self, relation: RelationIx, day: Day) -> Presence {
+        let rec = self.relation(relation);
+        if rec.detail == u32::MAX {
+            return crate::model::standing(&rec.window, None, day);
+        }
+        let history = &self.relation_detail(relation).status_history;
+        let phase = super::view::step_at(history, Some(day)).map(|i| history[i].status.phase());
+        if phase == Some(crate::model::Phase::Paused) {
+            return Presence::Ended;
+        }
+        crate::model::standing(&rec.window, phase, day)
+    }
+
     /// The `ranks_in` relations of a vendor or market whose period may overlap `[from, to]`
     /// (days, inclusive), as a series: by period, then rank. Relations without a period are
     /// kept only when no bound is given.

@@ -201,6 +201,8 @@ impl EntityDetail {
 pub struct RelationDetail {
     /// The curated validity, with its partial dates as written.
     pub validity: Validity,
+    /// Whether it was curated as in force since ever (the time rule never assumes so).
+    pub since_ever: bool,
     /// The status history, in date order.
     pub status_history: Vec<StatusChange>,
     /// What supports it.

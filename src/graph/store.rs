@@ -447,12 +447,25 @@ mod tests {
         filter.statuses = vec![Status::Planned];
         assert!(others(&g, "att", &filter).is_empty());
         filter.statuses = vec![Status::Cancelled];
+        assert!(
+            others(&g, "att", &filter).is_empty(),
+            "cancelled while planned: never in force"
+        );
+        filter.include_ended = true;
         assert_eq!(others(&g, "att", &filter), ["carries:mate-10-pro"]);
         filter.as_of = Some(day("2017-12"));
         assert!(
             others(&g, "att", &filter).is_empty(),
             "still planned in December"
         );
+        filter.statuses = vec![Status::Planned];
+        filter.include_planned = true;
+        assert_eq!(others(&g, "att", &filter), ["carries:mate-10-pro"]);
+        let deal = g
+            .relations_of(g.lookup("att").unwrap(), &filter)
+            .next()
+            .unwrap();
+        assert_eq!(deal.presence, crate::model::Presence::Planned);
     }
 
     #[test]
@@ -466,6 +479,7 @@ mod tests {
         filter.excluded_statuses = vec![Status::Cancelled];
         assert_eq!(others(&g, "mate-10-pro", &filter), ["makes:huawei"]);
         filter.as_of = Some(day("2017-12"));
+        filter.include_planned = true;
         assert_eq!(
             others(&g, "mate-10-pro", &filter),
             ["makes:huawei", "carries:att"],

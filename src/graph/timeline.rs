@@ -5,7 +5,7 @@ use super::query::RelationFilter;
 use super::record::{Citation, EntityIx, RelationIx};
 use super::store::{Graph, Hop};
 use super::view::RelationView;
-use crate::model::{DateBound, Day, EntityKind, EventType, Presence, RelationKind, Status};
+use crate::model::{DateBound, Day, EntityKind, EventType, Phase, Presence, RelationKind, Status};
 
 /// What a timeline entry records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -93,11 +93,8 @@ impl Graph {
                 continue;
             }
             if filter.statuses.is_empty() {
-                let validity = self.validity(hop.relation);
-                let bounds = [
-                    (validity.from, EntryKind::Started),
-                    (validity.until, EntryKind::Ended),
-                ];
+                let (started, ended) = self.in_force_dates(hop.relation);
+                let bounds = [(started, EntryKind::Started), (ended, EntryKind::Ended)];
                 for (date, kind) in bounds {
                     if let Some(date) = date {
                         entries.push(Entry {
@@ -133,6 +130,43 @@ impl Graph {
 }
 
 impl Graph {
+    /// The dates a relation came into force and ceased to be, where the data gives them: a
+    /// curated start, or the in-force step that ended a pending history (none if it never
+    /// came into force); a curated end, or the first step that ended it (a cancellation while
+    /// planned included).
+    pub fn in_force_dates(&self, relation: RelationIx) -> (Option<DateBound>, Option<DateBound>) {
+        let validity = self.validity(relation);
+        let rec = self.relation(relation);
+        let history = &self.relation_detail(relation).status_history;
+        let phase = |s: &super::record::StatusChange| s.status.phase();
+        let started = if rec.window == crate::model::Window::NEVER {
+            None
+        } else if validity.from.is_some() {
+            validity.from
+        } else if history.first().map(phase) == Some(Phase::Pending) {
+            history
+                .iter()
+                .find(|s| phase(s) == Phase::InForce)
+                .and_then(|s| s.date)
+        } else {
+            None
+        };
+        let over = history
+            .iter()
+            .filter(|s| phase(s) == Phase::Over)
+            .find_map(|s| s.date)
+            .filter(|d| started.is_none_or(|s| d.last_day() >= s.first_day()));
+        let ended = match (validity.until, over) {
+            (Some(until), Some(over)) => Some(if over.first_day() < until.first_day() {
+                over
+            } else {
+                until
+            }),
+            (until, over) => until.or(over),
+        };
+        (started, ended)
+    }
+
     /// A timeline entry's relation, seen from the timeline's entity as of the entry's date.
     pub fn entry_view(&self, entity: EntityIx, entry: &Entry) -> RelationView {
         let record = self.relation(entry.relation);
@@ -202,7 +236,6 @@ mod tests {
         assert_eq!(
             lines(&g, &TimelineFilter::default()),
             [
-                "2017-12 Started partners_with",
                 "2017-12 StatusChanged partners_with planned",
                 "2018-01-08 StatusChanged partners_with cancelled",
                 "2018-01-08 Ended partners_with",

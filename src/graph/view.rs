@@ -223,7 +223,6 @@ mod tests {
         assert_eq!(
             texts,
             [
-                "started: huawei — partners with ↔ att (from 2017-12 until 2018-01-08; planned; unsourced)",
                 "planned: huawei — partners with ↔ att (from 2017-12 until 2018-01-08; planned; unsourced)",
                 "cancelled: huawei — partners with ↔ att (from 2017-12 until 2018-01-08; cancelled; unsourced)",
                 "ended: huawei — partners with ↔ att (from 2017-12 until 2018-01-08; cancelled; unsourced)",

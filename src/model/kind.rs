@@ -350,6 +350,21 @@ vocabulary! {
     }
 }
 
+impl Status {
+    /// Where the status puts a relation: pending, in force, paused or over.
+    pub fn phase(self) -> crate::model::Phase {
+        use crate::model::Phase;
+        use Status::*;
+        match self {
+            Rumoured | Planned | Announced | Proposed | Introduced | PassedChamber
+            | InConference => Phase::Pending,
+            Confirmed | Imposed | Enacted | Realised => Phase::InForce,
+            Suspended => Phase::Paused,
+            Cancelled | Ended | Lifted | Abandoned | Vetoed | Failed => Phase::Over,
+        }
+    }
+}
+
 /// Deals, channels, partnerships, presence in a market: states that can be planned, made,
 /// paused, called off and ended.
 const STATE_STATUSES: &[Status] = &[
@@ -369,7 +384,15 @@ impl RelationKind {
         use RelationKind::*;
         !matches!(
             self,
-            Makes | PartOf | LedTo | ReportedFirst | BrandOf | HeadquarteredIn | RanksIn
+            Makes
+                | PartOf
+                | LedTo
+                | ReportedFirst
+                | BrandOf
+                | HeadquarteredIn
+                | RanksIn
+                | ParticipantIn
+                | Certifies
         )
     }
 
@@ -391,9 +414,8 @@ impl RelationKind {
                 Failed,
             ],
             ExecutiveOf | HoldsOffice => &[Rumoured, Announced, Confirmed, Ended],
-            Makes | PartOf | LedTo | ReportedFirst | BrandOf | HeadquarteredIn | RanksIn => {
-                &[Rumoured, Announced, Confirmed]
-            }
+            Makes | PartOf | LedTo | ReportedFirst | BrandOf | HeadquarteredIn | RanksIn
+            | Certifies => &[Rumoured, Announced, Confirmed],
             _ => STATE_STATUSES,
         }
     }

@@ -15,4 +15,4 @@ pub use kind::{
     BodyType, DocumentType, EntityKind, EventStatus, EventType, KindSet, Measure, ProductCategory,
     RelationKind, RelationSpec, Status,
 };
-pub use validity::{Presence, Validity, Window};
+pub use validity::{Known, Phase, Presence, Validity, Window, in_force, standing};

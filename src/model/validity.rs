@@ -17,6 +17,10 @@ pub struct Validity {
 pub enum Presence {
     /// Surely not in force.
     Absent,
+    /// Not in force: over (ended, cancelled, lifted) or paused on the day.
+    Ended,
+    /// Not in force: rumoured, planned, announced or otherwise pending on the day.
+    Planned,
     /// In force or not depending on where in its partial dates it really started or ended.
     Possible,
     /// Surely started on or before the day and surely not ended by it.
@@ -38,6 +42,14 @@ pub struct Window {
 }
 
 impl Window {
+    /// A window no day falls in: never in force.
+    pub const NEVER: Window = Window {
+        started_surely: Day::MAX,
+        started_possibly: Day::MAX,
+        ends_earliest: Day::MAX,
+        ends_latest: Day::MAX,
+    };
+
     /// A window open at both ends: always in force.
     pub const ALWAYS: Window = Window {
         started_surely: Day::MIN,
@@ -77,6 +89,155 @@ impl Validity {
             (Some(from), Some(until)) => until.last_day() <= from.first_day(),
             _ => false,
         }
+    }
+}
+
+/// What is known of a curated relation's time: the input of the time rule ([`in_force`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Known<'a> {
+    /// Whether its kind is a state (see `RelationKind::is_state`).
+    pub state: bool,
+    /// Its curated validity.
+    pub validity: Validity,
+    /// Whether it was curated as in force since ever.
+    pub since_ever: bool,
+    /// The first and last days on which both ends may first have existed (the later of their
+    /// founding, release or event dates), if known.
+    pub ends_exist: Option<(Day, Day)>,
+    /// The days its dated sources reported it on, first and last.
+    pub reports: Option<(Day, Day)>,
+    /// Its status steps, in date order.
+    pub steps: &'a [(Phase, Option<DateBound>)],
+}
+
+/// Where a status puts a relation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Not yet in force: rumoured, planned, announced, proposed, a bill on its way.
+    Pending,
+    /// In force: confirmed, imposed, enacted, realised.
+    InForce,
+    /// In force but on hold.
+    Paused,
+    /// No longer in force, or never to be: ended, cancelled, lifted, abandoned, vetoed.
+    Over,
+}
+
+/// The time rule: the window in which a curated relation is in force, from what is known of
+/// it. The one place the rule is written (`docs/curating.md` says it in words):
+///
+/// - A start or end curated explicitly holds, but never before both ends existed.
+/// - A state with no start is surely in force from the first day it is reported in force (a
+///   dated source's last day, or an in-force status step), possibly before (back to when its
+///   ends existed); "since ever" only when curated so.
+/// - A state with no end is surely in force until the last day it is reported in force, and
+///   possibly — not surely — after.
+/// - A fact that stays true once true (`makes`, `part_of`) is so from when its ends existed
+///   (surely from its first report when that is unknown), and for ever.
+/// - A relation whose history begins pending is in force only from an in-force step; pending
+///   steps followed by an over step (cancelled while planned) mean never in force. An over
+///   step after the start ends it.
+pub fn in_force(known: &Known<'_>) -> Window {
+    let (exists_possibly, exists_surely) = known.ends_exist.unwrap_or((Day::MIN, Day::MIN));
+    let first_in_force = known
+        .steps
+        .iter()
+        .filter(|(phase, _)| *phase == Phase::InForce)
+        .find_map(|(_, date)| *date);
+    let reported_first = [
+        known.reports.map(|r| r.0),
+        first_in_force.map(DateBound::last_day),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    let reported_last = [
+        known.reports.map(|r| r.1),
+        known
+            .steps
+            .iter()
+            .filter(|(phase, _)| *phase == Phase::InForce)
+            .filter_map(|(_, date)| date.map(DateBound::last_day))
+            .max(),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    let (mut started_possibly, mut started_surely) = if known.since_ever {
+        (Day::MIN, Day::MIN)
+    } else if let Some(from) = known.validity.from {
+        (from.first_day(), from.last_day())
+    } else if !known.state && known.ends_exist.is_some() {
+        (exists_possibly, exists_surely)
+    } else {
+        (Day::MIN, reported_first.unwrap_or(Day::MAX))
+    };
+    // A history that begins pending starts at its first in-force step, or never.
+    let first_phase = known.steps.iter().map(|(phase, _)| *phase).next();
+    if first_phase == Some(Phase::Pending) {
+        let Some(start) = first_in_force else {
+            return Window::NEVER;
+        };
+        let pending_over = known.steps.iter().any(|(phase, date)| {
+            *phase == Phase::Over && date.is_none_or(|d| d.first_day() <= start.first_day())
+        });
+        if pending_over {
+            return Window::NEVER;
+        }
+        started_possibly = started_possibly.max(start.first_day());
+        started_surely = started_surely.max(start.last_day());
+    }
+    if !known.since_ever {
+        started_possibly = started_possibly.max(exists_possibly);
+        started_surely = started_surely.max(exists_surely);
+    }
+    let over = known
+        .steps
+        .iter()
+        .filter(|(phase, _)| *phase == Phase::Over)
+        .filter_map(|(_, date)| *date)
+        .find(|d| d.last_day() >= started_possibly);
+    let (mut ends_earliest, mut ends_latest) = match (known.validity.until, over) {
+        (Some(until), Some(over)) if over.first_day() < until.first_day() => {
+            (over.first_day(), over.last_day())
+        }
+        (Some(until), _) => (until.first_day(), until.last_day()),
+        (None, Some(over)) => (over.first_day(), over.last_day()),
+        (None, None) if known.state => {
+            let known_until = [reported_last, known.validity.from.map(DateBound::last_day)]
+                .into_iter()
+                .flatten()
+                .max();
+            (
+                known_until.map_or(Day::MIN, |d| d.saturating_add(1)),
+                Day::MAX,
+            )
+        }
+        (None, None) => (Day::MAX, Day::MAX),
+    };
+    if ends_latest <= started_possibly {
+        return Window::NEVER;
+    }
+    ends_earliest = ends_earliest.max(started_possibly);
+    ends_latest = ends_latest.max(ends_earliest);
+    started_surely = started_surely.max(started_possibly);
+    Window {
+        started_surely,
+        started_possibly,
+        ends_earliest,
+        ends_latest,
+    }
+}
+
+/// A relation's presence on `day`: its window's answer, and where the window says it is not
+/// in force, whether it is pending (`Planned`) or over (`Ended`) by its status on the day
+/// (`phase`), or over because its window has closed.
+pub fn standing(window: &Window, phase: Option<Phase>, day: Day) -> Presence {
+    match (window.presence(day), phase) {
+        (Presence::Absent, Some(Phase::Pending)) => Presence::Planned,
+        (Presence::Absent, Some(Phase::Over | Phase::Paused)) => Presence::Ended,
+        (Presence::Absent, _) if day >= window.ends_latest => Presence::Ended,
+        (presence, _) => presence,
     }
 }
 
@@ -155,6 +316,91 @@ mod tests {
         assert_eq!(PartialDate::from_day(as_of_2018).to_string(), "2018-12-31");
         let w = validity(Some("2018-Q4"), None);
         assert_eq!(w.presence(as_of_2018), Presence::Sure);
+    }
+
+    fn bound(s: &str) -> DateBound {
+        DateBound::parse(s).unwrap()
+    }
+
+    fn known(steps: &[(Phase, Option<DateBound>)]) -> Known<'_> {
+        Known {
+            state: true,
+            validity: Validity::default(),
+            since_ever: false,
+            ends_exist: None,
+            reports: None,
+            steps,
+        }
+    }
+
+    #[test]
+    fn an_undated_state_is_sure_only_where_reported_and_never_before_its_ends() {
+        let w = in_force(&Known {
+            ends_exist: Some((day("2010-04-06"), day("2010-04-06"))),
+            reports: Some((day("2018-03-01"), day("2018-05-01"))),
+            ..known(&[])
+        });
+        assert_eq!(w.presence(day("2000")), Presence::Absent);
+        assert_eq!(w.presence(day("2012")), Presence::Possible);
+        assert_eq!(w.presence(day("2018-04")), Presence::Sure);
+        assert_eq!(w.presence(day("2021")), Presence::Possible);
+        let ever = in_force(&Known {
+            since_ever: true,
+            ..known(&[])
+        });
+        assert_eq!(ever.presence(day("1900")), Presence::Possible);
+    }
+
+    #[test]
+    fn cancelled_while_planned_was_never_in_force() {
+        let steps = [
+            (Phase::Pending, Some(bound("2017-12"))),
+            (Phase::Over, Some(bound("2018-01-08"))),
+        ];
+        let w = in_force(&Known {
+            validity: Validity {
+                from: Some(bound("2017-12")),
+                until: None,
+            },
+            ..known(&steps)
+        });
+        assert_eq!(w, Window::NEVER);
+        assert_eq!(
+            standing(&w, Some(Phase::Pending), day("2017-12-15")),
+            Presence::Planned
+        );
+        assert_eq!(
+            standing(&w, Some(Phase::Over), day("2018-02")),
+            Presence::Ended
+        );
+    }
+
+    #[test]
+    fn a_plan_carried_out_starts_and_a_lifting_ends() {
+        let steps = [
+            (Phase::Pending, Some(bound("2018-04"))),
+            (Phase::InForce, Some(bound("2018-04-15"))),
+            (Phase::Over, Some(bound("2018-07-13"))),
+        ];
+        let w = in_force(&known(&steps));
+        assert_eq!(w.presence(day("2018-04-10")), Presence::Absent);
+        assert_eq!(w.presence(day("2018-05")), Presence::Sure);
+        assert_eq!(w.presence(day("2018-07-13")), Presence::Absent);
+        assert_eq!(
+            standing(&w, Some(Phase::Over), day("2019")),
+            Presence::Ended
+        );
+    }
+
+    #[test]
+    fn a_timeless_fact_holds_from_its_ends_and_for_ever() {
+        let w = in_force(&Known {
+            state: false,
+            ends_exist: Some((day("2017-10-16"), day("2017-10-16"))),
+            ..known(&[])
+        });
+        assert_eq!(w.presence(day("2005")), Presence::Absent);
+        assert_eq!(w.presence(day("2030")), Presence::Sure);
     }
 
     #[test]

@@ -92,6 +92,7 @@ pub(crate) struct RawRelation {
     pub to: Spanned<String>,
     pub valid_from: Option<Spanned<String>>,
     pub valid_until: Option<Spanned<String>>,
+    pub since_ever: Option<Spanned<bool>>,
     #[serde(default)]
     pub status: Vec<RawStatus>,
     #[serde(default)]

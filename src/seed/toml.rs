@@ -480,6 +480,16 @@ impl<'a> Loader<'a> {
             rules::time_order(&validity, "valid_from", "valid_until"),
         );
         let kind_at = Self::at(file, &raw.kind);
+        let since_ever = raw.since_ever.as_ref().is_some_and(|e| *e.get_ref());
+        if let (Some(ever), Some(_)) = (&raw.since_ever, &raw.valid_from)
+            && *ever.get_ref()
+        {
+            self.report(
+                &Self::at(file, ever),
+                "the relation has both `since_ever = true` and a `valid_from`",
+                Some("keep the one the source supports".into()),
+            );
+        }
         let confidence = self.confidence(file, raw.confidence.as_ref());
         let sources = self.citations(file, &raw.sources);
         let unsourced = raw.unsourced.as_ref().is_some_and(|u| *u.get_ref());
@@ -550,6 +560,7 @@ impl<'a> Loader<'a> {
             source: 0,
             detail: Some(Box::new(RelationDetail {
                 validity,
+                since_ever,
                 status_history,
                 sources,
                 market,
