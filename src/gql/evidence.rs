@@ -29,6 +29,10 @@ impl Citation {
     async fn quote(&self) -> Option<&str> {
         self.citation.quote.as_deref()
     }
+    /// The party whose claim the source reports ("ZTE said"), when the source names one.
+    async fn claimed_by(&self) -> Option<Entity> {
+        self.citation.claimed_by.map(|p| entity(&self.store, p))
+    }
 }
 
 pub(crate) fn citations(store: &Store, list: &[graph::Citation]) -> List<Citation> {
@@ -69,6 +73,159 @@ impl StatusChange {
     /// How far this step is believed, 0–1 (1 unless its sources are in doubt).
     async fn confidence(&self) -> f64 {
         super::relation::decimal(self.change.confidence)
+    }
+    /// The party that claims this step, apart from the sources that report it.
+    async fn claimed_by(&self) -> Option<Entity> {
+        self.change.claimed_by.map(|p| entity(&self.store, p))
+    }
+}
+
+/// An end a relation still in force is reported or planned to have ("will stop selling in the
+/// coming weeks").
+#[derive(Clone)]
+pub struct PlannedEnd {
+    pub(crate) store: Store,
+    pub(crate) end: graph::PlannedEnd,
+    pub(crate) as_of: Option<crate::model::Day>,
+}
+
+/// An end a relation still in force is reported or planned to have.
+#[Object(serial)]
+impl PlannedEnd {
+    /// When it is to take effect.
+    async fn date(&self) -> One<FuzzyDate> {
+        One(FuzzyDate(self.end.date))
+    }
+    /// Whether it is still ahead on the day asked (`asOf`), or with no day asked.
+    async fn ahead(&self) -> bool {
+        self.as_of.is_none_or(|day| day < self.end.date.first_day())
+    }
+    /// How far the report is believed, 0–1.
+    async fn confidence(&self) -> f64 {
+        decimal(self.end.confidence)
+    }
+    /// The party that announced it, if named.
+    async fn claimed_by(&self) -> Option<Entity> {
+        self.end.claimed_by.map(|p| entity(&self.store, p))
+    }
+    /// Where it was reported.
+    async fn sources(&self) -> List<Citation> {
+        citations(&self.store, &self.end.sources)
+    }
+}
+
+/// What kind of thing a party claims.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimKind {
+    /// A relation as a whole.
+    Relation,
+    /// A step of a relation's status history.
+    StatusChange,
+    /// A relation's planned or reported end.
+    PlannedEnd,
+    /// A quote supporting a relation, in the party's voice.
+    RelationQuote,
+    /// An event as a whole.
+    Event,
+    /// An event's cause.
+    Cause,
+    /// A quote supporting an entity or one of its properties, in the party's voice.
+    EntityQuote,
+}
+
+/// Something a party is reported to claim, with the sources that report it.
+#[derive(Clone)]
+pub struct Claim {
+    pub(crate) store: Store,
+    pub(crate) claim: graph::Claim,
+}
+
+/// Something a party is reported to claim, with the sources that report it.
+#[Object(serial)]
+impl Claim {
+    /// What kind of claim it is.
+    async fn kind(&self) -> ClaimKind {
+        match self.claim {
+            graph::Claim::Relation(_) => ClaimKind::Relation,
+            graph::Claim::Step(..) => ClaimKind::StatusChange,
+            graph::Claim::PlannedEnd(_) => ClaimKind::PlannedEnd,
+            graph::Claim::RelationCitation(..) => ClaimKind::RelationQuote,
+            graph::Claim::Event(_) => ClaimKind::Event,
+            graph::Claim::Cause(_) => ClaimKind::Cause,
+            graph::Claim::EntityCitation(..) => ClaimKind::EntityQuote,
+        }
+    }
+    /// The relation claimed, or whose step, end or quote is.
+    async fn relation(&self) -> Option<One<Relation>> {
+        use graph::Claim as C;
+        match self.claim {
+            C::Relation(r) | C::Step(r, _) | C::PlannedEnd(r) | C::RelationCitation(r, _) => {
+                Some(One(Relation::alone(
+                    &self.store,
+                    r,
+                    crate::model::Presence::Sure,
+                    None,
+                )))
+            }
+            _ => None,
+        }
+    }
+    /// The event or entity claimed, or whose cause or property is.
+    async fn entity(&self) -> Option<Entity> {
+        use graph::Claim as C;
+        match self.claim {
+            C::Event(e) | C::Cause(e) | C::EntityCitation(e, ..) => Some(entity(&self.store, e)),
+            _ => None,
+        }
+    }
+    /// The property, for a quote about one (`founded`, `date`…).
+    async fn property(&self) -> Option<&str> {
+        match self.claim {
+            graph::Claim::EntityCitation(e, Some(p), _) => Some(
+                self.store.graph.entity_detail(e).property_sources[p]
+                    .property
+                    .as_str(),
+            ),
+            _ => None,
+        }
+    }
+    /// The status step, for a claimed step.
+    async fn status_change(&self) -> Option<One<StatusChange>> {
+        match self.claim {
+            graph::Claim::Step(r, i) => Some(One(StatusChange {
+                store: self.store.clone(),
+                change: self.store.graph.relation_detail(r).status_history[i].clone(),
+            })),
+            _ => None,
+        }
+    }
+    /// The sources that report the claim, with their quotes.
+    async fn sources(&self) -> List<Citation> {
+        use graph::Claim as C;
+        let g = &self.store.graph;
+        let list: Vec<graph::Citation> = match self.claim {
+            C::Relation(r) => g.relation_detail(r).sources.clone(),
+            C::Step(r, i) => g.relation_detail(r).status_history[i].sources.clone(),
+            C::PlannedEnd(r) => g
+                .relation_detail(r)
+                .planned_end
+                .as_ref()
+                .map(|p| p.sources.clone())
+                .unwrap_or_default(),
+            C::RelationCitation(r, i) => vec![g.relation_detail(r).sources[i].clone()],
+            C::Event(e) => g.entity_detail(e).sources.clone(),
+            C::Cause(e) => g
+                .entity_detail(e)
+                .cause
+                .as_ref()
+                .map(|c| c.sources.clone())
+                .unwrap_or_default(),
+            C::EntityCitation(e, None, i) => vec![g.entity_detail(e).sources[i].clone()],
+            C::EntityCitation(e, Some(p), i) => {
+                vec![g.entity_detail(e).property_sources[p].sources[i].clone()]
+            }
+        };
+        citations(&self.store, &list)
     }
 }
 
@@ -123,5 +280,9 @@ impl Cause {
     /// Where it was reported.
     async fn sources(&self) -> List<Citation> {
         citations(&self.store, &self.cause.sources)
+    }
+    /// The party that claims it, apart from the sources that report it.
+    async fn claimed_by(&self) -> Option<Entity> {
+        self.cause.claimed_by.map(|p| entity(&self.store, p))
     }
 }

@@ -307,6 +307,10 @@ entity_object! {
         async fn confidence(&self) -> f64 {
             decimal(self.0.detail().confidence.unwrap_or(1.0))
         }
+        /// The party that claims it (a company's own announcement), apart from its sources.
+        async fn claimed_by(&self) -> Option<Entity> {
+            self.0.detail().claimed_by.map(|p| entity(&self.0.store, p))
+        }
         /// Its reported cause, with its own confidence and sources.
         async fn cause(&self) -> Option<One<Cause>> {
             self.0.detail().cause.clone().map(|cause| {

@@ -7,6 +7,7 @@ use super::date::Date;
 use super::engine::list::{List, Objects, One};
 use super::entity::{Entity, entity};
 use super::enums::{EntityKind, MatchRank, RelationKind, Status};
+use super::evidence::Claim;
 use super::page::page_size;
 use super::relation::Relation;
 use crate::model;
@@ -109,6 +110,30 @@ impl BaseQuery {
         let as_of = as_of.map(Date::last_day);
         let presence = as_of.map_or(model::Presence::Sure, |day| store.graph.standing(ix, day));
         Some(Relation::alone(store, ix, presence, as_of))
+    }
+
+    /// What a party (a company, a person, a public body) is reported to claim, apart from what
+    /// sources state themselves: relations, status steps, planned ends, events, causes and
+    /// quotes in its voice, each with the sources reporting it.
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The party's id.")] by: ID,
+    ) -> Result<Objects<Claim>> {
+        let store = ctx.data_unchecked::<Store>();
+        let party = store
+            .graph
+            .require(&by)
+            .map_err(super::error::graph_error)?;
+        Ok(store
+            .graph
+            .claims_by(party)
+            .iter()
+            .map(|&claim| Claim {
+                store: store.clone(),
+                claim,
+            })
+            .collect())
     }
 
     /// Entities whose name or alias matches the text, ignoring case and accents: exact matches

@@ -263,6 +263,22 @@ impl Relation {
     async fn terms(&self) -> Option<&str> {
         self.detail().terms.as_deref()
     }
+    /// The party that claims the relation ("ZTE says it is regulated by…"), apart from the
+    /// sources that report it; null when the sources state it themselves.
+    async fn claimed_by(&self) -> Option<Entity> {
+        self.detail().claimed_by.map(|p| entity(&self.store, p))
+    }
+    /// An end reported or planned while it is in force ("will stop selling in the coming
+    /// weeks"), with its confidence and sources.
+    async fn planned_end(&self) -> Option<One<super::evidence::PlannedEnd>> {
+        self.detail().planned_end.clone().map(|end| {
+            One(super::evidence::PlannedEnd {
+                store: self.store.clone(),
+                end,
+                as_of: self.view.as_of,
+            })
+        })
+    }
     /// A one-line reading of the relation with its dates, status and sources.
     async fn explanation(&self) -> String {
         self.store.graph.explanation(&self.view)

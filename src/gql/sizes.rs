@@ -253,9 +253,14 @@ impl Sizes for DataSizes<'_> {
             ("Relation", "statusHistory") => largest.status_steps.into(),
             (
                 "Relation" | "MarketShare" | "Cause" | "PropertySource" | "StatusChange"
-                | "TimelineEntry",
+                | "TimelineEntry" | "PlannedEnd" | "Claim",
                 "sources",
             ) => largest.citations.into(),
+            ("Query", "claims") => match call.text("by").map(|id| graph.lookup(&id)) {
+                Some(Some(ix)) => graph.claims_by(ix).len() as u64,
+                Some(None) => 0,
+                None => largest.claims.into(),
+            },
             ("Supports", "entities") => match self.named(call.scope) {
                 Some(ix) => graph.citing(ix).entities.len() as u64,
                 None => largest.citing_entities.into(),

@@ -60,6 +60,8 @@ pub struct RelationAddition {
     pub status_history: Vec<StatusChange>,
     /// An end, for a relation that has none.
     pub until: Option<DateBound>,
+    /// A planned or reported end, for a relation that has none.
+    pub planned_end: Option<super::record::PlannedEnd>,
     /// Where the addition is (`file:line:column`).
     pub origin: String,
 }
@@ -300,6 +302,25 @@ impl GraphBuilder {
                 }
             }
             pool::add_citations(&mut detail.sources, addition.sources);
+            if let Some(planned) = addition.planned_end {
+                match &detail.planned_end {
+                    Some(had) if had.date != planned.date => {
+                        refused.push((
+                            place,
+                            GraphError::AlreadyEnds {
+                                id: target.id,
+                                until: format!("{} (planned)", had.date),
+                            },
+                        ));
+                        continue;
+                    }
+                    Some(_) => {
+                        let had = detail.planned_end.as_mut().expect("matched above");
+                        pool::add_citations(&mut had.sources, planned.sources);
+                    }
+                    None => detail.planned_end = Some(planned),
+                }
+            }
             for step in addition.status_history {
                 pool::add_step(&mut detail.status_history, step);
             }
@@ -351,6 +372,7 @@ impl GraphBuilder {
             state: r.kind.is_state(),
             validity: detail.validity,
             since_ever: detail.since_ever,
+            planned_end: detail.planned_end.as_ref().map(|p| p.date),
             ends_exist,
             reports,
             steps: &steps,
@@ -489,8 +511,10 @@ impl GraphBuilder {
             search,
             changed_by,
             cited_by,
+            claims: Default::default(),
             largest: Default::default(),
         };
+        graph.claims = super::claims::index(&graph);
         graph.largest = super::rows::measure(&graph);
         tracing::debug!(elapsed = ?started.elapsed(), "longest lists measured");
         graph

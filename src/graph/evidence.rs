@@ -21,10 +21,10 @@ impl Graph {
         let rec = self.relation(ix);
         match (rec.detail, rec.source) {
             (u32::MAX, 0) => std::borrow::Cow::Borrowed(&[]),
-            (u32::MAX, shared) => std::borrow::Cow::Owned(vec![Citation {
-                source: self.shared_sources[shared as usize - 1],
-                quote: None,
-            }]),
+            (u32::MAX, shared) => std::borrow::Cow::Owned(vec![Citation::of(
+                self.shared_sources[shared as usize - 1],
+                None,
+            )]),
             _ => std::borrow::Cow::Borrowed(&self.relation_details[rec.detail as usize].sources),
         }
     }

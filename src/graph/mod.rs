@@ -8,6 +8,7 @@ mod adjacency;
 mod analytics;
 mod budget;
 mod builder;
+mod claims;
 mod evidence;
 mod neighbours;
 mod page;
@@ -26,6 +27,7 @@ mod view;
 pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgraph};
 pub use budget::{Budget, Stop};
 pub use builder::{GraphBuilder, RelationAddition, RelationTarget};
+pub use claims::Claim;
 pub use evidence::Citing;
 pub use neighbours::{Common, Neighbourhood};
 pub use page::Page;
@@ -33,8 +35,8 @@ pub use paths::{Path, PathScratch};
 pub use pool::add_citations;
 pub use query::{RelatedBy, RelationFilter};
 pub use record::{
-    Cause, Citation, EntityDetail, EntityIx, NewRelation, PropertyCitation, RelationDetail,
-    RelationIx, RelationRecord, StatusChange,
+    Cause, Citation, EntityDetail, EntityIx, NewRelation, PlannedEnd, PropertyCitation,
+    RelationDetail, RelationIx, RelationRecord, StatusChange,
 };
 pub use rows::{Largest, Rows};
 pub use search::{MatchRank, SearchIndex, fold};

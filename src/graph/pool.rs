@@ -109,12 +109,19 @@ pub(crate) fn same_fact(
         && da.period == db.period
         && da.target == db.target
         && da.note == db.note
+        && da.measure == db.measure
+        && da.terms == db.terms
+        && da.claimed_by == db.claimed_by
+        && da.since_ever == db.since_ever
 }
 
 /// Adds what `theirs` says to `mine`: sources not cited yet, status steps (a step of the same
 /// status, date and event pools its sources), and where it was curated.
 pub(crate) fn pool_into(mine: &mut RelationDetail, theirs: RelationDetail) {
     add_citations(&mut mine.sources, theirs.sources);
+    if mine.planned_end.is_none() {
+        mine.planned_end = theirs.planned_end;
+    }
     for step in theirs.status_history {
         add_step(&mut mine.status_history, step);
     }
@@ -324,10 +331,7 @@ mod tests {
         let mut r = NewRelation::bare(from, kind, to);
         r.unsourced = false;
         r.detail = Some(Box::new(RelationDetail {
-            sources: vec![Citation {
-                source: cites,
-                quote: None,
-            }],
+            sources: vec![Citation::of(cites, None)],
             role: role.map(str::to_owned),
             origin: format!("{}", cites.0),
             ..RelationDetail::default()
@@ -400,18 +404,13 @@ mod tests {
             Status::Cancelled,
             Some(DateBound::parse("2018-01-08").unwrap()),
             None,
-            vec![Citation {
-                source: reuters,
-                quote: None,
-            }],
+            vec![Citation::of(reuters, None)],
         );
         let addition = RelationAddition {
-            sources: vec![Citation {
-                source: reuters,
-                quote: None,
-            }],
+            sources: vec![Citation::of(reuters, None)],
             status_history: vec![step],
             until: None,
+            planned_end: None,
             origin: "reuters.toml:3:1".to_owned(),
         };
         b.add_to_relation(target(None, "att:carries:mate-10-pro"), addition.clone(), 7);

@@ -29,6 +29,34 @@ pub struct Citation {
     pub source: EntityIx,
     /// A quote of at most two sentences, when one was given.
     pub quote: Option<String>,
+    /// The party whose claim the source reports ("ZTE said"), when it is not the source's own
+    /// finding.
+    pub claimed_by: Option<EntityIx>,
+}
+
+impl Citation {
+    /// A citation of `source`, with `quote`, in the source's own voice.
+    pub fn of(source: EntityIx, quote: Option<String>) -> Self {
+        Citation {
+            source,
+            quote,
+            claimed_by: None,
+        }
+    }
+}
+
+/// An end a relation still in force is reported or planned to have ("will stop selling in the
+/// coming weeks"): not an end until a status step or `valid_until` says so.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedEnd {
+    /// When it is to take effect.
+    pub date: DateBound,
+    /// How far the report is believed, 0–1.
+    pub confidence: f32,
+    /// Where it was reported.
+    pub sources: Vec<Citation>,
+    /// The party that announced it, if the source names one.
+    pub claimed_by: Option<EntityIx>,
 }
 
 /// A step in a relation's status history.
@@ -44,6 +72,8 @@ pub struct StatusChange {
     pub sources: Vec<Citation>,
     /// How far the step is believed, 0–1 (1 unless its sources are in doubt).
     pub confidence: f32,
+    /// The party that claims the step, apart from the sources that report it.
+    pub claimed_by: Option<EntityIx>,
     /// The first day the step is surely in force: its date's last day (always, without a
     /// date). Reduced once, when the step is made.
     in_force_from: Day,
@@ -63,8 +93,15 @@ impl StatusChange {
             event,
             sources,
             confidence: 1.0,
+            claimed_by: None,
             in_force_from: date.map_or(Day::MIN, |d| d.last_day()),
         }
+    }
+
+    /// The same step, claimed by `party`.
+    pub fn claimed(mut self, party: Option<EntityIx>) -> Self {
+        self.claimed_by = party;
+        self
     }
 
     /// The same step, believed `confidence` (0–1).
@@ -88,6 +125,8 @@ pub struct Cause {
     pub confidence: f32,
     /// Where it was reported.
     pub sources: Vec<Citation>,
+    /// The party that claims it, apart from the sources that report it.
+    pub claimed_by: Option<EntityIx>,
 }
 
 /// A kind-specific property with the citations that support it.
@@ -126,6 +165,8 @@ pub struct EntityDetail {
     pub event_status: Option<EventStatus>,
     /// How far an event is believed, 0–1, when it is in doubt.
     pub confidence: Option<f32>,
+    /// The party that claims an event (a company's own announcement), apart from its sources.
+    pub claimed_by: Option<EntityIx>,
     /// An event's date, or a source's publication date.
     pub date: Option<DateBound>,
     /// An event's summary.
@@ -154,9 +195,23 @@ impl Renumbering<'_> {
         ix.0 = self.0[ix.index()];
     }
 
+    fn citation(&self, c: &mut Citation) {
+        self.apply(&mut c.source);
+        if let Some(p) = &mut c.claimed_by {
+            self.apply(p);
+        }
+    }
+
     pub(crate) fn entity_detail(&self, d: &mut EntityDetail) {
         for c in d.citations_mut() {
-            self.apply(&mut c.source);
+            self.citation(c);
+        }
+        for p in [&mut d.claimed_by]
+            .into_iter()
+            .chain(d.cause.as_mut().map(|c| &mut c.claimed_by))
+            .flatten()
+        {
+            self.apply(p);
         }
     }
 
@@ -164,11 +219,17 @@ impl Renumbering<'_> {
         if let Some(m) = &mut d.market {
             self.apply(m);
         }
-        for e in d.status_history.iter_mut().filter_map(|s| s.event.as_mut()) {
-            self.apply(e);
+        for s in &mut d.status_history {
+            for e in [&mut s.event, &mut s.claimed_by].into_iter().flatten() {
+                self.apply(e);
+            }
+        }
+        let planned = d.planned_end.as_mut().map(|p| &mut p.claimed_by);
+        for p in [&mut d.claimed_by].into_iter().chain(planned).flatten() {
+            self.apply(p);
         }
         for c in d.citations_mut() {
-            self.apply(&mut c.source);
+            self.citation(c);
         }
     }
 }
@@ -225,16 +286,22 @@ pub struct RelationDetail {
     pub measure: Option<Measure>,
     /// A restriction's terms, as the source gives them.
     pub terms: Option<String>,
+    /// The party that claims the relation, apart from the sources that report it.
+    pub claimed_by: Option<EntityIx>,
+    /// An end reported or planned while it is in force.
+    pub planned_end: Option<PlannedEnd>,
     /// Where it was defined (`file:line:column`, or several when merged).
     pub origin: String,
 }
 
 impl RelationDetail {
-    /// Every source cited for the relation or a step of its status (repeats included).
+    /// Every source cited for the relation, a step of its status or its planned end
+    /// (repeats included).
     pub fn cited_sources(&self) -> impl Iterator<Item = EntityIx> + '_ {
         self.sources
             .iter()
             .chain(self.status_history.iter().flat_map(|s| &s.sources))
+            .chain(self.planned_end.iter().flat_map(|p| &p.sources))
             .map(|c| c.source)
     }
 
@@ -243,6 +310,7 @@ impl RelationDetail {
         self.sources
             .iter_mut()
             .chain(self.status_history.iter_mut().flat_map(|s| &mut s.sources))
+            .chain(self.planned_end.iter_mut().flat_map(|p| &mut p.sources))
     }
 }
 

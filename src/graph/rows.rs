@@ -91,6 +91,8 @@ pub struct Largest {
     pub status_steps: u32,
     /// The most relations one event changed.
     pub changed: u32,
+    /// The most claims one party makes.
+    pub claims: u32,
     /// The most entities one source supports.
     pub citing_entities: u32,
     /// The most relations one source supports.
@@ -232,7 +234,16 @@ pub(super) fn measure(graph: &Graph) -> Largest {
         for step in &d.status_history {
             largest.citations = largest.citations.max(step.sources.len() as u32);
         }
+        if let Some(end) = &d.planned_end {
+            largest.citations = largest.citations.max(end.sources.len() as u32);
+        }
     }
+    largest.claims = graph
+        .claims
+        .values()
+        .map(|c| c.len() as u32)
+        .max()
+        .unwrap_or(0);
     largest
 }
 

@@ -40,6 +40,8 @@ pub struct Graph {
     pub(super) search: SearchIndex,
     pub(super) changed_by: FxHashMap<EntityIx, Vec<RelationIx>>,
     pub(super) cited_by: FxHashMap<EntityIx, Citing>,
+    /// What each party claims (see `claims`).
+    pub(super) claims: FxHashMap<EntityIx, Vec<super::Claim>>,
     /// The longest lists of the data, for pricing queries.
     pub(super) largest: super::rows::Largest,
 }

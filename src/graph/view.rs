@@ -20,6 +20,8 @@ pub struct RelationView {
     /// Its status step in force on the day asked, else its latest, as a position in its
     /// history.
     status: Option<u32>,
+    /// The day asked, if one was.
+    pub as_of: Option<Day>,
 }
 
 impl Graph {
@@ -30,6 +32,7 @@ impl Graph {
             seen_from: Some((from, hop.outgoing)),
             presence: hop.presence,
             status: self.status_step(hop.relation, as_of),
+            as_of,
         }
     }
 
@@ -46,6 +49,7 @@ impl Graph {
             seen_from: None,
             presence,
             status: self.status_step(relation, as_of),
+            as_of,
         }
     }
 

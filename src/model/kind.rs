@@ -70,6 +70,18 @@ vocabulary! {
 }
 
 impl EntityKind {
+    /// The kinds that can claim something: organisations, people, government bodies, media
+    /// outlets and brands.
+    pub const PARTIES: KindSet = KindSet::of(&[
+        EntityKind::Vendor,
+        EntityKind::Carrier,
+        EntityKind::Retailer,
+        EntityKind::Person,
+        EntityKind::GovernmentBody,
+        EntityKind::MediaOutlet,
+        EntityKind::Brand,
+    ]);
+
     /// Vendors, carriers and retailers.
     pub fn is_organisation(self) -> bool {
         matches!(

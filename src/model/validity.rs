@@ -101,6 +101,8 @@ pub struct Known<'a> {
     pub validity: Validity,
     /// Whether it was curated as in force since ever.
     pub since_ever: bool,
+    /// An end reported or planned, not yet confirmed.
+    pub planned_end: Option<DateBound>,
     /// The first and last days on which both ends may first have existed (the later of their
     /// founding, release or event dates), if known.
     pub ends_exist: Option<(Day, Day)>,
@@ -134,6 +136,7 @@ pub enum Phase {
 ///   possibly — not surely — after.
 /// - A fact that stays true once true (`makes`, `part_of`) is so from when its ends existed
 ///   (surely from its first report when that is unknown), and for ever.
+/// - A reported or planned end (not yet a step) leaves it only possibly in force from then.
 /// - A relation whose history begins pending is in force only from an in-force step; pending
 ///   steps followed by an over step (cancelled while planned) mean never in force. An over
 ///   step after the start ends it.
@@ -215,6 +218,10 @@ pub fn in_force(known: &Known<'_>) -> Window {
         }
         (None, None) => (Day::MAX, Day::MAX),
     };
+    // A reported or planned end leaves the relation only possibly in force from its date.
+    if let Some(planned) = known.planned_end {
+        ends_earliest = ends_earliest.min(planned.first_day());
+    }
     if ends_latest <= started_possibly {
         return Window::NEVER;
     }
@@ -327,6 +334,7 @@ mod tests {
             state: true,
             validity: Validity::default(),
             since_ever: false,
+            planned_end: None,
             ends_exist: None,
             reports: None,
             steps,

@@ -40,6 +40,10 @@ impl Loader<'_> {
         let for_relation = [
             ("status", raw.status.first().map(|s| s.status.span())),
             ("valid_until", raw.valid_until.as_ref().map(Spanned::span)),
+            (
+                "planned_end",
+                raw.planned_end.as_ref().map(|p| p.date.span()),
+            ),
         ];
         match entity {
             Some(kind) => {
@@ -192,6 +196,10 @@ impl Loader<'_> {
         let sources = self.citations(file, &raw.sources);
         let status_history = self.status_steps(file, kind, &raw.status);
         let until = raw.valid_until.as_ref().and_then(|d| self.date(file, d));
+        let planned_end = raw
+            .planned_end
+            .as_ref()
+            .and_then(|p| self.planned_end(file, p));
         let (Some(kind), Some(from), Some(to), Some(market)) = (kind, from, to, market) else {
             return;
         };
@@ -207,6 +215,7 @@ impl Loader<'_> {
             sources,
             status_history,
             until,
+            planned_end,
             origin: self.origin(&to_at),
         };
         self.additions.push(to_at);
@@ -246,7 +255,7 @@ fn not_for(field: &str, what: &str) -> Broken {
     Broken {
         message: format!("`{field}` cannot be added to {what}"),
         hint: Some(
-            "an entity takes aliases, description, wikidata, founded, released, date, url, cite and sources; a relation takes status, valid_until and sources".into(),
+            "an entity takes aliases, description, wikidata, founded, released, date, url, cite and sources; a relation takes status, valid_until, planned_end and sources".into(),
         ),
     }
 }

@@ -28,6 +28,18 @@ pub(crate) const SECTIONS: &[&str] = &[
 pub(crate) struct RawCitation {
     pub source: Spanned<String>,
     pub quote: Option<Spanned<String>>,
+    pub claimed_by: Option<Spanned<String>>,
+}
+
+/// A relation's planned or reported end: `{ date = "…", confidence = 0.7, sources = […] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPlannedEnd {
+    pub date: Spanned<String>,
+    pub confidence: Option<Spanned<f64>>,
+    pub claimed_by: Option<Spanned<String>>,
+    #[serde(default)]
+    pub sources: Vec<RawCitation>,
 }
 
 /// An event's reported cause.
@@ -36,6 +48,7 @@ pub(crate) struct RawCitation {
 pub(crate) struct RawCause {
     pub text: Spanned<String>,
     pub confidence: Option<Spanned<f64>>,
+    pub claimed_by: Option<Spanned<String>>,
     #[serde(default)]
     pub sources: Vec<RawCitation>,
 }
@@ -62,6 +75,7 @@ pub(crate) struct RawEntity {
     pub cause: Option<Spanned<RawCause>>,
     pub status: Option<Spanned<String>>,
     pub confidence: Option<Spanned<f64>>,
+    pub claimed_by: Option<Spanned<String>>,
     pub title: Option<Spanned<String>>,
     pub publisher: Option<String>,
     pub url: Option<String>,
@@ -79,6 +93,7 @@ pub(crate) struct RawStatus {
     pub date: Option<Spanned<String>>,
     pub event: Option<Spanned<String>>,
     pub confidence: Option<Spanned<f64>>,
+    pub claimed_by: Option<Spanned<String>>,
     #[serde(default)]
     pub sources: Vec<RawCitation>,
 }
@@ -108,6 +123,8 @@ pub(crate) struct RawRelation {
     pub note: Option<String>,
     pub measure: Option<Spanned<String>>,
     pub terms: Option<Spanned<String>>,
+    pub claimed_by: Option<Spanned<String>>,
+    pub planned_end: Option<RawPlannedEnd>,
 }
 
 /// One `[[addition]]` table: what a file adds to an entity or a relation another file defines,
@@ -129,6 +146,7 @@ pub(crate) struct RawAddition {
     #[serde(default)]
     pub status: Vec<RawStatus>,
     pub valid_until: Option<Spanned<String>>,
+    pub planned_end: Option<RawPlannedEnd>,
     #[serde(default)]
     pub sources: Vec<RawCitation>,
 }

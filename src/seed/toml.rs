@@ -7,13 +7,15 @@ use ::toml::Spanned;
 use ::toml::de::{DeTable, DeValue, ValueDeserializer};
 use serde::Deserialize;
 
-use super::raw::{RawAddition, RawCitation, RawEntity, RawRelation, RawStatus, SECTIONS};
+use super::raw::{
+    RawAddition, RawCitation, RawEntity, RawPlannedEnd, RawRelation, RawStatus, SECTIONS,
+};
 use super::report::Problem;
 use super::rules::{self, Broken};
 use super::{Defined, SeedFile};
 use crate::graph::{
     Cause, Citation, EntityDetail, EntityIx, GraphBuilder, GraphError, NewEntity, NewRelation,
-    PropertyCitation, RelationDetail, StatusChange,
+    PlannedEnd, PropertyCitation, RelationDetail, StatusChange,
 };
 use crate::model::{
     BodyType, DateBound, DocumentType, EntityKind, EventStatus, EventType, KindSet, Measure,
@@ -218,7 +220,8 @@ impl<'a> Loader<'a> {
 
     /// Reports kind-specific fields used on a kind they do not apply to, and required ones missing.
     fn check_fields(&mut self, kind: EntityKind, file: usize, raw: &RawEntity) {
-        let given: [(&str, Option<Range<usize>>); 13] = [
+        let given: [(&str, Option<Range<usize>>); 14] = [
+            ("claimed_by", raw.claimed_by.as_ref().map(Spanned::span)),
             ("founded", raw.founded.as_ref().map(Spanned::span)),
             ("category", raw.category.as_ref().map(Spanned::span)),
             ("released", raw.released.as_ref().map(Spanned::span)),
@@ -280,6 +283,7 @@ impl<'a> Loader<'a> {
                 text: c.text.get_ref().clone(),
                 confidence: self.confidence(file, c.confidence.as_ref()),
                 sources: self.citations(file, &c.sources),
+                claimed_by: self.party(file, &c.claimed_by),
             }
         });
         let parse = |this: &mut Self, v: &Option<Spanned<String>>| {
@@ -346,6 +350,7 @@ impl<'a> Loader<'a> {
                 .confidence
                 .as_ref()
                 .map(|c| self.confidence(file, Some(c))),
+            claimed_by: self.party(file, &raw.claimed_by),
             title: raw.title.as_ref().map(|t| t.get_ref().clone()),
             publisher: raw.publisher.clone(),
             url: raw.url.clone(),
@@ -404,13 +409,42 @@ impl<'a> Loader<'a> {
                     let checked = rules::quote(q.get_ref());
                     self.check(&Self::at(file, q), checked);
                 }
+                let claimed_by = self.party(file, &c.claimed_by);
                 let source = self.reference(file, &c.source, KindSet::of(&[EntityKind::Source]))?;
                 Some(Citation {
                     source,
                     quote: c.quote.as_ref().map(|q| q.get_ref().clone()),
+                    claimed_by,
                 })
             })
             .collect()
+    }
+
+    /// Resolves the party a claim is made by, if one is named.
+    pub(super) fn party(&mut self, file: usize, id: &Option<Spanned<String>>) -> Option<EntityIx> {
+        id.as_ref()
+            .and_then(|id| self.reference(file, id, EntityKind::PARTIES))
+    }
+
+    /// A planned or reported end.
+    pub(super) fn planned_end(&mut self, file: usize, raw: &RawPlannedEnd) -> Option<PlannedEnd> {
+        let date = self.date(file, &raw.date);
+        let confidence = self.confidence(file, raw.confidence.as_ref());
+        let sources = self.citations(file, &raw.sources);
+        let claimed_by = self.party(file, &raw.claimed_by);
+        if raw.sources.is_empty() {
+            self.report(
+                &Self::at(file, &raw.date),
+                "the planned end cites no source",
+                Some("add `sources = [{ source = \"…\", quote = \"…\" }]` to `planned_end`".into()),
+            );
+        }
+        Some(PlannedEnd {
+            date: date?,
+            confidence,
+            sources,
+            claimed_by,
+        })
     }
 
     /// Resolves an id that must name an entity of one of `kinds`.
@@ -446,8 +480,11 @@ impl<'a> Loader<'a> {
                 .and_then(|e| self.reference(file, e, KindSet::of(&[EntityKind::Event])));
             let sources = self.citations(file, &s.sources);
             let confidence = self.confidence(file, s.confidence.as_ref());
+            let claimed_by = self.party(file, &s.claimed_by);
             if let Some(status) = status {
-                let step = StatusChange::new(status, date, event, sources).believed(confidence);
+                let step = StatusChange::new(status, date, event, sources)
+                    .believed(confidence)
+                    .claimed(claimed_by);
                 status_history.push(step);
             }
         }
@@ -534,6 +571,11 @@ impl<'a> Loader<'a> {
             .as_ref()
             .and_then(|s| self.check(&Self::at(file, s), rules::share(*s.get_ref())));
         let period = raw.period.as_ref().and_then(|d| self.date(file, d));
+        let claimed_by = self.party(file, &raw.claimed_by);
+        let planned_end = raw
+            .planned_end
+            .as_ref()
+            .and_then(|p| self.planned_end(file, p));
         let measure = raw
             .measure
             .as_ref()
@@ -572,6 +614,8 @@ impl<'a> Loader<'a> {
                 note: raw.note.clone(),
                 measure,
                 terms: raw.terms.as_ref().map(|t| t.get_ref().clone()),
+                claimed_by,
+                planned_end,
                 origin: self.origin(&kind_at),
             })),
         };

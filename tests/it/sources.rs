@@ -175,3 +175,68 @@ status = [{ status = "ended" }]
         "{text}"
     );
 }
+
+/// A party's claims, reported by a source, and an end a retailer is reported to plan.
+#[tokio::test]
+async fn claims_by_a_party_and_a_planned_end_are_answered() {
+    let dir = seed_with(
+        r#"
+[[source]]
+id = "wire-2018-03"
+name = "A wire report of March 2018"
+title = "Retailer to stop selling Huawei phones"
+date = "2018-03-20"
+
+[[government_body]]
+id = "fcc"
+name = "Federal Communications Commission"
+type = "regulator"
+
+[[relation]]
+kind = "regulates"
+from = "fcc"
+to = "zte"
+claimed_by = "zte"
+sources = [{ source = "wire-2018-03", quote = "ZTE said it is regulated by the FCC" }]
+
+[[relation]]
+kind = "sells"
+from = "walmart"
+to = "huawei"
+planned_end = { date = "2018-04", confidence = 0.7, sources = [{ source = "wire-2018-03", quote = "will stop selling Huawei phones in the coming weeks, according to people familiar with the matter" }] }
+sources = [{ source = "wire-2018-03", quote = "Walmart, which sells Huawei phones" }]
+"#,
+    );
+    let loaded = load(dir.path()).expect("the report loads");
+    let app = phonegraph::gql::AppState::new(
+        loaded.graph,
+        loaded.data_version,
+        phonegraph::gql::DEFAULT_LIMITS,
+    );
+    let answer = ask(
+        app,
+        r#"{
+          claims(by: "zte") { kind relation { id claimedBy { id } } sources { source { id } quote } }
+          march: relation(id: "walmart:sells:huawei", asOf: "2018-03-20") {
+            presence plannedEnd { date { text } ahead confidence sources { quote } }
+          }
+          may: relation(id: "walmart:sells:huawei", asOf: "2018-05") { presence plannedEnd { ahead } }
+        }"#,
+    )
+    .await;
+    assert_eq!(
+        answer,
+        json!({ "data": {
+            "claims": [{
+                "kind": "RELATION",
+                "relation": { "id": "fcc:regulates:zte", "claimedBy": { "id": "zte" } },
+                "sources": [{ "source": { "id": "wire-2018-03" }, "quote": "ZTE said it is regulated by the FCC" }],
+            }],
+            "march": { "presence": "SURE", "plannedEnd": {
+                "date": { "text": "2018-04" }, "ahead": true, "confidence": 0.7,
+                "sources": [{ "quote": "will stop selling Huawei phones in the coming weeks, according to people familiar with the matter" }],
+            } },
+            "may": { "presence": "POSSIBLE", "plannedEnd": { "ahead": false } },
+        } })
+    );
+}
