@@ -311,6 +311,14 @@ entity_object! {
         async fn claimed_by(&self) -> Option<Entity> {
             self.0.detail().claimed_by.map(|p| entity(&self.0.store, p))
         }
+        /// Amounts of money it involved (a fine, an escrow), exact.
+        async fn amounts(&self) -> List<super::quantity::Amount> {
+            super::quantity::amounts(&self.0.detail().amounts)
+        }
+        /// How long its effect lasts (a ban's term).
+        async fn duration(&self) -> Option<One<super::quantity::Duration>> {
+            super::quantity::duration(self.0.detail().duration)
+        }
         /// Its reported cause, with its own confidence and sources.
         async fn cause(&self) -> Option<One<Cause>> {
             self.0.detail().cause.clone().map(|cause| {

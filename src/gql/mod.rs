@@ -17,6 +17,7 @@ mod evidence;
 mod kinds;
 mod order;
 mod page;
+mod quantity;
 mod query;
 mod relation;
 mod select;

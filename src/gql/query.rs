@@ -136,6 +136,23 @@ impl BaseQuery {
             .collect())
     }
 
+    /// The amounts of money around an entity (its own, if an event; its relations'; those of
+    /// the events it took part in), and their exact sums by currency, never converted.
+    async fn amounts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entity's id.")] about: ID,
+        #[graphql(desc = "Only amounts that are this (`fine`, `escrow`), ignoring case.")]
+        what: Option<String>,
+    ) -> Result<One<super::quantity::AmountReport>> {
+        let store = ctx.data_unchecked::<Store>();
+        let ix = store
+            .graph
+            .require(&about)
+            .map_err(super::error::graph_error)?;
+        Ok(One(super::quantity::report(store, ix, what.as_deref())))
+    }
+
     /// Entities whose name or alias matches the text, ignoring case and accents: exact matches
     /// first, then names starting with it, then words starting with it, then names containing it.
     #[graphql(complexity = "first.unwrap_or(10).max(0) as usize * child_complexity")]

@@ -263,6 +263,14 @@ impl Relation {
     async fn terms(&self) -> Option<&str> {
         self.detail().terms.as_deref()
     }
+    /// Amounts of money it involves (a deal's value, a penalty), exact.
+    async fn amounts(&self) -> List<super::quantity::Amount> {
+        super::quantity::amounts(&self.detail().amounts)
+    }
+    /// How long it is to last (a ban's term), as its source gives it.
+    async fn duration(&self) -> Option<One<super::quantity::Duration>> {
+        super::quantity::duration(self.detail().duration)
+    }
     /// The party that claims the relation ("ZTE says it is regulated by…"), apart from the
     /// sources that report it; null when the sources state it themselves.
     async fn claimed_by(&self) -> Option<Entity> {

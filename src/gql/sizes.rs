@@ -114,6 +114,22 @@ impl DataSizes<'_> {
         }
     }
 
+    /// The scope of a field about the entity an argument names: that entity, nothing (`null`
+    /// or an error) when there is no such entity, any when the argument is not known.
+    fn scope_named(&self, call: &Call<'_>, argument: &str) -> Scope {
+        match call.text(argument).map(|id| self.graph.lookup(&id)) {
+            Some(Some(ix)) => Scope {
+                of: Some(ix.index() as u32),
+                ..Scope::default()
+            },
+            Some(None) => Scope {
+                none: true,
+                ..Scope::default()
+            },
+            None => Scope::default(),
+        }
+    }
+
     /// Whether the call names, by this argument, an entity there is not (the field is then an
     /// error).
     fn absent(&self, call: &Call<'_>, argument: &str) -> bool {
@@ -256,6 +272,12 @@ impl Sizes for DataSizes<'_> {
                 | "TimelineEntry" | "PlannedEnd" | "Claim",
                 "sources",
             ) => largest.citations.into(),
+            ("Event" | "Relation", "amounts") => largest.amounts.into(),
+            // Its own, its relations' and its events': at most two holders a relation.
+            ("AmountReport", "items" | "totals") => match self.named(call.scope) {
+                Some(ix) => graph.amounts_about(ix, None).len() as u64,
+                None => (2 * u64::from(largest.degree) + 1) * u64::from(largest.amounts),
+            },
             ("Query", "claims") => match call.text("by").map(|id| graph.lookup(&id)) {
                 Some(Some(ix)) => graph.claims_by(ix).len() as u64,
                 Some(None) => 0,
@@ -291,18 +313,8 @@ impl Sizes for DataSizes<'_> {
 
     fn scope(&self, call: &Call<'_>) -> Scope {
         match (call.on, call.field) {
-            ("Query", "entity") => match call.text("id").map(|id| self.graph.lookup(&id)) {
-                Some(Some(ix)) => Scope {
-                    of: Some(ix.index() as u32),
-                    ..Scope::default()
-                },
-                // `null`.
-                Some(None) => Scope {
-                    none: true,
-                    ..Scope::default()
-                },
-                None => Scope::default(),
-            },
+            ("Query", "entity") => self.scope_named(call, "id"),
+            ("Query", "amounts") => self.scope_named(call, "about"),
             // A source's `supports` is about the source.
             ("Source", "supports") => call.scope,
             ("Query", "paths") => Scope {

@@ -5,6 +5,7 @@
 //! handles. Invariant: this module knows nothing of files, serde or GraphQL.
 
 mod adjacency;
+mod amounts;
 mod analytics;
 mod budget;
 mod builder;
@@ -24,6 +25,7 @@ mod table;
 mod timeline;
 mod view;
 
+pub use amounts::Holder;
 pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgraph};
 pub use budget::{Budget, Stop};
 pub use builder::{GraphBuilder, RelationAddition, RelationTarget};

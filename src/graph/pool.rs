@@ -113,6 +113,8 @@ pub(crate) fn same_fact(
         && da.terms == db.terms
         && da.claimed_by == db.claimed_by
         && da.since_ever == db.since_ever
+        && da.amounts == db.amounts
+        && da.duration == db.duration
 }
 
 /// Adds what `theirs` says to `mine`: sources not cited yet, status steps (a step of the same

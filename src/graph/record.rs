@@ -3,8 +3,8 @@
 //! answers read.
 
 use crate::model::{
-    BodyType, DateBound, Day, DocumentType, EventStatus, EventType, Measure, ProductCategory,
-    RelationKind, Status, Validity, Window,
+    Amount, BodyType, DateBound, Day, DocumentType, Duration, EventStatus, EventType, Measure,
+    ProductCategory, RelationKind, Status, Validity, Window,
 };
 
 /// An entity's position in the store: an opaque handle, valid for the store that issued it.
@@ -167,6 +167,10 @@ pub struct EntityDetail {
     pub confidence: Option<f32>,
     /// The party that claims an event (a company's own announcement), apart from its sources.
     pub claimed_by: Option<EntityIx>,
+    /// Amounts of money an event involved (a fine, an escrow).
+    pub amounts: Vec<Amount>,
+    /// How long an event's effect lasts (a ban's term).
+    pub duration: Option<Duration>,
     /// An event's date, or a source's publication date.
     pub date: Option<DateBound>,
     /// An event's summary.
@@ -290,6 +294,10 @@ pub struct RelationDetail {
     pub claimed_by: Option<EntityIx>,
     /// An end reported or planned while it is in force.
     pub planned_end: Option<PlannedEnd>,
+    /// Amounts of money it involves (a deal's value, a penalty).
+    pub amounts: Vec<Amount>,
+    /// How long it is to last (a ban's term), as the source gives it.
+    pub duration: Option<Duration>,
     /// Where it was defined (`file:line:column`, or several when merged).
     pub origin: String,
 }

@@ -93,6 +93,8 @@ pub struct Largest {
     pub changed: u32,
     /// The most claims one party makes.
     pub claims: u32,
+    /// The most amounts one event or relation gives.
+    pub amounts: u32,
     /// The most entities one source supports.
     pub citing_entities: u32,
     /// The most relations one source supports.
@@ -202,6 +204,7 @@ pub(super) fn measure(graph: &Graph) -> Largest {
             largest.citations = largest.citations.max(n as u32);
         }
         largest.aliases = largest.aliases.max(d.aliases.len() as u32);
+        largest.amounts = largest.amounts.max(d.amounts.len() as u32);
         largest.property_sources = largest
             .property_sources
             .max(d.property_sources.len() as u32);
@@ -234,6 +237,7 @@ pub(super) fn measure(graph: &Graph) -> Largest {
         for step in &d.status_history {
             largest.citations = largest.citations.max(step.sources.len() as u32);
         }
+        largest.amounts = largest.amounts.max(d.amounts.len() as u32);
         if let Some(end) = &d.planned_end {
             largest.citations = largest.citations.max(end.sources.len() as u32);
         }

@@ -7,6 +7,7 @@
 pub mod date;
 pub mod id;
 pub mod kind;
+pub mod quantity;
 pub mod validity;
 
 pub use date::{DateBound, DateError, Day, PartialDate, Precision, days_from_civil_checked};
@@ -15,4 +16,5 @@ pub use kind::{
     BodyType, DocumentType, EntityKind, EventStatus, EventType, KindSet, Measure, ProductCategory,
     RelationKind, RelationSpec, Status,
 };
+pub use quantity::{Amount, Duration, QuantityError, totals};
 pub use validity::{Known, Phase, Presence, Validity, Window, in_force, standing};

@@ -31,6 +31,15 @@ pub(crate) struct RawCitation {
     pub claimed_by: Option<Spanned<String>>,
 }
 
+/// An amount: `{ value = "1000000000", currency = "USD", what = "fine" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAmount {
+    pub value: Spanned<String>,
+    pub currency: Spanned<String>,
+    pub what: Option<String>,
+}
+
 /// A relation's planned or reported end: `{ date = "…", confidence = 0.7, sources = […] }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,6 +85,9 @@ pub(crate) struct RawEntity {
     pub status: Option<Spanned<String>>,
     pub confidence: Option<Spanned<f64>>,
     pub claimed_by: Option<Spanned<String>>,
+    #[serde(default)]
+    pub amounts: Vec<RawAmount>,
+    pub duration: Option<Spanned<String>>,
     pub title: Option<Spanned<String>>,
     pub publisher: Option<String>,
     pub url: Option<String>,
@@ -125,6 +137,9 @@ pub(crate) struct RawRelation {
     pub terms: Option<Spanned<String>>,
     pub claimed_by: Option<Spanned<String>>,
     pub planned_end: Option<RawPlannedEnd>,
+    #[serde(default)]
+    pub amounts: Vec<RawAmount>,
+    pub duration: Option<Spanned<String>>,
 }
 
 /// One `[[addition]]` table: what a file adds to an entity or a relation another file defines,

@@ -7,7 +7,10 @@
 //! refuse the same things with the same words.
 
 use crate::graph::{EntityIx, GraphBuilder};
-use crate::model::{EntityKind, KindSet, RelationKind, Status, Validity, is_valid_id};
+use crate::model::{
+    Amount, Duration, EntityKind, KindSet, QuantityError, RelationKind, Status, Validity,
+    is_valid_id,
+};
 
 /// What is wrong with a value, and a hint on how to fix it.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,6 +81,8 @@ pub(crate) fn kind_fields(kind: EntityKind) -> &'static [&'static str] {
             "status",
             "confidence",
             "claimed_by",
+            "amounts",
+            "duration",
         ],
         EntityKind::Source => &["title", "publisher", "url", "date"],
         EntityKind::Person => &[],
@@ -203,6 +208,34 @@ pub(crate) fn status_fits(kind: RelationKind, status: Status) -> Result<(), Brok
         format!("a `{kind}` relation cannot be `{status}`"),
         format!("`{kind}` takes {}", names.join(", ")),
     ))
+}
+
+/// An amount, as written: a decimal string and an ISO 4217 code. A problem says whether it
+/// is the currency's (`true`) or the value's.
+pub(crate) fn amount(
+    value: &str,
+    currency: &str,
+    what: Option<String>,
+) -> Result<Amount, (Broken, bool)> {
+    Amount::parse(value, currency, what).map_err(|e| match e {
+        QuantityError::Currency(_) => (
+            broken(e.to_string(), "use an ISO 4217 code: USD, EUR, CNY"),
+            true,
+        ),
+        _ => (
+            broken(
+                e.to_string(),
+                "write the value as a decimal string: \"1000000000\", \"1.4\" (no exponent, no separators)",
+            ),
+            false,
+        ),
+    })
+}
+
+/// A duration, as written in ISO 8601.
+pub(crate) fn duration(text: &str) -> Result<Duration, Broken> {
+    Duration::parse(text)
+        .map_err(|e| broken(e.to_string(), "seven years is \"P7Y\", 18 months \"P18M\""))
 }
 
 /// A field of a relation that only some kinds take (`measure`, `terms`).

@@ -8,7 +8,7 @@ use ::toml::de::{DeTable, DeValue, ValueDeserializer};
 use serde::Deserialize;
 
 use super::raw::{
-    RawAddition, RawCitation, RawEntity, RawPlannedEnd, RawRelation, RawStatus, SECTIONS,
+    RawAddition, RawAmount, RawCitation, RawEntity, RawPlannedEnd, RawRelation, RawStatus, SECTIONS,
 };
 use super::report::Problem;
 use super::rules::{self, Broken};
@@ -18,8 +18,8 @@ use crate::graph::{
     PlannedEnd, PropertyCitation, RelationDetail, StatusChange,
 };
 use crate::model::{
-    BodyType, DateBound, DocumentType, EntityKind, EventStatus, EventType, KindSet, Measure,
-    ProductCategory, RelationKind, Status, Validity,
+    Amount, BodyType, DateBound, DocumentType, Duration, EntityKind, EventStatus, EventType,
+    KindSet, Measure, ProductCategory, RelationKind, Status, Validity,
 };
 
 /// A place in a curated file: the file's number and a byte span.
@@ -220,8 +220,10 @@ impl<'a> Loader<'a> {
 
     /// Reports kind-specific fields used on a kind they do not apply to, and required ones missing.
     fn check_fields(&mut self, kind: EntityKind, file: usize, raw: &RawEntity) {
-        let given: [(&str, Option<Range<usize>>); 14] = [
+        let given: [(&str, Option<Range<usize>>); 16] = [
             ("claimed_by", raw.claimed_by.as_ref().map(Spanned::span)),
+            ("amounts", raw.amounts.first().map(|a| a.value.span())),
+            ("duration", raw.duration.as_ref().map(Spanned::span)),
             ("founded", raw.founded.as_ref().map(Spanned::span)),
             ("category", raw.category.as_ref().map(Spanned::span)),
             ("released", raw.released.as_ref().map(Spanned::span)),
@@ -351,6 +353,8 @@ impl<'a> Loader<'a> {
                 .as_ref()
                 .map(|c| self.confidence(file, Some(c))),
             claimed_by: self.party(file, &raw.claimed_by),
+            amounts: self.amounts(file, &raw.amounts),
+            duration: self.duration(file, &raw.duration),
             title: raw.title.as_ref().map(|t| t.get_ref().clone()),
             publisher: raw.publisher.clone(),
             url: raw.url.clone(),
@@ -418,6 +422,36 @@ impl<'a> Loader<'a> {
                 })
             })
             .collect()
+    }
+
+    /// Amounts as written, each checked.
+    pub(super) fn amounts(&mut self, file: usize, raw: &[RawAmount]) -> Vec<Amount> {
+        raw.iter()
+            .filter_map(|a| {
+                match rules::amount(a.value.get_ref(), a.currency.get_ref(), a.what.clone()) {
+                    Ok(amount) => Some(amount),
+                    Err((broken, in_currency)) => {
+                        let at = if in_currency {
+                            Self::at(file, &a.currency)
+                        } else {
+                            Self::at(file, &a.value)
+                        };
+                        self.broke(&at, broken);
+                        None
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// A duration as written, checked.
+    pub(super) fn duration(
+        &mut self,
+        file: usize,
+        raw: &Option<Spanned<String>>,
+    ) -> Option<Duration> {
+        let d = raw.as_ref()?;
+        self.check(&Self::at(file, d), rules::duration(d.get_ref()))
     }
 
     /// Resolves the party a claim is made by, if one is named.
@@ -616,6 +650,8 @@ impl<'a> Loader<'a> {
                 terms: raw.terms.as_ref().map(|t| t.get_ref().clone()),
                 claimed_by,
                 planned_end,
+                amounts: self.amounts(file, &raw.amounts),
+                duration: self.duration(file, &raw.duration),
                 origin: self.origin(&kind_at),
             })),
         };
