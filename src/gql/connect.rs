@@ -226,9 +226,14 @@ pub struct TimelineEntry {
 /// One dated entry of a timeline.
 #[Object(serial)]
 impl TimelineEntry {
-    /// When.
+    /// When; for a `placed` entry, the date of the latest dated fact it follows.
     async fn date(&self) -> One<FuzzyDate> {
-        One(FuzzyDate(self.entry.date))
+        One(FuzzyDate(self.entry.date, None))
+    }
+    /// Whether the fact has no date of its own and is placed after the latest dated fact a
+    /// source says it follows.
+    async fn placed(&self) -> bool {
+        self.entry.placed
     }
     /// What kind of entry.
     async fn kind(&self) -> TimelineEntryKind {

@@ -50,8 +50,11 @@ impl ScalarType for Date {
 }
 
 /// A date known to some precision, or a range of such dates ("end 2018 or early 2019").
-#[derive(Clone, Copy, Debug)]
-pub struct FuzzyDate(pub(crate) DateBound);
+#[derive(Clone, Debug)]
+pub struct FuzzyDate(
+    pub(crate) DateBound,
+    pub(crate) Option<crate::model::Wording>,
+);
 
 /// A date known to some precision, or a range of such dates ("end 2018 or early 2019").
 #[Object(serial)]
@@ -76,10 +79,28 @@ impl FuzzyDate {
     async fn is_range(&self) -> bool {
         !self.0.is_single()
     }
+    /// The source's words, when it gives the date relative to another ("on Friday", "in the
+    /// coming weeks"); the date itself is the day the words mean.
+    async fn wording(&self) -> Option<&str> {
+        self.1.as_ref().map(|w| w.text.as_str())
+    }
+    /// What the words are relative to: `source` (the reporting source's date) or the id of an
+    /// event or document.
+    async fn anchor(&self) -> Option<&str> {
+        self.1.as_ref().map(|w| w.anchor.as_str())
+    }
 }
 
 pub(crate) fn fuzzy(d: Option<DateBound>) -> Option<One<FuzzyDate>> {
-    d.map(|d| One(FuzzyDate(d)))
+    d.map(|d| One(FuzzyDate(d, None)))
+}
+
+/// A date with the source's words for it, when it gives it relative to another.
+pub(crate) fn worded(
+    d: Option<DateBound>,
+    wording: Option<&crate::model::Wording>,
+) -> Option<One<FuzzyDate>> {
+    d.map(|d| One(FuzzyDate(d, wording.cloned())))
 }
 
 /// When a relation holds: half-open `[from, until)`; an absent bound is open.

@@ -4,7 +4,7 @@
 use async_graphql::{Object, SimpleObject};
 
 use super::Store;
-use super::date::{FuzzyDate, fuzzy};
+use super::date::FuzzyDate;
 use super::engine::list::{List, Objects, One};
 use super::entity::{Entity, entity};
 use super::enums::Status;
@@ -58,9 +58,10 @@ impl StatusChange {
     async fn status(&self) -> Status {
         self.change.status.into()
     }
-    /// When it changed, if known.
+    /// When it changed, if known, with the source's words when it gives the date relative to
+    /// another.
     async fn date(&self) -> Option<One<FuzzyDate>> {
-        fuzzy(self.change.date)
+        super::date::worded(self.change.date, self.change.wording.as_ref())
     }
     /// The event that changed it, if recorded.
     async fn event(&self) -> Option<Entity> {
@@ -94,7 +95,7 @@ pub struct PlannedEnd {
 impl PlannedEnd {
     /// When it is to take effect.
     async fn date(&self) -> One<FuzzyDate> {
-        One(FuzzyDate(self.end.date))
+        One(FuzzyDate(self.end.date, self.end.wording.clone()))
     }
     /// Whether it is still ahead on the day asked (`asOf`), or with no day asked.
     async fn ahead(&self) -> bool {

@@ -291,9 +291,10 @@ entity_object! {
         async fn event_type(&self) -> Option<EventType> {
             self.0.detail().event_type.map(Into::into)
         }
-        /// When it happened.
+        /// When it happened, with the source's words when it gives the date relative to
+        /// another ("on Friday").
         async fn date(&self) -> Option<One<FuzzyDate>> {
-            fuzzy(self.0.detail().date)
+            super::date::worded(self.0.detail().date, self.0.detail().date_wording.as_ref())
         }
         /// What happened.
         async fn summary(&self) -> Option<String> {
@@ -314,6 +315,14 @@ entity_object! {
         /// Amounts of money it involved (a fine, an escrow), exact.
         async fn amounts(&self) -> List<super::quantity::Amount> {
             super::quantity::amounts(&self.0.detail().amounts)
+        }
+        /// Events a source says it came after, where no date says so.
+        async fn after(&self) -> List<Entity> {
+            self.0.detail().after.iter().map(|&e| entity(&self.0.store, e)).collect()
+        }
+        /// Events a source says it came before, where no date says so.
+        async fn before(&self) -> List<Entity> {
+            self.0.detail().before.iter().map(|&e| entity(&self.0.store, e)).collect()
         }
         /// How long its effect lasts (a ban's term).
         async fn duration(&self) -> Option<One<super::quantity::Duration>> {

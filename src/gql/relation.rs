@@ -263,6 +263,23 @@ impl Relation {
     async fn terms(&self) -> Option<&str> {
         self.detail().terms.as_deref()
     }
+    /// Events a source says it began after, where no date says so ("after the carriers dropped
+    /// it").
+    async fn after(&self) -> List<Entity> {
+        self.detail()
+            .after
+            .iter()
+            .map(|&e| entity(&self.store, e))
+            .collect()
+    }
+    /// Events a source says it came before, where no date says so.
+    async fn before(&self) -> List<Entity> {
+        self.detail()
+            .before
+            .iter()
+            .map(|&e| entity(&self.store, e))
+            .collect()
+    }
     /// Amounts of money it involves (a deal's value, a penalty), exact.
     async fn amounts(&self) -> List<super::quantity::Amount> {
         super::quantity::amounts(&self.detail().amounts)

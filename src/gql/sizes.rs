@@ -273,6 +273,7 @@ impl Sizes for DataSizes<'_> {
                 "sources",
             ) => largest.citations.into(),
             ("Event" | "Relation", "amounts") => largest.amounts.into(),
+            ("Event" | "Relation", "after" | "before") => largest.order.into(),
             // Its own, its relations' and its events': at most two holders a relation.
             ("AmountReport", "items" | "totals") => match self.named(call.scope) {
                 Some(ix) => graph.amounts_about(ix, None).len() as u64,

@@ -124,6 +124,11 @@ impl GraphBuilder {
         self.relations.len()
     }
 
+    /// The curated detail of an added entity, if it has any yet.
+    pub fn detail(&self, ix: EntityIx) -> Option<&EntityDetail> {
+        self.entities.detail(ix)
+    }
+
     /// The curated detail of an added entity, to add to (empty if it had none).
     pub fn detail_mut(&mut self, ix: EntityIx) -> &mut EntityDetail {
         self.entities.detail_mut(ix)

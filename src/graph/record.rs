@@ -4,7 +4,7 @@
 
 use crate::model::{
     Amount, BodyType, DateBound, Day, DocumentType, Duration, EventStatus, EventType, Measure,
-    ProductCategory, RelationKind, Status, Validity, Window,
+    ProductCategory, RelationKind, Status, Validity, Window, Wording,
 };
 
 /// An entity's position in the store: an opaque handle, valid for the store that issued it.
@@ -57,6 +57,8 @@ pub struct PlannedEnd {
     pub sources: Vec<Citation>,
     /// The party that announced it, if the source names one.
     pub claimed_by: Option<EntityIx>,
+    /// How the source words its date, when relative ("in the coming weeks").
+    pub wording: Option<Wording>,
 }
 
 /// A step in a relation's status history.
@@ -74,6 +76,8 @@ pub struct StatusChange {
     pub confidence: f32,
     /// The party that claims the step, apart from the sources that report it.
     pub claimed_by: Option<EntityIx>,
+    /// How the source words its date, when it gives it relative to another.
+    pub wording: Option<Wording>,
     /// The first day the step is surely in force: its date's last day (always, without a
     /// date). Reduced once, when the step is made.
     in_force_from: Day,
@@ -94,8 +98,15 @@ impl StatusChange {
             sources,
             confidence: 1.0,
             claimed_by: None,
+            wording: None,
             in_force_from: date.map_or(Day::MIN, |d| d.last_day()),
         }
+    }
+
+    /// The same step, its date worded as `wording`.
+    pub fn worded(mut self, wording: Option<Wording>) -> Self {
+        self.wording = wording;
+        self
     }
 
     /// The same step, claimed by `party`.
@@ -171,8 +182,14 @@ pub struct EntityDetail {
     pub amounts: Vec<Amount>,
     /// How long an event's effect lasts (a ban's term).
     pub duration: Option<Duration>,
+    /// Events an event came after, where no date says so.
+    pub after: Vec<EntityIx>,
+    /// Events an event came before, where no date says so.
+    pub before: Vec<EntityIx>,
     /// An event's date, or a source's publication date.
     pub date: Option<DateBound>,
+    /// How the source words an event's date, when it gives it relative to another.
+    pub date_wording: Option<Wording>,
     /// An event's summary.
     pub summary: Option<String>,
     /// An event's reported cause.
@@ -214,6 +231,8 @@ impl Renumbering<'_> {
             .into_iter()
             .chain(d.cause.as_mut().map(|c| &mut c.claimed_by))
             .flatten()
+            .chain(d.after.iter_mut())
+            .chain(d.before.iter_mut())
         {
             self.apply(p);
         }
@@ -229,7 +248,13 @@ impl Renumbering<'_> {
             }
         }
         let planned = d.planned_end.as_mut().map(|p| &mut p.claimed_by);
-        for p in [&mut d.claimed_by].into_iter().chain(planned).flatten() {
+        for p in [&mut d.claimed_by]
+            .into_iter()
+            .chain(planned)
+            .flatten()
+            .chain(d.after.iter_mut())
+            .chain(d.before.iter_mut())
+        {
             self.apply(p);
         }
         for c in d.citations_mut() {
@@ -298,6 +323,10 @@ pub struct RelationDetail {
     pub amounts: Vec<Amount>,
     /// How long it is to last (a ban's term), as the source gives it.
     pub duration: Option<Duration>,
+    /// Events it came after (it began after them), where no date says so.
+    pub after: Vec<EntityIx>,
+    /// Events it came before, where no date says so.
+    pub before: Vec<EntityIx>,
     /// Where it was defined (`file:line:column`, or several when merged).
     pub origin: String,
 }

@@ -95,6 +95,8 @@ pub struct Largest {
     pub claims: u32,
     /// The most amounts one event or relation gives.
     pub amounts: u32,
+    /// The most events one event or relation is ordered after or before.
+    pub order: u32,
     /// The most entities one source supports.
     pub citing_entities: u32,
     /// The most relations one source supports.
@@ -205,6 +207,7 @@ pub(super) fn measure(graph: &Graph) -> Largest {
         }
         largest.aliases = largest.aliases.max(d.aliases.len() as u32);
         largest.amounts = largest.amounts.max(d.amounts.len() as u32);
+        largest.order = largest.order.max(d.after.len().max(d.before.len()) as u32);
         largest.property_sources = largest
             .property_sources
             .max(d.property_sources.len() as u32);
@@ -238,6 +241,7 @@ pub(super) fn measure(graph: &Graph) -> Largest {
             largest.citations = largest.citations.max(step.sources.len() as u32);
         }
         largest.amounts = largest.amounts.max(d.amounts.len() as u32);
+        largest.order = largest.order.max(d.after.len().max(d.before.len()) as u32);
         if let Some(end) = &d.planned_end {
             largest.citations = largest.citations.max(end.sources.len() as u32);
         }

@@ -35,6 +35,9 @@ pub struct Entry {
     pub status: Option<Status>,
     /// Which step of the relation's status history, for status changes.
     pub step: Option<usize>,
+    /// Whether the date is not the fact's own but that of the latest dated fact it follows
+    /// (it is ordered, not dated).
+    pub placed: bool,
 }
 
 /// Which entries a timeline keeps.
@@ -58,8 +61,9 @@ impl TimelineFilter {
 }
 
 impl Graph {
-    /// The dated entries of `entity`'s history, earliest first. Undated facts have no place on
-    /// a timeline and are left out.
+    /// The dated entries of `entity`'s history, earliest first. An undated fact ordered after
+    /// others (`after`) is placed at the latest dated fact it follows, after that fact's
+    /// entries, and marked `placed`; other undated facts have no place and are left out.
     pub fn timeline(&self, entity: EntityIx, filter: &TimelineFilter) -> Vec<Entry> {
         let mut entries = Vec::new();
         let all = RelationFilter::default();
@@ -74,7 +78,11 @@ impl Graph {
                     || event_detail
                         .event_type
                         .is_some_and(|t| filter.event_types.contains(&t));
-                if let Some(date) = event_detail.date
+                let (date, placed) = match event_detail.date {
+                    Some(date) => (Some(date), false),
+                    None => (self.placed_date(&event_detail.after), true),
+                };
+                if let Some(date) = date
                     && type_ok
                     && filter.statuses.is_empty()
                 {
@@ -85,6 +93,7 @@ impl Graph {
                         event: Some(event),
                         status: None,
                         step: None,
+                        placed,
                     });
                 }
                 continue;
@@ -94,8 +103,17 @@ impl Graph {
             }
             if filter.statuses.is_empty() {
                 let (started, ended) = self.in_force_dates(hop.relation);
-                let bounds = [(started, EntryKind::Started), (ended, EntryKind::Ended)];
-                for (date, kind) in bounds {
+                // A relation with no start of its own starts where the facts it follows put it.
+                let placed = (started.is_none()
+                    && self.relation(hop.relation).window != crate::model::Window::NEVER)
+                    .then(|| self.placed_date(&detail.after))
+                    .flatten();
+                let bounds = [
+                    (started, EntryKind::Started, false),
+                    (placed, EntryKind::Started, true),
+                    (ended, EntryKind::Ended, false),
+                ];
+                for (date, kind, placed) in bounds {
                     if let Some(date) = date {
                         entries.push(Entry {
                             date,
@@ -104,6 +122,7 @@ impl Graph {
                             event: None,
                             status: None,
                             step: None,
+                            placed,
                         });
                     }
                 }
@@ -119,12 +138,16 @@ impl Graph {
                         event: step.event,
                         status: Some(step.status),
                         step: Some(i),
+                        placed: false,
                     });
                 }
             }
         }
         entries.retain(|e| filter.keeps(e.date));
-        entries.sort_by_key(|e| (e.date.first_day(), e.date.last_day(), e.kind, e.relation));
+        entries.sort_by_key(|e| {
+            let d = e.date;
+            (d.first_day(), d.last_day(), e.placed, e.kind, e.relation)
+        });
         entries
     }
 }

@@ -326,3 +326,115 @@ mod tests {
         }
     }
 }
+
+/// How a source words a date it gives relative to another ("on Friday", "in the coming
+/// weeks"): the words, and what they are relative to (`source`: the reporting source's date;
+/// else an entity's id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wording {
+    /// The words as the source writes them.
+    pub text: String,
+    /// `source`, or the id of the event or document the words are relative to.
+    pub anchor: String,
+}
+
+/// The day of the week of a day: 0 for Monday to 6 for Sunday.
+pub fn weekday(day: Day) -> u8 {
+    // 1970-01-01 was a Thursday.
+    (i64::from(day) + 3).rem_euclid(7) as u8
+}
+
+/// What ties a relative date to its anchor, as curated: the weekday it names ("on Friday"),
+/// or an exact offset in days ("three days later").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tie {
+    /// The weekday named, 0 for Monday.
+    pub weekday: Option<u8>,
+    /// The offset from the anchor, in days.
+    pub offset_days: Option<i32>,
+}
+
+/// Checks a day given relative to an anchor: a named weekday must be the day's, within a week
+/// of the anchor; an offset must land on the day; with neither, the day must lie within a
+/// year of the anchor. Never reads the wording.
+pub fn check_relative(day: DateBound, anchor: DateBound, tie: Tie) -> Result<(), String> {
+    const NAMES: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let (first, last) = (anchor.first_day(), anchor.last_day());
+    if let Some(w) = tie.weekday {
+        if !(day.is_single() && day.earliest.precision() == Precision::Day) {
+            return Err(format!("{day} names no single day, and a weekday does"));
+        }
+        let actual = weekday(day.first_day());
+        if actual != w {
+            return Err(format!(
+                "{day} is a {}, not a {}",
+                NAMES[usize::from(actual)],
+                NAMES[usize::from(w % 7)]
+            ));
+        }
+        if day.first_day() < first - 7 || day.first_day() > last + 7 {
+            return Err(format!(
+                "{day} is more than a week from its anchor ({anchor})"
+            ));
+        }
+    }
+    if let Some(offset) = tie.offset_days {
+        let (lo, hi) = (first.saturating_add(offset), last.saturating_add(offset));
+        if day.last_day() < lo || day.first_day() > hi {
+            return Err(format!(
+                "{day} is not {offset} days from its anchor ({anchor})"
+            ));
+        }
+    }
+    if tie == Tie::default() && (day.last_day() < first - 366 || day.first_day() > last + 366) {
+        return Err(format!(
+            "{day} is more than a year from its anchor ({anchor})"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod relative_tests {
+    use super::*;
+
+    fn bound(s: &str) -> DateBound {
+        DateBound::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_relative_day_is_checked_against_its_anchor() {
+        // 2018-07-13 was a Friday.
+        assert_eq!(weekday(bound("2018-07-13").first_day()), 4);
+        let friday = Tie {
+            weekday: Some(4),
+            offset_days: None,
+        };
+        assert_eq!(
+            check_relative(bound("2018-07-13"), bound("2018-07-14"), friday),
+            Ok(())
+        );
+        assert_eq!(
+            check_relative(bound("2018-07-12"), bound("2018-07-14"), friday),
+            Err("2018-07-12 is a Thursday, not a Friday".to_owned())
+        );
+        let three_days = Tie {
+            weekday: None,
+            offset_days: Some(-3),
+        };
+        assert_eq!(
+            check_relative(bound("2018-04-13"), bound("2018-04-16"), three_days),
+            Ok(())
+        );
+        assert!(check_relative(bound("2018-04-12"), bound("2018-04-16"), three_days).is_err());
+        assert!(check_relative(bound("2020"), bound("2018-04-16"), Tie::default()).is_err());
+    }
+}

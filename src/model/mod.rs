@@ -10,7 +10,10 @@ pub mod kind;
 pub mod quantity;
 pub mod validity;
 
-pub use date::{DateBound, DateError, Day, PartialDate, Precision, days_from_civil_checked};
+pub use date::{
+    DateBound, DateError, Day, PartialDate, Precision, Tie, Wording, check_relative,
+    days_from_civil_checked, weekday,
+};
 pub use id::{InlineId, RelationId, is_valid_id};
 pub use kind::{
     BodyType, DocumentType, EntityKind, EventStatus, EventType, KindSet, Measure, ProductCategory,

@@ -194,12 +194,13 @@ impl Loader<'_> {
             None => Some(None),
         };
         let sources = self.citations(file, &raw.sources);
-        let status_history = self.status_steps(file, kind, &raw.status);
+        let first_source = sources.first().map(|c| c.source);
+        let status_history = self.status_steps(file, kind, &raw.status, first_source);
         let until = raw.valid_until.as_ref().and_then(|d| self.date(file, d));
         let planned_end = raw
             .planned_end
             .as_ref()
-            .and_then(|p| self.planned_end(file, p));
+            .and_then(|p| self.planned_end(file, p, first_source));
         let (Some(kind), Some(from), Some(to), Some(market)) = (kind, from, to, market) else {
             return;
         };

@@ -319,6 +319,8 @@ fn build(
     }
     let reports = load.reports;
     tracing::debug!(elapsed = ?started.elapsed(), "bulk relations read");
+    loader.check_relative_dates();
+    loader.check_order();
     loader.settle();
     if loader.problems.is_empty() {
         Ok((loader.builder.finish(), reports))

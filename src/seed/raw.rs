@@ -22,6 +22,26 @@ pub(crate) const SECTIONS: &[&str] = &[
     "addition",
 ];
 
+/// A date: `"2018-07-13"`, or one the source gives relative to another, with its words:
+/// `{ text = "on Friday", anchor = "source", day = "2018-07-13", weekday = "friday" }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawDate {
+    Text(String),
+    Relative(RawRelative),
+}
+
+/// A date given relative to another (see [`RawDate`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRelative {
+    pub text: String,
+    pub anchor: String,
+    pub day: String,
+    pub weekday: Option<String>,
+    pub offset: Option<String>,
+}
+
 /// A citation: `{ source = "id", quote = "…" }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,7 +64,7 @@ pub(crate) struct RawAmount {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawPlannedEnd {
-    pub date: Spanned<String>,
+    pub date: Spanned<RawDate>,
     pub confidence: Option<Spanned<f64>>,
     pub claimed_by: Option<Spanned<String>>,
     #[serde(default)]
@@ -79,7 +99,7 @@ pub(crate) struct RawEntity {
     pub released: Option<Spanned<String>>,
     #[serde(rename = "type")]
     pub event_type: Option<Spanned<String>>,
-    pub date: Option<Spanned<String>>,
+    pub date: Option<Spanned<RawDate>>,
     pub summary: Option<String>,
     pub cause: Option<Spanned<RawCause>>,
     pub status: Option<Spanned<String>>,
@@ -88,6 +108,10 @@ pub(crate) struct RawEntity {
     #[serde(default)]
     pub amounts: Vec<RawAmount>,
     pub duration: Option<Spanned<String>>,
+    #[serde(default)]
+    pub after: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub before: Vec<Spanned<String>>,
     pub title: Option<Spanned<String>>,
     pub publisher: Option<String>,
     pub url: Option<String>,
@@ -102,7 +126,7 @@ pub(crate) struct RawEntity {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawStatus {
     pub status: Spanned<String>,
-    pub date: Option<Spanned<String>>,
+    pub date: Option<Spanned<RawDate>>,
     pub event: Option<Spanned<String>>,
     pub confidence: Option<Spanned<f64>>,
     pub claimed_by: Option<Spanned<String>>,
@@ -140,6 +164,10 @@ pub(crate) struct RawRelation {
     #[serde(default)]
     pub amounts: Vec<RawAmount>,
     pub duration: Option<Spanned<String>>,
+    #[serde(default)]
+    pub after: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub before: Vec<Spanned<String>>,
 }
 
 /// One `[[addition]]` table: what a file adds to an entity or a relation another file defines,

@@ -8,7 +8,7 @@
 
 use crate::graph::{EntityIx, GraphBuilder};
 use crate::model::{
-    Amount, Duration, EntityKind, KindSet, QuantityError, RelationKind, Status, Validity,
+    Amount, Duration, EntityKind, KindSet, QuantityError, RelationKind, Status, Tie, Validity,
     is_valid_id,
 };
 
@@ -83,6 +83,8 @@ pub(crate) fn kind_fields(kind: EntityKind) -> &'static [&'static str] {
             "claimed_by",
             "amounts",
             "duration",
+            "after",
+            "before",
         ],
         EntityKind::Source => &["title", "publisher", "url", "date"],
         EntityKind::Person => &[],
@@ -208,6 +210,54 @@ pub(crate) fn status_fits(kind: RelationKind, status: Status) -> Result<(), Brok
         format!("a `{kind}` relation cannot be `{status}`"),
         format!("`{kind}` takes {}", names.join(", ")),
     ))
+}
+
+/// How a relative date is tied to its anchor: a weekday's name, or an offset of days or weeks
+/// (`P3D`, `-P1W`).
+pub(crate) fn tie(weekday: Option<&str>, offset: Option<&str>) -> Result<Tie, Broken> {
+    const DAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let weekday = match weekday {
+        None => None,
+        Some(w) => Some(
+            DAYS.iter()
+                .position(|d| d.eq_ignore_ascii_case(w))
+                .ok_or_else(|| unknown(w, "weekday", &DAYS.join(", ")))? as u8,
+        ),
+    };
+    let offset_days = match offset {
+        None => None,
+        Some(o) => {
+            let (sign, text) = match o.strip_prefix('-') {
+                Some(rest) => (-1, rest),
+                None => (1, o),
+            };
+            let d = Duration::parse(text).map_err(|e| {
+                broken(
+                    e.to_string(),
+                    "an offset is days or weeks: \"P3D\", \"-P1W\"",
+                )
+            })?;
+            if d.years != 0 || d.months != 0 {
+                return Err(broken(
+                    format!("the offset `{o}` is not in days or weeks"),
+                    "an offset is days or weeks: \"P3D\", \"-P1W\"",
+                ));
+            }
+            Some(sign * i32::try_from(d.days).unwrap_or(i32::MAX))
+        }
+    };
+    Ok(Tie {
+        weekday,
+        offset_days,
+    })
 }
 
 /// An amount, as written: a decimal string and an ISO 4217 code. A problem says whether it

@@ -8,7 +8,8 @@ use ::toml::de::{DeTable, DeValue, ValueDeserializer};
 use serde::Deserialize;
 
 use super::raw::{
-    RawAddition, RawAmount, RawCitation, RawEntity, RawPlannedEnd, RawRelation, RawStatus, SECTIONS,
+    RawAddition, RawAmount, RawCitation, RawDate, RawEntity, RawPlannedEnd, RawRelation, RawStatus,
+    SECTIONS,
 };
 use super::report::Problem;
 use super::rules::{self, Broken};
@@ -19,7 +20,8 @@ use crate::graph::{
 };
 use crate::model::{
     Amount, BodyType, DateBound, DocumentType, Duration, EntityKind, EventStatus, EventType,
-    KindSet, Measure, ProductCategory, RelationKind, Status, Validity,
+    KindSet, Measure, ProductCategory, RelationKind, Status, Tie, Validity, Wording,
+    check_relative,
 };
 
 /// A place in a curated file: the file's number and a byte span.
@@ -38,7 +40,17 @@ pub(super) struct Loader<'a> {
     pub(super) places: Vec<Place>,
     /// Where each addition to a relation is, by the number it gave the builder.
     pub(super) additions: Vec<Place>,
+    /// Relative dates to check once every entity is known: where, the day, the anchor and
+    /// how the day is tied to it.
+    relative: Vec<(Place, DateBound, EntityIx, Tie)>,
+    /// Order without dates: `(earlier, later)` pairs of nodes (an event's number, or
+    /// [`STATEMENT`] plus a relation's), and where each node's order is curated.
+    order: Vec<(u32, u32)>,
+    order_places: rustc_hash::FxHashMap<u32, Place>,
 }
+
+/// Where relations' numbers start among the nodes of an order.
+const STATEMENT: u32 = 1 << 31;
 
 const SEE_FORMAT: &str = "see the seed-data format in docs/curating.md";
 
@@ -51,6 +63,9 @@ impl<'a> Loader<'a> {
             builder,
             places: Vec::new(),
             additions: Vec::new(),
+            relative: Vec::new(),
+            order: Vec::new(),
+            order_places: Default::default(),
         }
     }
 
@@ -220,7 +235,9 @@ impl<'a> Loader<'a> {
 
     /// Reports kind-specific fields used on a kind they do not apply to, and required ones missing.
     fn check_fields(&mut self, kind: EntityKind, file: usize, raw: &RawEntity) {
-        let given: [(&str, Option<Range<usize>>); 16] = [
+        let given: [(&str, Option<Range<usize>>); 18] = [
+            ("after", raw.after.first().map(Spanned::span)),
+            ("before", raw.before.first().map(Spanned::span)),
             ("claimed_by", raw.claimed_by.as_ref().map(Spanned::span)),
             ("amounts", raw.amounts.first().map(|a| a.value.span())),
             ("duration", raw.duration.as_ref().map(Spanned::span)),
@@ -291,6 +308,39 @@ impl<'a> Loader<'a> {
         let parse = |this: &mut Self, v: &Option<Spanned<String>>| {
             v.as_ref().and_then(|v| this.date(file, v))
         };
+        let anchor = raw
+            .sources
+            .first()
+            .and_then(|c| self.builder.lookup(c.source.get_ref()));
+        let relative_ok = matches!(kind, EntityKind::Event | EntityKind::Document);
+        let (date, date_wording) = match &raw.date {
+            None => (None, None),
+            Some(d) => {
+                if !relative_ok && matches!(d.get_ref(), RawDate::Relative(_)) {
+                    self.report(
+                        &Self::at(file, d),
+                        format!("a {kind}'s date cannot be relative"),
+                        Some("give the date itself, like 2018-07-13".into()),
+                    );
+                }
+                match self.dated(file, d, anchor) {
+                    Some((date, wording)) => (Some(date), wording),
+                    None => (None, None),
+                }
+            }
+        };
+        let (after, before) = (
+            self.events(file, &raw.after),
+            self.events(file, &raw.before),
+        );
+        if let Some(ix) = self.builder.lookup(raw.id.get_ref()) {
+            let at = raw
+                .after
+                .first()
+                .or(raw.before.first())
+                .map_or_else(|| Self::at(file, &raw.id), |a| Self::at(file, a));
+            self.order(at, ix.index() as u32, &after, &before);
+        }
         EntityDetail {
             aliases: raw.aliases.clone(),
             description: raw.description.clone(),
@@ -336,7 +386,8 @@ impl<'a> Loader<'a> {
                     let names = DocumentType::names;
                     self.vocabulary(file, t, "document type", DocumentType::parse, names)
                 }),
-            date: parse(self, &raw.date),
+            date,
+            date_wording,
             summary: raw.summary.clone(),
             cause,
             event_status: raw.status.as_ref().and_then(|t| {
@@ -355,6 +406,8 @@ impl<'a> Loader<'a> {
             claimed_by: self.party(file, &raw.claimed_by),
             amounts: self.amounts(file, &raw.amounts),
             duration: self.duration(file, &raw.duration),
+            after,
+            before,
             title: raw.title.as_ref().map(|t| t.get_ref().clone()),
             publisher: raw.publisher.clone(),
             url: raw.url.clone(),
@@ -454,6 +507,126 @@ impl<'a> Loader<'a> {
         self.check(&Self::at(file, d), rules::duration(d.get_ref()))
     }
 
+    /// A date as curated: plain, or relative to its anchor (`source`: `source`, the citing
+    /// source; or an event or document), with its wording. A relative date's day is checked
+    /// against its anchor once every entity is known ([`Loader::check_relative_dates`]).
+    pub(super) fn dated(
+        &mut self,
+        file: usize,
+        value: &Spanned<RawDate>,
+        source: Option<EntityIx>,
+    ) -> Option<(DateBound, Option<Wording>)> {
+        let at = Self::at(file, value);
+        let relative = match value.get_ref() {
+            RawDate::Text(text) => {
+                let parsed = DateBound::parse(text).map_err(|e| Broken {
+                    message: e.to_string(),
+                    hint: Some("dates look like 2018, 2018-Q4, 2018-01 or 2018-01-09".into()),
+                });
+                return self.check(&at, parsed).map(|d| (d, None));
+            }
+            RawDate::Relative(r) => r,
+        };
+        let day = DateBound::parse(&relative.day).map_err(|e| Broken {
+            message: e.to_string(),
+            hint: Some("`day` is the date the words mean, like 2018-07-13".into()),
+        });
+        let day = self.check(&at, day)?;
+        let tie = rules::tie(relative.weekday.as_deref(), relative.offset.as_deref());
+        let tie = self.check(&at, tie)?;
+        let anchor = if relative.anchor == "source" {
+            let Some(source) = source else {
+                self.report(
+                    &at,
+                    "a date relative to its source needs a cited source",
+                    Some("cite the source in `sources`, or anchor the date to an event".into()),
+                );
+                return None;
+            };
+            source
+        } else {
+            let kinds = KindSet::of(&[EntityKind::Event, EntityKind::Document, EntityKind::Source]);
+            let checked = rules::reference(&self.builder, &relative.anchor, kinds, true);
+            self.check(&at, checked)?
+        };
+        self.relative.push((at, day, anchor, tie));
+        Some((
+            day,
+            Some(Wording {
+                text: relative.text.clone(),
+                anchor: relative.anchor.clone(),
+            }),
+        ))
+    }
+
+    /// Checks every relative date against its anchor's date, now that every entity is known.
+    pub(super) fn check_relative_dates(&mut self) {
+        for (at, day, anchor, tie) in std::mem::take(&mut self.relative) {
+            let anchor_date = self
+                .builder
+                .entity(anchor)
+                .date_bound()
+                .or_else(|| self.builder.detail(anchor).and_then(|d| d.date));
+            let id = self.builder.entity(anchor).id.to_owned();
+            let Some(anchor_date) = anchor_date else {
+                self.report(
+                    &at,
+                    format!("the anchor `{id}` has no date"),
+                    Some(format!("give `{id}` a `date`, or give this date plainly")),
+                );
+                continue;
+            };
+            if let Err(message) = check_relative(day, anchor_date, tie) {
+                self.report(
+                    &at,
+                    format!("the relative date does not match its anchor `{id}`: {message}"),
+                    Some("fix `day`, or the weekday or offset it is tied by".into()),
+                );
+            }
+        }
+    }
+
+    /// Events named by id (in `after`, `before`).
+    fn events(&mut self, file: usize, ids: &[Spanned<String>]) -> Vec<EntityIx> {
+        ids.iter()
+            .filter_map(|id| self.reference(file, id, KindSet::of(&[EntityKind::Event])))
+            .collect()
+    }
+
+    /// Notes that `node` (curated at `at`) comes after the events `after` and before the
+    /// events `before`, for [`Loader::check_order`].
+    fn order(&mut self, at: Place, node: u32, after: &[EntityIx], before: &[EntityIx]) {
+        if after.is_empty() && before.is_empty() {
+            return;
+        }
+        self.order_places.insert(node, at);
+        self.order
+            .extend(after.iter().map(|e| (e.index() as u32, node)));
+        self.order
+            .extend(before.iter().map(|e| (node, e.index() as u32)));
+    }
+
+    /// Reports an order without dates that goes round in a circle.
+    pub(super) fn check_order(&mut self) {
+        let Some(node) = crate::graph::order_cycle(&self.order) else {
+            return;
+        };
+        let at = self.order_places.get(&node).cloned().or_else(|| {
+            // An event that names no order itself: report where another names it.
+            self.order
+                .iter()
+                .find_map(|&(a, b)| (a == node || b == node).then_some(a.max(b)))
+                .and_then(|n| self.order_places.get(&n).cloned())
+        });
+        if let Some(at) = at {
+            self.report(
+                &at,
+                "`after` and `before` go round in a circle here: each fact would come before itself",
+                Some("one of the facts in the circle is placed the wrong way; check what the sources say".into()),
+            );
+        }
+    }
+
     /// Resolves the party a claim is made by, if one is named.
     pub(super) fn party(&mut self, file: usize, id: &Option<Spanned<String>>) -> Option<EntityIx> {
         id.as_ref()
@@ -461,10 +634,16 @@ impl<'a> Loader<'a> {
     }
 
     /// A planned or reported end.
-    pub(super) fn planned_end(&mut self, file: usize, raw: &RawPlannedEnd) -> Option<PlannedEnd> {
-        let date = self.date(file, &raw.date);
-        let confidence = self.confidence(file, raw.confidence.as_ref());
+    pub(super) fn planned_end(
+        &mut self,
+        file: usize,
+        raw: &RawPlannedEnd,
+        fallback: Option<EntityIx>,
+    ) -> Option<PlannedEnd> {
         let sources = self.citations(file, &raw.sources);
+        let anchor = sources.first().map(|c| c.source).or(fallback);
+        let (date, wording) = self.dated(file, &raw.date, anchor).unzip();
+        let confidence = self.confidence(file, raw.confidence.as_ref());
         let claimed_by = self.party(file, &raw.claimed_by);
         if raw.sources.is_empty() {
             self.report(
@@ -478,6 +657,7 @@ impl<'a> Loader<'a> {
             confidence,
             sources,
             claimed_by,
+            wording: wording.flatten(),
         })
     }
 
@@ -493,11 +673,13 @@ impl<'a> Loader<'a> {
     }
 
     /// A status history of a relation of `kind` (when known), in date order.
+    /// `fallback` is the source a relative date is anchored to when a step cites none.
     pub(super) fn status_steps(
         &mut self,
         file: usize,
         kind: Option<RelationKind>,
         raw: &[RawStatus],
+        fallback: Option<EntityIx>,
     ) -> Vec<StatusChange> {
         let mut status_history = Vec::new();
         for s in raw {
@@ -507,16 +689,22 @@ impl<'a> Loader<'a> {
                     let fits = kind.map_or(Ok(()), |kind| rules::status_fits(kind, status));
                     self.check(&Self::at(file, &s.status), fits).is_some()
                 });
-            let date = s.date.as_ref().and_then(|d| self.date(file, d));
+            let sources = self.citations(file, &s.sources);
+            let anchor = sources.first().map(|c| c.source).or(fallback);
+            let (date, wording) = s
+                .date
+                .as_ref()
+                .and_then(|d| self.dated(file, d, anchor))
+                .unzip();
             let event = s
                 .event
                 .as_ref()
                 .and_then(|e| self.reference(file, e, KindSet::of(&[EntityKind::Event])));
-            let sources = self.citations(file, &s.sources);
             let confidence = self.confidence(file, s.confidence.as_ref());
             let claimed_by = self.party(file, &s.claimed_by);
             if let Some(status) = status {
                 let step = StatusChange::new(status, date, event, sources)
+                    .worded(wording.flatten())
                     .believed(confidence)
                     .claimed(claimed_by);
                 status_history.push(step);
@@ -581,7 +769,8 @@ impl<'a> Loader<'a> {
                 Some("remove `unsourced = true`".into()),
             );
         }
-        let status_history = self.status_steps(file, kind, &raw.status);
+        let first_source = sources.first().map(|c| c.source);
+        let status_history = self.status_steps(file, kind, &raw.status, first_source);
         if let Some(kind) = kind {
             for (field, span) in [
                 ("measure", raw.measure.as_ref().map(Spanned::span)),
@@ -606,10 +795,16 @@ impl<'a> Loader<'a> {
             .and_then(|s| self.check(&Self::at(file, s), rules::share(*s.get_ref())));
         let period = raw.period.as_ref().and_then(|d| self.date(file, d));
         let claimed_by = self.party(file, &raw.claimed_by);
+        let (after, before) = (
+            self.events(file, &raw.after),
+            self.events(file, &raw.before),
+        );
+        let statement = STATEMENT + self.builder.relation_count() as u32;
+        self.order(kind_at.clone(), statement, &after, &before);
         let planned_end = raw
             .planned_end
             .as_ref()
-            .and_then(|p| self.planned_end(file, p));
+            .and_then(|p| self.planned_end(file, p, first_source));
         let measure = raw
             .measure
             .as_ref()
@@ -652,6 +847,8 @@ impl<'a> Loader<'a> {
                 planned_end,
                 amounts: self.amounts(file, &raw.amounts),
                 duration: self.duration(file, &raw.duration),
+                after,
+                before,
                 origin: self.origin(&kind_at),
             })),
         };
