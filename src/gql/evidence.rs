@@ -287,3 +287,90 @@ impl Cause {
         self.cause.claimed_by.map(|p| entity(&self.store, p))
     }
 }
+
+/// Which text of an entity or relation a search hit is.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextField {
+    /// An entity's name.
+    Name,
+    /// One of its aliases.
+    Alias,
+    /// A source's title.
+    Title,
+    /// An entity's description.
+    Description,
+    /// An event's summary.
+    Summary,
+    /// An event's reported cause.
+    Cause,
+    /// A relation's note.
+    Note,
+    /// A relation's role.
+    Role,
+    /// A restriction's terms.
+    Terms,
+    /// A citation's quote.
+    Quote,
+}
+
+impl From<graph::TextField> for TextField {
+    fn from(f: graph::TextField) -> Self {
+        use graph::TextField as F;
+        match f {
+            F::Name => TextField::Name,
+            F::Alias => TextField::Alias,
+            F::Title => TextField::Title,
+            F::Description => TextField::Description,
+            F::Summary => TextField::Summary,
+            F::Cause => TextField::Cause,
+            F::Note => TextField::Note,
+            F::Role => TextField::Role,
+            F::Terms => TextField::Terms,
+            F::Quote => TextField::Quote,
+        }
+    }
+}
+
+/// A text that holds every word searched for, with what it belongs to.
+#[derive(Clone)]
+pub struct TextHit {
+    pub(crate) store: Store,
+    pub(crate) hit: graph::TextHit,
+}
+
+/// A text that holds every word searched for, with what it belongs to.
+#[Object(serial)]
+impl TextHit {
+    /// The entity the text belongs to, for an entity's text.
+    async fn entity(&self) -> Option<Entity> {
+        match self.hit.place.holder {
+            graph::TextHolder::Entity(e) => Some(entity(&self.store, e)),
+            graph::TextHolder::Relation(_) => None,
+        }
+    }
+    /// The relation the text belongs to, for a relation's text (its note, role, terms or a
+    /// quote of its sources or status steps).
+    async fn relation(&self) -> Option<One<Relation>> {
+        match self.hit.place.holder {
+            graph::TextHolder::Relation(r) => Some(One(Relation::alone(
+                &self.store,
+                r,
+                crate::model::Presence::Sure,
+                None,
+            ))),
+            graph::TextHolder::Entity(_) => None,
+        }
+    }
+    /// Which text it is.
+    async fn field(&self) -> TextField {
+        self.hit.place.field.into()
+    }
+    /// The text, whole, as curated.
+    async fn text(&self) -> &str {
+        self.store.graph.text_at(self.hit.place).unwrap_or_default()
+    }
+    /// How well it matched: higher is better; comparable within one answer only.
+    async fn score(&self) -> f64 {
+        (self.hit.score * 1000.0).round() / 1000.0
+    }
+}

@@ -153,6 +153,46 @@ impl BaseQuery {
         Ok(One(super::quantity::report(store, ix, what.as_deref())))
     }
 
+    /// Full-text search over names, aliases, titles, descriptions, summaries, causes, notes,
+    /// roles, terms and every quote, ignoring case and accents; the last word also matches as
+    /// a prefix. Each hit is one text holding every word, with the entity or relation it
+    /// belongs to, best first: rarer words, names before aliases before titles before the
+    /// rest, shorter texts first.
+    #[graphql(complexity = "first.unwrap_or(10).max(0) as usize * child_complexity")]
+    async fn text_search(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The words to find.")] query: String,
+        #[graphql(desc = "Only entities of these kinds, and relations with an end of one.")]
+        kinds: Option<Vec<EntityKind>>,
+        #[graphql(desc = "How many hits at most, up to 100 (default 10).")] first: Option<i32>,
+    ) -> Result<Objects<super::evidence::TextHit>> {
+        let store = ctx.data_unchecked::<Store>();
+        let size = page_size(Some(first.unwrap_or(10)))?;
+        let kinds: Vec<model::EntityKind> = kinds.into_iter().flatten().map(Into::into).collect();
+        let g = &store.graph;
+        let of_kind = |e| kinds.is_empty() || kinds.contains(&g.entity(e).kind);
+        let hits = g
+            .text_index()
+            .search(g, &query, size, super::budget(ctx), |place| {
+                match place.holder {
+                    crate::graph::TextHolder::Entity(e) => of_kind(e),
+                    crate::graph::TextHolder::Relation(r) => {
+                        let rec = g.relation(r);
+                        of_kind(rec.from) || of_kind(rec.to)
+                    }
+                }
+            })
+            .map_err(super::error::graph_error)?;
+        Ok(hits
+            .into_iter()
+            .map(|hit| super::evidence::TextHit {
+                store: store.clone(),
+                hit,
+            })
+            .collect())
+    }
+
     /// Entities whose name or alias matches the text, ignoring case and accents: exact matches
     /// first, then names starting with it, then words starting with it, then names containing it.
     #[graphql(complexity = "first.unwrap_or(10).max(0) as usize * child_complexity")]

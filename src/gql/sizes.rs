@@ -243,6 +243,7 @@ impl Sizes for DataSizes<'_> {
                 graph.entities_of(kind).len() as u64
             }
             ("Query", "search") => graph.entity_count() as u64,
+            ("Query", "textSearch") => call.int("first").unwrap_or(10),
             ("Query", "relations") => graph.relation_count() as u64,
             ("Query", "relationKinds" | "relationCounts") => RelationKind::ALL.len() as u64,
             ("Stats", "byKind") => EntityKind::ALL.len() as u64,

@@ -517,10 +517,13 @@ impl GraphBuilder {
             changed_by,
             cited_by,
             claims: Default::default(),
+            text: Default::default(),
             largest: Default::default(),
         };
         graph.claims = super::claims::index(&graph);
         graph.largest = super::rows::measure(&graph);
+        graph.text = super::text::TextIndex::build(&graph);
+        tracing::debug!(elapsed = ?started.elapsed(), bytes = graph.text.heap_bytes(), "full text indexed");
         tracing::debug!(elapsed = ?started.elapsed(), "longest lists measured");
         graph
     }

@@ -23,6 +23,7 @@ mod search;
 mod select;
 mod store;
 mod table;
+mod text;
 mod timeline;
 mod view;
 
@@ -47,6 +48,7 @@ pub use search::{MatchRank, SearchIndex, fold};
 pub use select::{Bucket, Condition, GroupKey, OrderKey, entity_date, group, order};
 pub use store::{Direction, Graph, Hop};
 pub use table::{EntityView, NewEntity};
+pub use text::{TextField, TextHit, TextHolder, TextIndex, TextPlace};
 pub use timeline::{Entry, EntryKind, TimelineFilter};
 pub use view::RelationView;
 

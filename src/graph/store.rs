@@ -38,6 +38,8 @@ pub struct Graph {
     /// Where each kind's numbers start (in [`EntityKind::ALL`] order), and the entity count.
     pub(super) kind_start: Vec<u32>,
     pub(super) search: SearchIndex,
+    /// The full-text index (see `text`).
+    pub(super) text: super::text::TextIndex,
     pub(super) changed_by: FxHashMap<EntityIx, Vec<RelationIx>>,
     pub(super) cited_by: FxHashMap<EntityIx, Citing>,
     /// What each party claims (see `claims`).

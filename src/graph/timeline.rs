@@ -154,7 +154,8 @@ impl Graph {
 
 impl Graph {
     /// The dates a relation came into force and ceased to be, where the data gives them: a
-    /// curated start, or the in-force step that ended a pending history (none if it never
+    /// curated start, a step that starts it (imposed, enacted, realised), or the in-force step
+    /// that ended a pending history (none if it never
     /// came into force); a curated end, or the first step that ended it (a cancellation while
     /// planned included).
     pub fn in_force_dates(&self, relation: RelationIx) -> (Option<DateBound>, Option<DateBound>) {
@@ -166,10 +167,12 @@ impl Graph {
             None
         } else if validity.from.is_some() {
             validity.from
+        } else if let Some(start) = history.iter().find(|s| phase(s) == Phase::Start) {
+            start.date
         } else if history.first().map(phase) == Some(Phase::Pending) {
             history
                 .iter()
-                .find(|s| phase(s) == Phase::InForce)
+                .find(|s| matches!(phase(s), Phase::InForce | Phase::Start))
                 .and_then(|s| s.date)
         } else {
             None

@@ -370,7 +370,8 @@ impl Status {
         match self {
             Rumoured | Planned | Announced | Proposed | Introduced | PassedChamber
             | InConference => Phase::Pending,
-            Confirmed | Imposed | Enacted | Realised => Phase::InForce,
+            Imposed | Enacted | Realised => Phase::Start,
+            Confirmed => Phase::InForce,
             Suspended => Phase::Paused,
             Cancelled | Ended | Lifted | Abandoned | Vetoed | Failed => Phase::Over,
         }

@@ -117,7 +117,9 @@ pub struct Known<'a> {
 pub enum Phase {
     /// Not yet in force: rumoured, planned, announced, proposed, a bill on its way.
     Pending,
-    /// In force: confirmed, imposed, enacted, realised.
+    /// In force from this step on: imposed, enacted, realised (a start, not a confirmation).
+    Start,
+    /// In force: confirmed.
     InForce,
     /// In force but on hold.
     Paused,
@@ -137,15 +139,22 @@ pub enum Phase {
 /// - A fact that stays true once true (`makes`, `part_of`) is so from when its ends existed
 ///   (surely from its first report when that is unknown), and for ever.
 /// - A reported or planned end (not yet a step) leaves it only possibly in force from then.
+/// - A step that starts it (imposed, enacted, realised) is its start when none is curated.
 /// - A relation whose history begins pending is in force only from an in-force step; pending
 ///   steps followed by an over step (cancelled while planned) mean never in force. An over
 ///   step after the start ends it.
 pub fn in_force(known: &Known<'_>) -> Window {
     let (exists_possibly, exists_surely) = known.ends_exist.unwrap_or((Day::MIN, Day::MIN));
+    let in_force = |phase: &Phase| matches!(phase, Phase::InForce | Phase::Start);
     let first_in_force = known
         .steps
         .iter()
-        .filter(|(phase, _)| *phase == Phase::InForce)
+        .filter(|(phase, _)| in_force(phase))
+        .find_map(|(_, date)| *date);
+    let first_start = known
+        .steps
+        .iter()
+        .filter(|(phase, _)| *phase == Phase::Start)
         .find_map(|(_, date)| *date);
     let reported_first = [
         known.reports.map(|r| r.0),
@@ -159,7 +168,7 @@ pub fn in_force(known: &Known<'_>) -> Window {
         known
             .steps
             .iter()
-            .filter(|(phase, _)| *phase == Phase::InForce)
+            .filter(|(phase, _)| in_force(phase))
             .filter_map(|(_, date)| date.map(DateBound::last_day))
             .max(),
     ]
@@ -170,6 +179,8 @@ pub fn in_force(known: &Known<'_>) -> Window {
         (Day::MIN, Day::MIN)
     } else if let Some(from) = known.validity.from {
         (from.first_day(), from.last_day())
+    } else if let Some(start) = first_start {
+        (start.first_day(), start.last_day())
     } else if !known.state && known.ends_exist.is_some() {
         (exists_possibly, exists_surely)
     } else {
@@ -398,6 +409,21 @@ mod tests {
             standing(&w, Some(Phase::Over), day("2019")),
             Presence::Ended
         );
+    }
+
+    #[test]
+    fn an_imposed_restriction_starts_on_its_step() {
+        let steps = [
+            (Phase::Start, Some(bound("2018-04-15"))),
+            (Phase::Over, Some(bound("2018-07-13"))),
+        ];
+        let w = in_force(&Known {
+            ends_exist: Some((day("1985"), day("1985"))),
+            ..known(&steps)
+        });
+        assert_eq!(w.presence(day("2018-04-14")), Presence::Absent);
+        assert_eq!(w.presence(day("2018-04-15")), Presence::Sure);
+        assert_eq!(w.presence(day("2018-07-13")), Presence::Absent);
     }
 
     #[test]

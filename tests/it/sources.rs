@@ -115,7 +115,11 @@ async fn a_new_report_adds_pools_and_disputes_without_renaming() {
     );
     assert_eq!(
         ids(&data["deal"]["statusHistory"][1]["sources"]),
-        ["techtimes-xiaomi-us-2018", "wire-2018-04"],
+        [
+            "techtimes-xiaomi-us-2018",
+            "wire-2018-04",
+            "androidcentral-att-huawei-2018-01-08"
+        ],
         "{answer}"
     );
     assert_eq!(
@@ -187,17 +191,12 @@ name = "A wire report of March 2018"
 title = "Retailer to stop selling Huawei phones"
 date = "2018-03-20"
 
-[[government_body]]
-id = "fcc"
-name = "Federal Communications Commission"
-type = "regulator"
-
 [[relation]]
 kind = "regulates"
 from = "fcc"
-to = "zte"
-claimed_by = "zte"
-sources = [{ source = "wire-2018-03", quote = "ZTE said it is regulated by the FCC" }]
+to = "sprint"
+claimed_by = "sprint"
+sources = [{ source = "wire-2018-03", quote = "Sprint said it is regulated by the FCC" }]
 
 [[relation]]
 kind = "sells"
@@ -216,7 +215,7 @@ sources = [{ source = "wire-2018-03", quote = "Walmart, which sells Huawei phone
     let answer = ask(
         app,
         r#"{
-          claims(by: "zte") { kind relation { id claimedBy { id } } sources { source { id } quote } }
+          claims(by: "sprint") { kind relation { id claimedBy { id } } sources { source { id } quote } }
           march: relation(id: "walmart:sells:huawei", asOf: "2018-03-20") {
             presence plannedEnd { date { text } ahead confidence sources { quote } }
           }
@@ -229,8 +228,8 @@ sources = [{ source = "wire-2018-03", quote = "Walmart, which sells Huawei phone
         json!({ "data": {
             "claims": [{
                 "kind": "RELATION",
-                "relation": { "id": "fcc:regulates:zte", "claimedBy": { "id": "zte" } },
-                "sources": [{ "source": { "id": "wire-2018-03" }, "quote": "ZTE said it is regulated by the FCC" }],
+                "relation": { "id": "fcc:regulates:sprint", "claimedBy": { "id": "sprint" } },
+                "sources": [{ "source": { "id": "wire-2018-03" }, "quote": "Sprint said it is regulated by the FCC" }],
             }],
             "march": { "presence": "SURE", "plannedEnd": {
                 "date": { "text": "2018-04" }, "ahead": true, "confidence": 0.7,
