@@ -272,6 +272,32 @@ mirror! {
 }
 
 mirror! {
+    /// Which text of an entity or relation a search hit is.
+    TextField => crate::graph::TextField {
+        /// An entity's name.
+        Name,
+        /// One of its aliases.
+        Alias,
+        /// A source's title.
+        Title,
+        /// An entity's description.
+        Description,
+        /// An event's summary.
+        Summary,
+        /// An event's reported cause.
+        Cause,
+        /// A relation's note.
+        Note,
+        /// A relation's role.
+        Role,
+        /// A restriction's terms.
+        Terms,
+        /// A citation's quote.
+        Quote,
+    }
+}
+
+mirror! {
     /// How precisely a date is known.
     Precision => model::Precision {
         /// To the year.

@@ -288,49 +288,6 @@ impl Cause {
     }
 }
 
-/// Which text of an entity or relation a search hit is.
-#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TextField {
-    /// An entity's name.
-    Name,
-    /// One of its aliases.
-    Alias,
-    /// A source's title.
-    Title,
-    /// An entity's description.
-    Description,
-    /// An event's summary.
-    Summary,
-    /// An event's reported cause.
-    Cause,
-    /// A relation's note.
-    Note,
-    /// A relation's role.
-    Role,
-    /// A restriction's terms.
-    Terms,
-    /// A citation's quote.
-    Quote,
-}
-
-impl From<graph::TextField> for TextField {
-    fn from(f: graph::TextField) -> Self {
-        use graph::TextField as F;
-        match f {
-            F::Name => TextField::Name,
-            F::Alias => TextField::Alias,
-            F::Title => TextField::Title,
-            F::Description => TextField::Description,
-            F::Summary => TextField::Summary,
-            F::Cause => TextField::Cause,
-            F::Note => TextField::Note,
-            F::Role => TextField::Role,
-            F::Terms => TextField::Terms,
-            F::Quote => TextField::Quote,
-        }
-    }
-}
-
 /// A text that holds every word searched for, with what it belongs to.
 #[derive(Clone)]
 pub struct TextHit {
@@ -362,7 +319,7 @@ impl TextHit {
         }
     }
     /// Which text it is.
-    async fn field(&self) -> TextField {
+    async fn field(&self) -> super::enums::TextField {
         self.hit.place.field.into()
     }
     /// The text, whole, as curated.

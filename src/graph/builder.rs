@@ -522,9 +522,10 @@ impl GraphBuilder {
         };
         graph.claims = super::claims::index(&graph);
         graph.largest = super::rows::measure(&graph);
-        graph.text = super::text::TextIndex::build(&graph);
-        tracing::debug!(elapsed = ?started.elapsed(), bytes = graph.text.heap_bytes(), "full text indexed");
         tracing::debug!(elapsed = ?started.elapsed(), "longest lists measured");
+        graph.text = super::text::TextIndex::build(&graph);
+        let bytes = graph.text.heap_bytes();
+        tracing::debug!(elapsed = ?started.elapsed(), bytes, "full text indexed");
         graph
     }
 }

@@ -2,10 +2,12 @@
 //! causes, notes, roles, terms and the quotes of every citation, ranked, case- and
 //! accent-insensitive.
 //!
-//! An inverted index written here rather than a search engine's: the texts are short and
-//! mostly names, and a sorted term list with posting lists of packed text places is a few
-//! bytes a word, builds in one pass at load and answers by intersecting a handful of lists.
-//! `bench/README.md` gives its build time and memory at a million entities.
+//! Names and aliases are read from the name index `search` uses (a million bulk names would
+//! cost an inverted index 117 MB at its peak and a second of start-up, past the memory
+//! target; see `bench/README.md`); every other text, which only curated data has, goes into an
+//! inverted index written here rather than a search engine's: a sorted word list with posting
+//! lists of packed text places, built in one pass at load, answering by intersecting a
+//! handful of lists.
 
 use rayon::prelude::*;
 
@@ -188,12 +190,59 @@ impl TextIndex {
         all
     }
 
-    /// The texts holding every word of `query` (the last also as a prefix, for searching as
-    /// one types), best first: by the rarer words they hold, weighted by field (names, then
-    /// aliases, then titles, then the rest), shorter texts first among equals, then in data
-    /// order. At most `limit` that `keep` lets through; `budget` is charged a step per place
-    /// read.
+    /// The texts matching `query`, best first, at most `limit` that `keep` lets through:
+    /// names and aliases matching it (as `search` ranks them: whole, prefix, word prefix,
+    /// substring), then the other texts holding every word of it (the last also as a prefix,
+    /// for searching as one types) by the rarer words they hold, titles first, shorter texts
+    /// first among equals, then in data order. `budget` is charged for the places read.
     pub fn search(
+        &self,
+        graph: &Graph,
+        query: &str,
+        limit: usize,
+        budget: &Budget,
+        keep: impl Fn(TextPlace) -> bool,
+    ) -> Result<Vec<TextHit>, GraphError> {
+        let folded = fold(query);
+        let named = graph.search_index().search_where(query, limit, |e| {
+            keep(TextPlace {
+                holder: TextHolder::Entity(e),
+                field: TextField::Name,
+                index: 0,
+            })
+        });
+        let mut hits: Vec<TextHit> = named
+            .into_iter()
+            .map(|(e, rank)| {
+                let aliases = &graph.entity_detail(e).aliases;
+                let place = match aliases.iter().position(|a| {
+                    !fold(graph.entity(e).name).contains(&folded) && fold(a).contains(&folded)
+                }) {
+                    Some(i) => TextPlace {
+                        holder: TextHolder::Entity(e),
+                        field: TextField::Alias,
+                        index: i as u16,
+                    },
+                    None => TextPlace {
+                        holder: TextHolder::Entity(e),
+                        field: TextField::Name,
+                        index: 0,
+                    },
+                };
+                TextHit {
+                    place,
+                    score: 1000.0 - 100.0 * rank as u8 as f64,
+                }
+            })
+            .collect();
+        if hits.len() < limit {
+            hits.extend(self.search_texts(graph, query, limit - hits.len(), budget, keep)?);
+        }
+        Ok(hits)
+    }
+
+    /// The texts other than names holding every word of `query` (see [`TextIndex::search`]).
+    fn search_texts(
         &self,
         graph: &Graph,
         query: &str,
@@ -273,7 +322,6 @@ impl Graph {
                 })
             };
             [
-                one(TextField::Name, true),
                 one(TextField::Title, d.title.is_some()),
                 one(TextField::Description, d.description.is_some()),
                 one(TextField::Summary, d.summary.is_some()),
@@ -281,11 +329,6 @@ impl Graph {
             ]
             .into_iter()
             .flatten()
-            .chain((0..d.aliases.len().min(256)).map(move |i| TextPlace {
-                holder,
-                field: TextField::Alias,
-                index: i as u16,
-            }))
             .chain((0..d.sources.len().min(256)).map(move |i| TextPlace {
                 holder,
                 field: TextField::Quote,
@@ -427,13 +470,8 @@ mod tests {
                 (TextField::Quote, quote)
             ]
         );
-        assert_eq!(
-            find("cafe"),
-            [
-                (TextField::Name, "cafe".to_owned()),
-                (TextField::Alias, "Café Pressure".to_owned())
-            ]
-        );
+        // One hit a name: the entity's name matches whole.
+        assert_eq!(find("cafe"), [(TextField::Name, "cafe".to_owned())]);
         assert!(find("").is_empty());
         assert!(find("flagship").is_empty());
     }

@@ -47,7 +47,8 @@ async fn a_list_costs_what_the_data_can_return() {
         "{message}"
     );
     // Two levels less fits: on this data, the pages are much shorter than 100.
-    let fits = "{ entities(first: 100) { nodes { relations(first: 100) { nodes { other { id } } } } } }";
+    let fits =
+        "{ entities(first: 100) { nodes { relations(first: 100) { nodes { other { id } } } } } }";
     let reply = post(json!({ "query": fits }), Some(GQL)).await;
     assert_eq!(reply.status.as_u16(), 200, "{}", reply.text);
 }

@@ -30,6 +30,15 @@ fn copy(from: &Path, to: &Path) {
     }
 }
 
+/// The service over loaded data.
+fn app_of(loaded: phonegraph::seed::Loaded) -> phonegraph::gql::AppState {
+    phonegraph::gql::AppState::new(
+        loaded.graph,
+        loaded.data_version,
+        phonegraph::gql::DEFAULT_LIMITS,
+    )
+}
+
 fn relation_ids(graph: &phonegraph::graph::Graph) -> Vec<String> {
     graph
         .all_relations()
@@ -82,13 +91,8 @@ async fn a_new_report_adds_pools_and_disputes_without_renaming() {
     let new: Vec<&String> = after.iter().filter(|id| !before.contains(id)).collect();
     assert_eq!(new, ["richard-yu:executive_of:huawei#wire-2018-04"]);
     assert!(before.iter().all(|id| after.contains(id)), "an id changed");
-    let app = phonegraph::gql::AppState::new(
-        loaded.graph,
-        loaded.data_version,
-        phonegraph::gql::DEFAULT_LIMITS,
-    );
     let answer = ask(
-        app,
+        app_of(loaded),
         r#"{
           makes: relation(id: "huawei:makes:mate-10-pro") { sources { source { id } } }
           deal: relation(id: "att:carries:mate-10-pro@us") {
@@ -207,13 +211,8 @@ sources = [{ source = "wire-2018-03", quote = "Walmart, which sells Huawei phone
 "#,
     );
     let loaded = load(dir.path()).expect("the report loads");
-    let app = phonegraph::gql::AppState::new(
-        loaded.graph,
-        loaded.data_version,
-        phonegraph::gql::DEFAULT_LIMITS,
-    );
     let answer = ask(
-        app,
+        app_of(loaded),
         r#"{
           claims(by: "sprint") { kind relation { id claimedBy { id } } sources { source { id } quote } }
           march: relation(id: "walmart:sells:huawei", asOf: "2018-03-20") {
