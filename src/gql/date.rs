@@ -107,8 +107,8 @@ pub(crate) fn worded(
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(serial)]
 pub struct Validity {
-    /// When it started; null means in force since ever.
+    /// When it started, as curated; null when no start is curated.
     pub from: Option<One<FuzzyDate>>,
-    /// The first day it no longer held; null means until further notice.
+    /// The first day it no longer held, as curated; null when no end is curated.
     pub until: Option<One<FuzzyDate>>,
 }

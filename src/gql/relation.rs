@@ -180,12 +180,15 @@ impl Relation {
             }
         })
     }
-    /// When it holds.
+    /// Its start and end as curated, with the source's words when it gives them relative to
+    /// another date; where none is curated, its sources' dates and status say when it is in
+    /// force (`presence`).
     async fn validity(&self) -> One<Validity> {
         let v = self.store.graph.validity(self.view.relation);
+        let d = self.detail();
         One(Validity {
-            from: fuzzy(v.from),
-            until: fuzzy(v.until),
+            from: super::date::worded(v.from, d.from_wording.as_ref()),
+            until: super::date::worded(v.until, d.until_wording.as_ref()),
         })
     }
     /// Whether it holds on the `asOf` day asked for; `SURE` when no day was asked.

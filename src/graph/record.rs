@@ -291,6 +291,10 @@ impl EntityDetail {
 pub struct RelationDetail {
     /// The curated validity, with its partial dates as written.
     pub validity: Validity,
+    /// How the source words the start, when it gives it relative to another date.
+    pub from_wording: Option<Wording>,
+    /// How the source words the end, when it gives it relative to another date.
+    pub until_wording: Option<Wording>,
     /// Whether it was curated as in force since ever (the time rule never assumes so).
     pub since_ever: bool,
     /// The status history, in date order.

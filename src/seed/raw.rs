@@ -141,8 +141,8 @@ pub(crate) struct RawRelation {
     pub kind: Spanned<String>,
     pub from: Spanned<String>,
     pub to: Spanned<String>,
-    pub valid_from: Option<Spanned<String>>,
-    pub valid_until: Option<Spanned<String>>,
+    pub valid_from: Option<Spanned<RawDate>>,
+    pub valid_until: Option<Spanned<RawDate>>,
     pub since_ever: Option<Spanned<bool>>,
     #[serde(default)]
     pub status: Vec<RawStatus>,

@@ -726,9 +726,18 @@ impl<'a> Loader<'a> {
         let any = KindSet::ALL;
         let from = self.reference(file, &raw.from, any);
         let to = self.reference(file, &raw.to, any);
+        let anchor = raw
+            .sources
+            .first()
+            .and_then(|c| self.builder.lookup(c.source.get_ref()));
+        let bound = |this: &mut Self, d: &Option<Spanned<RawDate>>| {
+            d.as_ref().and_then(|d| this.dated(file, d, anchor)).unzip()
+        };
+        let (starts, from_wording) = bound(self, &raw.valid_from);
+        let (ends, until_wording) = bound(self, &raw.valid_until);
         let validity = Validity {
-            from: raw.valid_from.as_ref().and_then(|d| self.date(file, d)),
-            until: raw.valid_until.as_ref().and_then(|d| self.date(file, d)),
+            from: starts,
+            until: ends,
         };
         let until_at = raw
             .valid_until
@@ -831,6 +840,8 @@ impl<'a> Loader<'a> {
             source: 0,
             detail: Some(Box::new(RelationDetail {
                 validity,
+                from_wording: from_wording.flatten(),
+                until_wording: until_wording.flatten(),
                 since_ever,
                 status_history,
                 sources,

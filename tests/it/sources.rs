@@ -206,7 +206,8 @@ sources = [{ source = "wire-2018-03", quote = "Sprint said it is regulated by th
 kind = "sells"
 from = "walmart"
 to = "huawei"
-planned_end = { date = "2018-04", confidence = 0.7, sources = [{ source = "wire-2018-03", quote = "will stop selling Huawei phones in the coming weeks, according to people familiar with the matter" }] }
+valid_from = { text = "since last year", anchor = "source", day = "2017" }
+planned_end = { date = { text = "in the coming weeks", anchor = "source", day = "2018-04" }, confidence = 0.7, sources = [{ source = "wire-2018-03", quote = "will stop selling Huawei phones in the coming weeks, according to people familiar with the matter" }] }
 sources = [{ source = "wire-2018-03", quote = "Walmart, which sells Huawei phones" }]
 "#,
     );
@@ -216,7 +217,8 @@ sources = [{ source = "wire-2018-03", quote = "Walmart, which sells Huawei phone
         r#"{
           claims(by: "sprint") { kind relation { id claimedBy { id } } sources { source { id } quote } }
           march: relation(id: "walmart:sells:huawei", asOf: "2018-03-20") {
-            presence plannedEnd { date { text } ahead confidence sources { quote } }
+            presence validity { from { text wording anchor } }
+            plannedEnd { date { text wording } ahead confidence sources { quote } }
           }
           may: relation(id: "walmart:sells:huawei", asOf: "2018-05") { presence plannedEnd { ahead } }
         }"#,
@@ -230,8 +232,10 @@ sources = [{ source = "wire-2018-03", quote = "Walmart, which sells Huawei phone
                 "relation": { "id": "fcc:regulates:sprint", "claimedBy": { "id": "sprint" } },
                 "sources": [{ "source": { "id": "wire-2018-03" }, "quote": "Sprint said it is regulated by the FCC" }],
             }],
-            "march": { "presence": "SURE", "plannedEnd": {
-                "date": { "text": "2018-04" }, "ahead": true, "confidence": 0.7,
+            "march": { "presence": "SURE",
+              "validity": { "from": { "text": "2017", "wording": "since last year", "anchor": "source" } },
+              "plannedEnd": {
+                "date": { "text": "2018-04", "wording": "in the coming weeks" }, "ahead": true, "confidence": 0.7,
                 "sources": [{ "quote": "will stop selling Huawei phones in the coming weeks, according to people familiar with the matter" }],
             } },
             "may": { "presence": "POSSIBLE", "plannedEnd": { "ahead": false } },
