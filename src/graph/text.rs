@@ -302,6 +302,31 @@ impl TextIndex {
     }
 }
 
+/// The places of one holder: each field it has, then the quotes of its first `quotes`
+/// citations (at most 256).
+fn holder_places(
+    holder: TextHolder,
+    fields: Vec<(TextField, bool)>,
+    quotes: usize,
+) -> impl Iterator<Item = TextPlace> {
+    let field = move |(field, present): (TextField, bool)| {
+        present.then_some(TextPlace {
+            holder,
+            field,
+            index: 0,
+        })
+    };
+    let quote = move |i: usize| TextPlace {
+        holder,
+        field: TextField::Quote,
+        index: i as u16,
+    };
+    fields
+        .into_iter()
+        .filter_map(field)
+        .chain((0..quotes.min(256)).map(quote))
+}
+
 /// The most words a prefix stands for.
 const PREFIX_WORDS: usize = 64;
 /// The most words of a query that count.
@@ -311,40 +336,18 @@ impl Graph {
     /// Every text place of the data, entities' then relations'.
     fn text_places(&self) -> impl Iterator<Item = TextPlace> + '_ {
         let entities = (0..self.entity_count() as u32).flat_map(move |e| {
-            let ix = EntityIx(e);
-            let d = self.entity_detail(ix);
-            let holder = TextHolder::Entity(ix);
-            let one = |field, present: bool| {
-                present.then_some(TextPlace {
-                    holder,
-                    field,
-                    index: 0,
-                })
-            };
-            [
-                one(TextField::Title, d.title.is_some()),
-                one(TextField::Description, d.description.is_some()),
-                one(TextField::Summary, d.summary.is_some()),
-                one(TextField::Cause, d.cause.is_some()),
-            ]
-            .into_iter()
-            .flatten()
-            .chain((0..d.sources.len().min(256)).map(move |i| TextPlace {
-                holder,
-                field: TextField::Quote,
-                index: i as u16,
-            }))
+            let d = self.entity_detail(EntityIx(e));
+            let fields = vec![
+                (TextField::Title, d.title.is_some()),
+                (TextField::Description, d.description.is_some()),
+                (TextField::Summary, d.summary.is_some()),
+                (TextField::Cause, d.cause.is_some()),
+            ];
+            holder_places(TextHolder::Entity(EntityIx(e)), fields, d.sources.len())
         });
         let relations = self.all_relations().flat_map(move |r| {
             let d = self.relation_detail(r);
             let holder = TextHolder::Relation(r);
-            let one = |field, present: bool| {
-                present.then_some(TextPlace {
-                    holder,
-                    field,
-                    index: 0,
-                })
-            };
             let steps = d
                 .status_history
                 .iter()
@@ -357,19 +360,12 @@ impl Graph {
                         index: ((s + 1) * 256 + c) as u16,
                     })
                 });
-            [
-                one(TextField::Note, d.note.is_some()),
-                one(TextField::Role, d.role.is_some()),
-                one(TextField::Terms, d.terms.is_some()),
-            ]
-            .into_iter()
-            .flatten()
-            .chain((0..d.sources.len().min(256)).map(move |c| TextPlace {
-                holder,
-                field: TextField::Quote,
-                index: c as u16,
-            }))
-            .chain(steps)
+            let fields = vec![
+                (TextField::Note, d.note.is_some()),
+                (TextField::Role, d.role.is_some()),
+                (TextField::Terms, d.terms.is_some()),
+            ];
+            holder_places(holder, fields, d.sources.len()).chain(steps)
         });
         entities.chain(relations)
     }
