@@ -37,6 +37,23 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// List the entities and relations added, removed and changed between two versions of the
+    /// seed data, each with its place: `diff OLD NEW`, or `diff --git REV [DIR]` for DIR
+    /// (default `seed-data`) at a git revision against the working tree. Exit 0 when there is
+    /// no difference, 1 when there is, 2 on error, like `diff`.
+    Diff(DiffArgs),
+}
+
+/// What to compare.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The old seed folder (with `--git`: the folder to compare, default `seed-data`).
+    pub old: Option<PathBuf>,
+    /// The new seed folder.
+    pub new: Option<PathBuf>,
+    /// Compare the folder as it is in this git revision with the working tree.
+    #[arg(long)]
+    pub git: Option<String>,
 }
 
 /// What to do with API keys.
@@ -296,6 +313,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{key}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Diff(args) => Ok(diff(&args)),
         Command::Validate(data) => match data.load() {
             Ok(loaded) => {
                 println!(
@@ -432,6 +450,128 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Ends the process once the shutdown grace (and a second for the last writes) has passed,
 /// from a thread of its own: should every runtime thread be stuck in work, nothing on the
 /// runtime could.
+/// Runs `diff`: 0 without differences, 1 with, 2 on error (said on standard error).
+fn diff(args: &DiffArgs) -> ExitCode {
+    let loaded = |dir: &std::path::Path| {
+        crate::seed::load(dir).map_err(|e| format!("cannot load `{}`: {e}", dir.display()))
+    };
+    let compared = match (&args.git, &args.old, &args.new) {
+        (Some(rev), dir, None) => {
+            let dir = dir.clone().unwrap_or_else(|| PathBuf::from("seed-data"));
+            git_checkout(rev, &dir).and_then(|(checkout, at)| {
+                let old = loaded(checkout.path())?;
+                let new = loaded(&dir)?;
+                let label = format!("{rev}:{}", dir.display());
+                Ok((old, new, Some((at, label))))
+            })
+        }
+        (None, Some(old), Some(new)) => loaded(old).and_then(|o| Ok((o, loaded(new)?, None))),
+        _ => Err("give two seed folders, or `--git REV [DIR]`".to_owned()),
+    };
+    let (old, new, relabel) = match compared {
+        Ok(c) => c,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let changes = crate::graph::diff(&old.graph, &new.graph);
+    let place = |origin: &str| match &relabel {
+        Some((from, to)) => origin.replace(from.as_str(), to),
+        None => origin.to_owned(),
+    };
+    let (mut added, mut removed, mut changed) = (0, 0, 0);
+    for c in &changes {
+        let (sign, what) = match c.happened {
+            crate::graph::Happened::Added => ('+', &mut added),
+            crate::graph::Happened::Removed => ('-', &mut removed),
+            crate::graph::Happened::Changed(_) => ('~', &mut changed),
+        };
+        *what += 1;
+        let item = match c.item {
+            crate::graph::Item::Entity => "entity",
+            crate::graph::Item::Relation => "relation",
+        };
+        println!(
+            "{sign} {item} {} ({}) at {}",
+            c.id,
+            c.kind,
+            place(&c.origin)
+        );
+        if let crate::graph::Happened::Changed(fields) = &c.happened {
+            for (field, was, is) in fields {
+                println!("    {field}: {was:?} → {is:?}");
+            }
+        }
+    }
+    if changes.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        println!("{added} added, {removed} removed, {changed} changed");
+        ExitCode::from(1)
+    }
+}
+
+/// The TOML files of `dir` as they are at git revision `rev`, written into a temporary folder
+/// (returned with its path as text). `git` runs without a shell; a revision starting with `-`
+/// is refused, and paths come after `--`.
+fn git_checkout(rev: &str, dir: &std::path::Path) -> Result<(tempfile::TempDir, String), String> {
+    if rev.starts_with('-') || rev.is_empty() {
+        return Err(format!("`{rev}` is not a revision"));
+    }
+    let git = |args: &[&std::ffi::OsStr]| -> Result<Vec<u8>, String> {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            Err(format!(
+                "git {}: {}",
+                args.first()
+                    .map_or(String::new(), |a| a.to_string_lossy().into_owned()),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    };
+    let spec = format!("{rev}^{{commit}}");
+    git(&[
+        "rev-parse".as_ref(),
+        "--verify".as_ref(),
+        "--quiet".as_ref(),
+        spec.as_ref(),
+    ])
+    .map_err(|_| format!("`{rev}` is not a revision of this repository"))?;
+    let listed = git(&[
+        "ls-tree".as_ref(),
+        "-r".as_ref(),
+        "-z".as_ref(),
+        "--name-only".as_ref(),
+        rev.as_ref(),
+        "--".as_ref(),
+        dir.as_os_str(),
+    ])?;
+    let checkout = tempfile::tempdir().map_err(|e| format!("cannot make a folder: {e}"))?;
+    for path in listed.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+        let path = String::from_utf8_lossy(path).into_owned();
+        if !path.ends_with(".toml") {
+            continue;
+        }
+        let text = git(&["show".as_ref(), format!("{rev}:./{path}").as_ref()])?;
+        let relative = std::path::Path::new(&path)
+            .strip_prefix(dir)
+            .unwrap_or(std::path::Path::new(&path));
+        let target = checkout.path().join(relative);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&target, text).map_err(|e| e.to_string())?;
+    }
+    let at = checkout.path().display().to_string();
+    Ok((checkout, at))
+}
+
 fn start_watchdog(grace: Duration) {
     let spawned = std::thread::Builder::new()
         .name("shutdown-watchdog".into())

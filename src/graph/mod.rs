@@ -10,6 +10,7 @@ mod analytics;
 mod budget;
 mod builder;
 mod claims;
+mod diff;
 mod evidence;
 mod neighbours;
 mod order;
@@ -32,6 +33,7 @@ pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgr
 pub use budget::{Budget, Stop};
 pub use builder::{GraphBuilder, RelationAddition, RelationTarget};
 pub use claims::Claim;
+pub use diff::{Change, Happened, Item, diff};
 pub use evidence::Citing;
 pub use neighbours::{Common, Neighbourhood};
 pub use order::order_cycle;

@@ -156,3 +156,77 @@ fn walk(dir: &std::path::Path) -> usize {
         })
         .sum()
 }
+
+/// `diff` lists what changed between two folders, with places, and exits like `diff`.
+#[test]
+fn diff_lists_changes_and_exits_like_diff() {
+    let out = phonegraph(&["diff", "tests/fixtures/diff/old", "tests/fixtures/diff/new"]);
+    assert_eq!(out.status.code(), Some(1));
+    let expected = std::fs::read_to_string(path("tests/fixtures/diff.expected")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+    let same = phonegraph(&["diff", "tests/fixtures/diff/old", "tests/fixtures/diff/old"]);
+    assert_eq!((same.status.code(), same.stdout.len()), (Some(0), 0));
+    let missing = phonegraph(&["diff", "tests/fixtures/diff/old", "tests/fixtures/no-such"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let broken = phonegraph(&[
+        "diff",
+        "tests/fixtures/diff/old",
+        "tests/fixtures/broken-seed",
+    ]);
+    assert_eq!(broken.status.code(), Some(2));
+}
+
+/// `diff --git REV` compares a revision's folder with the working tree, passing nothing to a
+/// shell, and refuses a revision that looks like an option.
+#[test]
+fn diff_against_a_git_revision() {
+    let repo = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(repo.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.org")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.org")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let seed = repo.path().join("seed-data");
+    std::fs::create_dir(&seed).unwrap();
+    let copy = |from: &str| {
+        std::fs::copy(path(from), seed.join("report.toml")).unwrap();
+    };
+    copy("tests/fixtures/diff/old/report.toml");
+    git(&["init", "-q"]);
+    git(&["add", "seed-data"]);
+    git(&["commit", "-q", "-m", "old"]);
+    copy("tests/fixtures/diff/new/report.toml");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_phonegraph"))
+            .args(args)
+            .current_dir(repo.path())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["diff", "--git", "HEAD"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "- relation oppo:operates_in:us (operates_in) at HEAD:seed-data/report.toml:29:8\n"
+        ),
+        "{text}"
+    );
+    assert!(text.ends_with("2 added, 1 removed, 2 changed\n"), "{text}");
+    for rev in ["--output=x", "-p", "no-such-rev"] {
+        let refused = run(&["diff", &format!("--git={rev}")]);
+        assert_eq!(refused.status.code(), Some(2), "{rev}");
+        assert!(refused.stdout.is_empty());
+    }
+}
