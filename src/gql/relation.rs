@@ -191,6 +191,38 @@ impl Relation {
             until: super::date::worded(v.until, d.until_wording.as_ref()),
         })
     }
+    /// When it is in force by the time rule (curated dates, status steps, its sources' dates,
+    /// when its ends came to exist): the days it may and surely started, and may and surely
+    /// ended. Null bounds are open; `never` when it never came into force.
+    async fn in_force(&self) -> One<InForce> {
+        let w = self.record().window;
+        let day =
+            |d: Day, open: Day| (d != open).then(|| model::PartialDate::from_day(d).to_string());
+        let never = w == model::Window::NEVER;
+        One(InForce {
+            never,
+            possibly_from: if never {
+                None
+            } else {
+                day(w.started_possibly, Day::MIN)
+            },
+            surely_from: if never {
+                None
+            } else {
+                day(w.started_surely, Day::MIN)
+            },
+            surely_until: if never {
+                None
+            } else {
+                day(w.ends_earliest, Day::MAX)
+            },
+            possibly_until: if never {
+                None
+            } else {
+                day(w.ends_latest, Day::MAX)
+            },
+        })
+    }
     /// Whether it holds on the `asOf` day asked for; `SURE` when no day was asked.
     async fn presence(&self) -> Presence {
         self.view.presence.into()
@@ -356,4 +388,20 @@ pub(crate) fn relations_page_of(
         after,
         |hop| Relation::from_hop(store, from, hop, filter.as_of),
     )
+}
+
+/// When a relation is in force by the time rule: ISO 8601 days, null where open.
+#[derive(async_graphql::SimpleObject, Clone)]
+#[graphql(serial)]
+pub struct InForce {
+    /// Whether it never came into force (a plan cancelled while planned).
+    pub never: bool,
+    /// The first day it may have started.
+    pub possibly_from: Option<String>,
+    /// The first day it had surely started.
+    pub surely_from: Option<String>,
+    /// The first day it may have ended: before it, surely still in force.
+    pub surely_until: Option<String>,
+    /// The first day it had surely ended.
+    pub possibly_until: Option<String>,
 }

@@ -152,7 +152,7 @@ pub(crate) fn add_step(history: &mut Vec<StatusChange>, step: StatusChange) {
         return;
     }
     history.push(step);
-    history.sort_by_key(|s| s.date.map(|d| d.first_day()));
+    history.sort_by_key(StatusChange::order_key);
 }
 
 /// A curated relation's fact: its ends (symmetric kinds turned to one direction) and kind.

@@ -66,7 +66,8 @@ pub struct PlannedEnd {
 pub struct StatusChange {
     /// The status from this date on.
     pub status: Status,
-    /// When it changed; unknown dates are allowed and sort first.
+    /// When it changed; a step without a date is known to have happened, not when: it sorts
+    /// last, is the latest status, and is the status as of no particular day.
     pub date: Option<DateBound>,
     /// The event that changed it, if one is recorded.
     pub event: Option<EntityIx>,
@@ -78,12 +79,20 @@ pub struct StatusChange {
     pub claimed_by: Option<EntityIx>,
     /// How the source words its date, when it gives it relative to another.
     pub wording: Option<Wording>,
-    /// The first day the step is surely in force: its date's last day (always, without a
+    /// The first day the step is surely in force: its date's last day (never, without a
     /// date). Reduced once, when the step is made.
     in_force_from: Day,
 }
 
 impl StatusChange {
+    /// The order steps are kept in: by date, undated ones last.
+    pub fn order_key(&self) -> (bool, Day) {
+        (
+            self.date.is_none(),
+            self.date.map_or(Day::MAX, |d| d.first_day()),
+        )
+    }
+
     /// A step: `status` from `date` on, changed by `event`, supported by `sources`.
     pub fn new(
         status: Status,
@@ -99,7 +108,7 @@ impl StatusChange {
             confidence: 1.0,
             claimed_by: None,
             wording: None,
-            in_force_from: date.map_or(Day::MIN, |d| d.last_day()),
+            in_force_from: date.map_or(Day::MAX, |d| d.last_day()),
         }
     }
 

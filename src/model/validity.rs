@@ -140,9 +140,9 @@ pub enum Phase {
 ///   (surely from its first report when that is unknown), and for ever.
 /// - A reported or planned end (not yet a step) leaves it only possibly in force from then.
 /// - A step that starts it (imposed, enacted, realised) is its start when none is curated.
-/// - A relation whose history begins pending is in force only from an in-force step; pending
-///   steps followed by an over step (cancelled while planned) mean never in force. An over
-///   step after the start ends it.
+/// - A relation whose history begins pending is in force only from an in-force step; one
+///   with pending steps and none in force (cancelled while planned) was never in force. An
+///   over step after the start ends it.
 pub fn in_force(known: &Known<'_>) -> Window {
     let (exists_possibly, exists_surely) = known.ends_exist.unwrap_or((Day::MIN, Day::MIN));
     let in_force = |phase: &Phase| matches!(phase, Phase::InForce | Phase::Start);
@@ -186,7 +186,15 @@ pub fn in_force(known: &Known<'_>) -> Window {
     } else {
         (Day::MIN, reported_first.unwrap_or(Day::MAX))
     };
-    // A history that begins pending starts at its first in-force step, or never.
+    // A history with pending steps and none in force was never in force; one that begins
+    // pending starts at its first in-force step.
+    let pending = known
+        .steps
+        .iter()
+        .any(|(phase, _)| *phase == Phase::Pending);
+    if pending && first_in_force.is_none() && !known.steps.iter().any(|(p, _)| in_force(p)) {
+        return Window::NEVER;
+    }
     let first_phase = known.steps.iter().map(|(phase, _)| *phase).next();
     if first_phase == Some(Phase::Pending) {
         let Some(start) = first_in_force else {

@@ -710,7 +710,7 @@ impl<'a> Loader<'a> {
                 status_history.push(step);
             }
         }
-        status_history.sort_by_key(|s| s.date.map(|d| d.first_day()));
+        status_history.sort_by_key(StatusChange::order_key);
         status_history
     }
 
