@@ -8,8 +8,8 @@
 
 use crate::graph::{EntityIx, GraphBuilder};
 use crate::model::{
-    Amount, Duration, EntityKind, KindSet, QuantityError, RelationKind, Status, Tie, Validity,
-    is_valid_id,
+    Amount, DateBound, Duration, EntityKind, KindSet, QuantityError, RelationKind, Status, Tie,
+    Validity, is_valid_id,
 };
 
 /// What is wrong with a value, and a hint on how to fix it.
@@ -210,6 +210,16 @@ pub(crate) fn status_fits(kind: RelationKind, status: Status) -> Result<(), Brok
         format!("a `{kind}` relation cannot be `{status}`"),
         format!("`{kind}` takes {}", names.join(", ")),
     ))
+}
+
+/// A date as written: a partial date or a range of them.
+pub(crate) fn date(text: &str) -> Result<DateBound, Broken> {
+    DateBound::parse(text).map_err(|e| {
+        broken(
+            e.to_string(),
+            "dates look like 2018, 2018-Q4, 2018-01 or 2018-01-09",
+        )
+    })
 }
 
 /// How a relative date is tied to its anchor: a weekday's name, or an offset of days or weeks

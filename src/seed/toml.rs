@@ -446,11 +446,7 @@ impl<'a> Loader<'a> {
     }
 
     pub(super) fn date(&mut self, file: usize, value: &Spanned<String>) -> Option<DateBound> {
-        let parsed = DateBound::parse(value.get_ref()).map_err(|e| Broken {
-            message: e.to_string(),
-            hint: Some("dates look like 2018, 2018-Q4, 2018-01 or 2018-01-09".into()),
-        });
-        self.check(&Self::at(file, value), parsed)
+        self.check(&Self::at(file, value), rules::date(value.get_ref()))
     }
 
     pub(super) fn confidence(&mut self, file: usize, value: Option<&Spanned<f64>>) -> f32 {
@@ -518,13 +514,7 @@ impl<'a> Loader<'a> {
     ) -> Option<(DateBound, Option<Wording>)> {
         let at = Self::at(file, value);
         let relative = match value.get_ref() {
-            RawDate::Text(text) => {
-                let parsed = DateBound::parse(text).map_err(|e| Broken {
-                    message: e.to_string(),
-                    hint: Some("dates look like 2018, 2018-Q4, 2018-01 or 2018-01-09".into()),
-                });
-                return self.check(&at, parsed).map(|d| (d, None));
-            }
+            RawDate::Text(text) => return self.check(&at, rules::date(text)).map(|d| (d, None)),
             RawDate::Relative(r) => r,
         };
         let day = DateBound::parse(&relative.day).map_err(|e| Broken {
