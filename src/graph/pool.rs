@@ -286,6 +286,14 @@ pub(crate) fn relation_claim(
             .count();
     let detail = |r: &RelationRecord| (r.detail != u32::MAX).then(|| &details[r.detail as usize]);
     let market = detail(rec).and_then(|d| d.market);
+    // Most facts have one claim: it is the first, and nothing need be ordered.
+    let same_fact = relations[start..end]
+        .iter()
+        .filter(|r| r.kind == rec.kind && detail(r).and_then(|d| d.market) == market)
+        .count();
+    if same_fact == 1 {
+        return None;
+    }
     claims_of(
         relations[start..end]
             .iter()
