@@ -27,7 +27,9 @@ impl Loader<'_> {
 
     /// Fields of an addition that do not apply to what it adds to.
     fn misplaced(&mut self, file: usize, raw: &RawAddition, entity: Option<EntityKind>) {
-        let for_entity: [(&str, Option<std::ops::Range<usize>>); 7] = [
+        let for_entity: [(&str, Option<std::ops::Range<usize>>); 9] = [
+            ("after", raw.after.first().map(Spanned::span)),
+            ("before", raw.before.first().map(Spanned::span)),
             ("aliases", raw.aliases.first().map(Spanned::span)),
             ("description", raw.description.as_ref().map(Spanned::span)),
             ("wikidata", raw.wikidata.as_ref().map(Spanned::span)),
@@ -53,7 +55,7 @@ impl Loader<'_> {
                         self.broke(&at, not_for(field, "an entity"));
                     }
                 }
-                for (field, span) in &for_entity[3..] {
+                for (field, span) in for_entity[..2].iter().chain(&for_entity[5..]) {
                     if let Some(span) = span
                         && let Err(broken) = rules::applies(field, kind)
                     {
@@ -80,6 +82,14 @@ impl Loader<'_> {
     fn add_to_entity(&mut self, file: usize, ix: EntityIx, raw: &RawAddition) {
         let kind = self.builder.kind(ix);
         self.misplaced(file, raw, Some(kind));
+        let (after, before) = (
+            self.events(file, &raw.after),
+            self.events(file, &raw.before),
+        );
+        let order_at = raw.after.first().or(raw.before.first());
+        if let Some(at) = order_at {
+            self.order(Self::at(file, at), ix.index() as u32, &after, &before);
+        }
         let sources = self.citations(file, &raw.sources);
         let mut cited = Vec::new();
         for (property, cites) in &raw.cite {
@@ -134,6 +144,16 @@ impl Loader<'_> {
                     clashes.push((span, clash(id, field, &value.to_string())));
                 }
                 _ => *had = Some(date),
+            }
+        }
+        for e in after {
+            if !detail.after.contains(&e) {
+                detail.after.push(e);
+            }
+        }
+        for e in before {
+            if !detail.before.contains(&e) {
+                detail.before.push(e);
             }
         }
         for alias in &raw.aliases {
@@ -256,7 +276,7 @@ fn not_for(field: &str, what: &str) -> Broken {
     Broken {
         message: format!("`{field}` cannot be added to {what}"),
         hint: Some(
-            "an entity takes aliases, description, wikidata, founded, released, date, url, cite and sources; a relation takes status, valid_until, planned_end and sources".into(),
+            "an entity takes aliases, description, wikidata, founded, released, date, url, cite, sources, and for an event after and before; a relation takes status, valid_until, planned_end and sources".into(),
         ),
     }
 }

@@ -191,5 +191,9 @@ pub(crate) struct RawAddition {
     pub valid_until: Option<Spanned<String>>,
     pub planned_end: Option<RawPlannedEnd>,
     #[serde(default)]
+    pub after: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub before: Vec<Spanned<String>>,
+    #[serde(default)]
     pub sources: Vec<RawCitation>,
 }

@@ -577,7 +577,7 @@ impl<'a> Loader<'a> {
     }
 
     /// Events named by id (in `after`, `before`).
-    fn events(&mut self, file: usize, ids: &[Spanned<String>]) -> Vec<EntityIx> {
+    pub(super) fn events(&mut self, file: usize, ids: &[Spanned<String>]) -> Vec<EntityIx> {
         ids.iter()
             .filter_map(|id| self.reference(file, id, KindSet::of(&[EntityKind::Event])))
             .collect()
@@ -585,7 +585,7 @@ impl<'a> Loader<'a> {
 
     /// Notes that `node` (curated at `at`) comes after the events `after` and before the
     /// events `before`, for [`Loader::check_order`].
-    fn order(&mut self, at: Place, node: u32, after: &[EntityIx], before: &[EntityIx]) {
+    pub(super) fn order(&mut self, at: Place, node: u32, after: &[EntityIx], before: &[EntityIx]) {
         if after.is_empty() && before.is_empty() {
             return;
         }
