@@ -99,6 +99,9 @@ pub struct TextIndex {
     words: Vec<(Box<str>, Vec<Packed>)>,
     /// How many entities there are (relations' holders are numbered after them).
     entities: u32,
+    /// How many places all words have together (at least 1): what a word's rarity is
+    /// measured against.
+    postings: usize,
 }
 
 /// One hit of a search: where, and how well it matched.
@@ -147,6 +150,7 @@ impl TextIndex {
         let mut index = TextIndex {
             words: Vec::new(),
             entities: graph.entity_count() as u32,
+            postings: 1,
         };
         let places: Vec<TextPlace> = graph.text_places().collect();
         let mut pairs: Vec<(String, Packed)> = places
@@ -166,6 +170,12 @@ impl TextIndex {
             }
         }
         index.words.shrink_to_fit();
+        index.postings = index
+            .words
+            .iter()
+            .map(|(_, l)| l.len())
+            .sum::<usize>()
+            .max(1);
         index
     }
 
@@ -204,30 +214,31 @@ impl TextIndex {
         keep: impl Fn(TextPlace) -> bool,
     ) -> Result<Vec<TextHit>, GraphError> {
         let folded = fold(query);
-        let named = graph.search_index().search_where(query, limit, |e| {
-            keep(TextPlace {
-                holder: TextHolder::Entity(e),
-                field: TextField::Name,
-                index: 0,
-            })
-        });
+        let name = |e| TextPlace {
+            holder: TextHolder::Entity(e),
+            field: TextField::Name,
+            index: 0,
+        };
+        let named = graph
+            .search_index()
+            .search_where(query, limit, |e| keep(name(e)));
         let mut hits: Vec<TextHit> = named
             .into_iter()
             .map(|(e, rank)| {
-                let aliases = &graph.entity_detail(e).aliases;
-                let place = match aliases.iter().position(|a| {
-                    !fold(graph.entity(e).name).contains(&folded) && fold(a).contains(&folded)
-                }) {
+                // The name, unless only an alias holds the text.
+                let alias = (!fold(graph.entity(e).name).contains(&folded))
+                    .then(|| {
+                        let aliases = &graph.entity_detail(e).aliases;
+                        aliases.iter().position(|a| fold(a).contains(&folded))
+                    })
+                    .flatten();
+                let place = match alias {
                     Some(i) => TextPlace {
-                        holder: TextHolder::Entity(e),
                         field: TextField::Alias,
                         index: i as u16,
+                        ..name(e)
                     },
-                    None => TextPlace {
-                        holder: TextHolder::Entity(e),
-                        field: TextField::Name,
-                        index: 0,
-                    },
+                    None => name(e),
                 };
                 TextHit {
                     place,
@@ -254,12 +265,7 @@ impl TextIndex {
         let Some(last) = terms.len().checked_sub(1) else {
             return Ok(Vec::new());
         };
-        let total = self
-            .words
-            .iter()
-            .map(|(_, l)| l.len())
-            .sum::<usize>()
-            .max(1) as f64;
+        let total = self.postings as f64;
         let mut lists: Vec<(f64, Vec<Packed>)> = terms
             .iter()
             .enumerate()
@@ -270,6 +276,8 @@ impl TextIndex {
             })
             .collect();
         lists.sort_by_key(|(_, l)| l.len());
+        // Every hit holds every word: they share one rarity.
+        let idf: f64 = lists.iter().map(|(idf, _)| idf).sum();
         let (first, rest) = lists.split_first().expect("a term at least");
         let mut hits = Vec::new();
         for (n, &packed) in first.1.iter().enumerate() {
@@ -283,7 +291,6 @@ impl TextIndex {
             if !keep(place) {
                 continue;
             }
-            let idf: f64 = lists.iter().map(|(idf, _)| idf).sum();
             let length = graph.text_at(place).map_or(1, |t| t.len().max(1)) as f64;
             let score = idf * place.field.weight() / (1.0 + length.ln() / 8.0);
             hits.push(TextHit { place, score });
