@@ -259,12 +259,7 @@ impl GraphBuilder {
             &self.shared_sources,
         );
         pool::pool(&mut relations, &mut self.relation_details);
-        let mut facts: FxHashMap<pool::FactKey, Vec<usize>> = FxHashMap::default();
-        for (i, r) in relations.iter().enumerate() {
-            if r.detail != u32::MAX {
-                facts.entry((r.from, r.to, r.kind)).or_default().push(i);
-            }
-        }
+        let facts = pool::facts(&relations);
         let mut refused = Vec::new();
         for (mut target, addition, place) in std::mem::take(&mut self.additions) {
             if target.kind.spec().symmetric && !self.first_of(target.from, target.to) {
@@ -387,12 +382,7 @@ impl GraphBuilder {
     /// Every curated relation's id (see `Graph::relation_id`), for "did you mean" hints once
     /// the builder is settled.
     pub fn curated_relation_ids(&self) -> Vec<String> {
-        let mut facts: FxHashMap<pool::FactKey, Vec<usize>> = FxHashMap::default();
-        for (i, r) in self.relations.iter().enumerate() {
-            if r.detail != u32::MAX {
-                facts.entry((r.from, r.to, r.kind)).or_default().push(i);
-            }
-        }
+        let facts = pool::facts(&self.relations);
         let details = &self.relation_details;
         let mut ids = Vec::new();
         for (key, members) in facts {

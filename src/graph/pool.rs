@@ -193,16 +193,22 @@ pub(crate) fn order_claims(
     }
 }
 
-/// Pools the curated statements of `relations` that say the same fact, keeping the first
-/// statement of each (in the order given) with everything the others add. Returns how many
-/// pooled away.
-pub(crate) fn pool(relations: &mut Vec<RelationRecord>, details: &mut [RelationDetail]) -> usize {
+/// The curated relations of each fact, by their positions in `relations`, in order.
+pub(crate) fn facts(relations: &[RelationRecord]) -> FxHashMap<FactKey, Vec<usize>> {
     let mut facts: FxHashMap<FactKey, Vec<usize>> = FxHashMap::default();
     for (i, r) in relations.iter().enumerate() {
         if r.detail != u32::MAX {
             facts.entry((r.from, r.to, r.kind)).or_default().push(i);
         }
     }
+    facts
+}
+
+/// Pools the curated statements of `relations` that say the same fact, keeping the first
+/// statement of each (in the order given) with everything the others add. Returns how many
+/// pooled away.
+pub(crate) fn pool(relations: &mut Vec<RelationRecord>, details: &mut [RelationDetail]) -> usize {
+    let mut facts = facts(relations);
     // Statements come in detail order, which `order_claims` made the claim order.
     for group in facts.values_mut() {
         group.sort_by_key(|&i| relations[i].detail);
