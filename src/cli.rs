@@ -109,16 +109,28 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
+    fn options(&self) -> crate::seed::LoadOptions {
+        crate::seed::LoadOptions {
+            csv_dirs: self.csv.clone(),
+            skip_bad_rows: self.skip_bad_rows,
+            max_toml_bytes: self.max_toml_bytes,
+            max_csv_bytes: self.max_csv_bytes,
+        }
+    }
+
     fn load(&self) -> Result<crate::seed::Loaded, crate::seed::SeedError> {
-        crate::seed::load_with(
-            &self.seed_data,
-            &crate::seed::LoadOptions {
-                csv_dirs: self.csv.clone(),
-                skip_bad_rows: self.skip_bad_rows,
-                max_toml_bytes: self.max_toml_bytes,
-                max_csv_bytes: self.max_csv_bytes,
-            },
-        )
+        crate::seed::load_with(&self.seed_data, &self.options())
+    }
+
+    /// The same data, for the reloader: how to load it again, and the folders to watch.
+    fn source(&self) -> crate::reload::Source {
+        let (dir, options) = (self.seed_data.clone(), self.options());
+        let mut folders = vec![self.seed_data.clone()];
+        folders.extend(self.csv.iter().cloned());
+        crate::reload::Source {
+            load: std::sync::Arc::new(move || crate::seed::load_with(&dir, &options)),
+            folders,
+        }
     }
 }
 
@@ -226,6 +238,19 @@ pub struct ServeArgs {
     /// With `--production`, serve without keys: everyone may ask, no one is an admin.
     #[arg(long, env = "PHONEGRAPH_OPEN", requires = "production")]
     pub open: bool,
+    /// Reload when a data file changes (`PHONEGRAPH_WATCH=false` turns it off, as does
+    /// `--no-watch`); SIGHUP and `POST /admin/reload` reload either way.
+    #[arg(long, env = "PHONEGRAPH_WATCH", default_value_t = true, action = clap::ArgAction::Set, hide = true)]
+    pub watch: bool,
+    /// Do not watch the data files.
+    #[arg(long)]
+    pub no_watch: bool,
+    /// How many reloads' changes `changes(since:)` can answer from.
+    #[arg(long, env = "PHONEGRAPH_HISTORY", default_value_t = crate::gql::DEFAULT_HISTORY)]
+    pub history: usize,
+    /// The memory the reloads' changes may hold, in bytes; past it the oldest are forgotten.
+    #[arg(long, env = "PHONEGRAPH_HISTORY_BYTES", default_value_t = crate::gql::DEFAULT_HISTORY_BYTES)]
+    pub history_bytes: usize,
 }
 
 /// File descriptors kept back from `--max-connections`: data files, logs, spare connections.
@@ -389,7 +414,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     doc_cache_bytes: args.doc_cache_bytes,
                 },
             )
-            .with_engine(args.engine);
+            .with_engine(args.engine)
+            .with_history(args.history, args.history_bytes);
             state.set_load_time(loading.elapsed());
             let state = if args.production {
                 state.without_suggestions()
@@ -427,7 +453,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             let grace = config.shutdown_grace;
+            let source = args.data.source();
+            let watch = args.watch && !args.no_watch;
             runtime.block_on(async {
+                let _reloader = crate::reload::start(state.clone(), source, watch);
                 let listener = crate::http::listen(args.bind)
                     .await
                     .with_context(|| format!("cannot listen on {}", args.bind))?;

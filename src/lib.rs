@@ -9,6 +9,7 @@
 //! - [`admit`]: what a GraphQL request must pass before any schema work: size, parse, cost.
 //! - [`gql`]: the GraphQL schema, thin projections of graph queries, and the app that runs it.
 //! - [`http`]: the axum router and server: GraphQL over HTTP, GraphiQL, health.
+//! - [`reload`]: the data read again when its files change, made current only when valid.
 //! - [`generate`]: a synthetic market in the bulk CSV layout, for benchmarks and demos.
 //! - [`cli`]: the command line: `serve`, `validate`, `schema`, `generate`.
 
@@ -19,4 +20,5 @@ pub mod gql;
 pub mod graph;
 pub mod http;
 pub mod model;
+pub mod reload;
 pub mod seed;

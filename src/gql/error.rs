@@ -24,6 +24,8 @@ pub enum ErrorCode {
     Timeout,
     /// The answer is larger than `--max-response-bytes`.
     ResponseTooLarge,
+    /// `changes(since:)` was given a version the server does not remember.
+    VersionUnknown,
     /// A bug: the error is logged and nothing of it is shown.
     Internal,
 }
@@ -40,6 +42,7 @@ impl ErrorCode {
             ErrorCode::BadRequest => "BAD_REQUEST",
             ErrorCode::Timeout => "TIMEOUT",
             ErrorCode::ResponseTooLarge => "RESPONSE_TOO_LARGE",
+            ErrorCode::VersionUnknown => "VERSION_UNKNOWN",
             ErrorCode::Internal => "INTERNAL",
         }
     }

@@ -15,6 +15,7 @@ mod enums;
 mod error;
 mod evidence;
 mod kinds;
+mod live;
 mod order;
 mod page;
 mod quantity;
@@ -22,6 +23,7 @@ mod query;
 mod relation;
 mod select;
 mod sizes;
+mod versions;
 
 use std::sync::Arc;
 
@@ -33,7 +35,12 @@ pub use date::Date;
 pub use engine::Engine;
 pub use entity::Entity;
 pub use error::ErrorCode;
+pub use live::Operator;
 pub use query::Query;
+pub use versions::{
+    ChangeCounts, DEFAULT_HISTORY, DEFAULT_HISTORY_BYTES, DataProblem, ReloadOutcome, Revision,
+    Versions,
+};
 
 pub use crate::graph::{Budget, Stop};
 
@@ -68,6 +75,9 @@ pub struct Data {
     pub graph: Graph,
     /// A content hash of the data.
     pub data_version: String,
+    /// Which load of this process it is: 1 for the data read at start, then one more for each
+    /// reload that went live.
+    pub revision: u64,
     /// When it was loaded (RFC 3339, UTC).
     pub loaded_at: String,
     /// How long the data took to load, in seconds, once the loader says.
@@ -77,13 +87,32 @@ pub struct Data {
     paths: crate::graph::PathScratch,
 }
 
+impl Data {
+    /// A version of the data: `graph`, with its content hash and its revision.
+    fn new(graph: Graph, data_version: String, revision: u64) -> Self {
+        Data {
+            graph,
+            data_version,
+            revision,
+            loaded_at: now_rfc3339(),
+            load_seconds: std::sync::OnceLock::new(),
+            computed: cache::Bounded::new(CACHE_ENTRIES, CACHE_BYTES),
+            // Searches run on the runtime's threads, one per core.
+            paths: crate::graph::PathScratch::new(
+                std::thread::available_parallelism().map_or(4, std::num::NonZero::get),
+            ),
+        }
+    }
+}
+
 /// How many computed answers the cache keeps before it starts over.
 const CACHE_ENTRIES: usize = 256;
 /// How much memory the computed answers may hold before the cache starts over.
 const CACHE_BYTES: usize = 64 << 20;
 
-/// A cheap-to-clone handle on the data, of the request's own. The graph never changes after
-/// loading, so an `Arc` is all the sharing needs: no lock, no copy per request.
+/// A cheap-to-clone handle on the version of the data a request reads, of the request's own.
+/// A version never changes (a reload makes a new one), so an `Arc` is all the sharing needs:
+/// no lock, no copy per request.
 ///
 /// Every object of an answer holds a clone of the handle. Were they clones of the one `Arc`
 /// all requests share, the two threads answering requests would count every entity of every
@@ -123,10 +152,10 @@ pub const MAX_ERRORS: usize = 100;
 /// What the HTTP layer needs: the schema, the data behind it, and the parsed documents.
 #[derive(Clone)]
 pub struct AppState {
-    /// The executable schema, with the data attached.
+    /// The executable schema; each request brings the version of the data it reads.
     pub schema: PhoneSchema,
-    /// The data, for health checks and each request's handle.
-    pub data: Arc<Data>,
+    /// The data's versions: the current one, which each request takes when it is prepared.
+    versions: Arc<Versions>,
     documents: Arc<cache::Bounded<Arc<ExecutableDocument>>>,
     costs: Arc<admit::CostModel>,
     limits: Limits,
@@ -141,6 +170,8 @@ pub struct AppState {
 #[derive(Clone, Debug)]
 pub struct Parsed {
     document: Arc<ExecutableDocument>,
+    /// The version of the data it was priced on, and will run on.
+    data: Arc<Data>,
     /// Whether the text passed full validation before (only such texts are cached).
     validated: bool,
     /// What the query costs with the request's variables.
@@ -186,8 +217,12 @@ impl Parsed {
 pub struct Health {
     /// A content hash of the data.
     pub data_version: String,
+    /// Which load of this process it is.
+    pub revision: u64,
     /// When it was loaded (RFC 3339, UTC).
     pub loaded_at: String,
+    /// What the last reload did, if there was one.
+    pub last_reload: Option<Arc<ReloadOutcome>>,
     /// How many entities.
     pub entities: usize,
     /// How many relations.
@@ -208,23 +243,14 @@ impl AppState {
     /// Builds the schema over a graph and the version of the data it was built from, run by
     /// the fast engine.
     pub fn new(graph: Graph, data_version: String, limits: Limits) -> Self {
-        let data = Arc::new(Data {
-            graph,
-            data_version,
-            loaded_at: now_rfc3339(),
-            load_seconds: std::sync::OnceLock::new(),
-            computed: cache::Bounded::new(CACHE_ENTRIES, CACHE_BYTES),
-            // Searches run on the runtime's threads, one per core.
-            paths: crate::graph::PathScratch::new(
-                std::thread::available_parallelism().map_or(4, std::num::NonZero::get),
-            ),
-        });
-        let schema = schema(&data, async_graphql::ValidationMode::Strict, true);
+        let data = Arc::new(Data::new(graph, data_version, 1));
+        let versions = Arc::new(Versions::new(data, DEFAULT_HISTORY, DEFAULT_HISTORY_BYTES));
+        let schema = schema(&versions, async_graphql::ValidationMode::Strict, true);
         let sdl = async_graphql::parser::parse_schema(schema.sdl())
             .expect("async-graphql writes SDL it can parse");
         AppState {
             schema,
-            data,
+            versions,
             documents: Arc::new(cache::Bounded::new(DOCUMENTS, limits.doc_cache_bytes)),
             costs: Arc::new(costs(&sdl, limits.work)),
             limits,
@@ -238,7 +264,7 @@ impl AppState {
     /// need not help a stranger map its schema.
     pub fn without_suggestions(mut self) -> Self {
         self.suggest = false;
-        self.schema = schema(&self.data, async_graphql::ValidationMode::Strict, false);
+        self.schema = schema(&self.versions, async_graphql::ValidationMode::Strict, false);
         let engine = self.engine();
         self.with_engine(engine)
     }
@@ -251,7 +277,7 @@ impl AppState {
                 let sdl = async_graphql::parser::parse_schema(self.schema.sdl())
                     .expect("async-graphql writes SDL it can parse");
                 let prevalidated = schema(
-                    &self.data,
+                    &self.versions,
                     async_graphql::ValidationMode::Fast,
                     self.suggest,
                 );
@@ -270,20 +296,63 @@ impl AppState {
         }
     }
 
-    /// Records how long the data took to load (read from files and built), for `/metrics`.
-    /// Only the first time counts.
-    pub fn set_load_time(&self, took: std::time::Duration) {
-        let _ = self.data.load_seconds.set(took.as_secs_f64());
+    /// The same app keeping the changes of at most `revisions` reloads, holding at most
+    /// `bytes` of them. Only before it serves: the history starts over.
+    pub fn with_history(mut self, revisions: usize, bytes: usize) -> Self {
+        let versions = Arc::new(Versions::new(self.versions.current(), revisions, bytes));
+        self.versions = versions;
+        self.schema = schema(
+            &self.versions,
+            async_graphql::ValidationMode::Strict,
+            self.suggest,
+        );
+        let engine = self.engine();
+        self.with_engine(engine)
     }
 
-    /// What `/healthz` reports: the data's identity and size.
+    /// Records how long the current data took to load (read from files and built). Only the
+    /// first time counts.
+    pub fn set_load_time(&self, took: std::time::Duration) {
+        let _ = self.versions.current().load_seconds.set(took.as_secs_f64());
+    }
+
+    /// The data's versions: the current one, the last reload, the recent changes, and the
+    /// requests for a reload.
+    pub fn versions(&self) -> &Arc<Versions> {
+        &self.versions
+    }
+
+    /// The graph answering now (for the reloader, which compares the next one with it).
+    pub fn current_graph(&self) -> impl std::ops::Deref<Target = Graph> + use<> {
+        CurrentGraph(self.versions.current())
+    }
+
+    /// Makes a newly loaded graph the current data: requests prepared from now on read it,
+    /// those under way finish on the version they began with. `changes` are what make it
+    /// from the current one. Gives the new revision.
+    pub fn install(
+        &self,
+        graph: Graph,
+        data_version: String,
+        took: std::time::Duration,
+        changes: Vec<crate::graph::Change>,
+    ) -> Arc<Revision> {
+        let data = Data::new(graph, data_version, self.versions.take_revision());
+        let _ = data.load_seconds.set(took.as_secs_f64());
+        self.versions.install(Arc::new(data), changes)
+    }
+
+    /// What `/healthz` reports: the data's identity and size, and the last reload.
     pub fn health(&self) -> Health {
+        let data = self.versions.current();
         Health {
-            data_version: self.data.data_version.clone(),
-            loaded_at: self.data.loaded_at.clone(),
-            entities: self.data.graph.entity_count(),
-            relations: self.data.graph.relation_count(),
-            load_seconds: self.data.load_seconds.get().copied(),
+            data_version: data.data_version.clone(),
+            revision: data.revision,
+            loaded_at: data.loaded_at.clone(),
+            last_reload: self.versions.last_reload(),
+            entities: data.graph.entity_count(),
+            relations: data.graph.relation_count(),
+            load_seconds: data.load_seconds.get().copied(),
         }
     }
 
@@ -297,9 +366,11 @@ impl AppState {
         variables: &Variables,
         operation_name: Option<&str>,
     ) -> Result<Parsed, Rejected> {
+        let data = self.versions.current();
         let mut parsed = match self.documents.get(query) {
             Some(document) => Parsed {
                 document,
+                data,
                 validated: true,
                 cost: 0,
             },
@@ -307,6 +378,7 @@ impl AppState {
                 document: Arc::new(
                     admit::parse(query, self.limits.query_bytes).map_err(Rejected::from)?,
                 ),
+                data,
                 validated: false,
                 cost: 0,
             },
@@ -315,7 +387,7 @@ impl AppState {
             &parsed.document,
             variables,
             &sizes::DataSizes {
-                graph: &self.data.graph,
+                graph: &parsed.data.graph,
             },
             self.limits.complexity as u64,
             self.limits.depth,
@@ -355,13 +427,14 @@ impl AppState {
         let (schema, request) = match &self.fast {
             Some(fast) => fast.ready(
                 &self.schema,
-                &self.data,
+                &parsed.data,
                 &parsed.document,
                 parsed.validated,
                 request,
             ),
             None => {
                 request.set_parsed_query(ExecutableDocument::clone(&parsed.document));
+                let request = request.data::<Store>(Arc::new(parsed.data.clone()));
                 (&self.schema, request)
             }
         };
@@ -400,6 +473,12 @@ impl AppState {
                 ServerError::new(message, None),
                 code,
             )]);
+        }
+        if !before_execution && stopped.is_none() {
+            response.extensions.insert(
+                "dataVersion".to_owned(),
+                async_graphql::Value::String(parsed.data.data_version.clone()),
+            );
         }
         Executed {
             response,
@@ -494,11 +573,14 @@ fn costs(sdl: &async_graphql::parser::types::ServiceDocument, work: u64) -> admi
         .weigh("Query", "components", computation)
 }
 
-/// The schema over `data`, validating in `mode`.
-fn schema(data: &Arc<Data>, mode: async_graphql::ValidationMode, suggest: bool) -> PhoneSchema {
-    let builder = builder()
-        .data::<Store>(Arc::new(data.clone()))
-        .validation_mode(mode);
+/// The schema over the data's `versions`, validating in `mode`. The version a request reads
+/// comes with the request.
+fn schema(
+    versions: &Arc<Versions>,
+    mode: async_graphql::ValidationMode,
+    suggest: bool,
+) -> PhoneSchema {
+    let builder = builder().data(versions.clone()).validation_mode(mode);
     if suggest {
         builder.finish()
     } else {
@@ -511,7 +593,19 @@ pub fn sdl() -> String {
     builder().finish().sdl()
 }
 
-fn now_rfc3339() -> String {
+/// The graph of one version, kept alive while it is read.
+struct CurrentGraph(Arc<Data>);
+
+impl std::ops::Deref for CurrentGraph {
+    type Target = Graph;
+
+    fn deref(&self) -> &Graph {
+        &self.0.graph
+    }
+}
+
+/// Now, in RFC 3339 (UTC, to the second).
+pub fn now_rfc3339() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()

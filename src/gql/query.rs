@@ -27,6 +27,7 @@ pub struct Query(
     super::select::SelectQuery,
     super::connect::ConnectQuery,
     super::analytics::AnalyticsQuery,
+    super::live::LiveQuery,
 );
 
 /// A search result.

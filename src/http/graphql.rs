@@ -369,6 +369,9 @@ async fn answer(
         }
         request = request.disable_introspection();
     }
+    if !state.config.production || admin {
+        request = request.data(crate::gql::Operator);
+    }
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }

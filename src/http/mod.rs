@@ -241,6 +241,10 @@ fn routes(app: AppState, config: &HttpConfig, life: Arc<Lifecycle>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(render_metrics))
+        .route(
+            "/admin/reload",
+            axum::routing::post(admin_reload).fallback(post_only),
+        )
         .fallback(not_found);
     // A server with nothing to check runs no check: every request would pay for its future.
     if config.keys.is_some() || config.rate_limit.is_some() || config.production {
@@ -293,7 +297,7 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
-/// Completes on Ctrl-C or SIGTERM. SIGHUP is logged and ignored.
+/// Completes on Ctrl-C or SIGTERM. (SIGHUP reloads the data: the reloader handles it.)
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
@@ -311,25 +315,9 @@ pub async fn shutdown_signal() {
     };
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
-    #[cfg(unix)]
-    let hangup = async {
-        // Handling the signal keeps it from ending the process, as it would by default.
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-            Ok(mut s) => {
-                while s.recv().await.is_some() {
-                    tracing::info!("SIGHUP received and ignored: the data is read at start");
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot handle SIGHUP"),
-        }
-        std::future::pending::<()>().await
-    };
-    #[cfg(not(unix))]
-    let hangup = std::future::pending::<()>();
     tokio::select! {
         () = ctrl_c => {}
         () = term => {}
-        () = hangup => {}
     }
     tracing::info!("shutting down");
 }
@@ -367,6 +355,7 @@ async fn authorize(
     let needs = match path {
         "/graphql" => Role::Reader,
         "/metrics" if !state.config.metrics_open => Role::Admin,
+        "/admin/reload" if state.config.keys.is_some() => Role::Admin,
         "/" if state.config.production => Role::Admin,
         _ => return next.run(request).await,
     };
@@ -482,14 +471,23 @@ async fn readyz(State(state): State<HttpState>) -> Response {
         .into_response()
 }
 
+/// The data answering and the last reload, always 200 while the process serves: a reload
+/// that failed leaves the version before it answering. The problems are listed unless in
+/// production, where only admins see them (through `dataStatus`).
 async fn healthz(State(state): State<HttpState>) -> Response {
     let health = state.app.health();
+    let last_reload = health
+        .last_reload
+        .as_deref()
+        .map(|outcome| reload_json(outcome, !state.config.production));
     let body = json!({
         "status": "ok",
         "dataVersion": health.data_version,
+        "revision": health.revision,
         "loadedAt": health.loaded_at,
         "entities": health.entities,
         "relations": health.relations,
+        "lastReload": last_reload,
     });
     (
         StatusCode::OK,
@@ -497,6 +495,111 @@ async fn healthz(State(state): State<HttpState>) -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+/// The most problems `/healthz` and `/admin/reload` list (`validate` lists them all).
+const PROBLEMS_SHOWN: usize = 100;
+
+/// A reload's outcome as JSON, its problems only if `shown`.
+fn reload_json(outcome: &crate::gql::ReloadOutcome, shown: bool) -> serde_json::Value {
+    let mut body = json!({
+        "ok": outcome.ok,
+        "at": outcome.at,
+        "seconds": outcome.seconds,
+        "problemCount": outcome.problems.len(),
+    });
+    if shown {
+        body["problems"] = outcome
+            .problems
+            .iter()
+            .take(PROBLEMS_SHOWN)
+            .map(|p| {
+                json!({
+                    "file": p.file,
+                    "line": p.line,
+                    "column": p.column,
+                    "message": p.message,
+                    "hint": p.hint,
+                })
+            })
+            .collect();
+    }
+    body
+}
+
+/// `POST /admin/reload`: reloads the data now and answers with the outcome, 200 when the files
+/// validated (and went live, unless unchanged) and 422 `DATA_INVALID` with their problems when
+/// they did not. With keys, it needs an admin's; without, it is for clients on this machine.
+/// A reload that outlasts the request timeout is answered 202: it goes on, and `/healthz`
+/// tells its outcome.
+async fn admin_reload(State(state): State<HttpState>, request: axum::extract::Request) -> Response {
+    if state.config.keys.is_none() {
+        let local = request
+            .extensions()
+            .get::<Peer>()
+            .is_some_and(|peer| peer.0.ip().is_loopback());
+        if !local {
+            return error_response(
+                StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                "without API keys, reloads may be asked only from this machine",
+            );
+        }
+    }
+    let versions = state.app.versions().clone();
+    let Some(ticket) = versions.request_reload() else {
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "RELOAD_UNAVAILABLE",
+            "this server does not reload its data",
+        );
+    };
+    let waited = tokio::time::timeout(state.config.request_timeout, versions.reloaded(ticket));
+    let (status, body) = match waited.await {
+        Err(_) => (
+            StatusCode::ACCEPTED,
+            json!({ "status": "reloading", "message": "the reload goes on: /healthz will tell its outcome" }),
+        ),
+        Ok(outcome) => {
+            let health = state.app.health();
+            let outcome = outcome.as_deref().map(|o| reload_json(o, true));
+            let ok = outcome.as_ref().is_some_and(|o| o["ok"] == true);
+            let mut body = json!({
+                "dataVersion": health.data_version,
+                "revision": health.revision,
+                "reload": outcome,
+            });
+            if !ok {
+                body["errors"] = json!([{
+                    "message": "the data has problems and did not go live: the version before keeps answering",
+                    "extensions": { "code": "DATA_INVALID" },
+                }]);
+            }
+            let status = if ok {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            (status, body)
+        }
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn post_only() -> Response {
+    let mut r = error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "/admin/reload takes POST",
+    );
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    r
 }
 
 async fn not_found() -> Response {

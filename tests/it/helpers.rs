@@ -61,6 +61,11 @@ impl Reply {
             .unwrap_or("")
     }
 
+    /// The answer as analysts read it, `data` and `errors` (see [`answer`]).
+    pub fn answer(&self) -> Value {
+        answer(self.json())
+    }
+
     /// The `extensions.code` of each error.
     pub fn codes(&self) -> Vec<String> {
         self.json()["errors"]
@@ -143,10 +148,36 @@ pub fn graphql_request(body: &Value) -> Request<Body> {
         .unwrap()
 }
 
-/// Runs a query on another app and returns the whole response body.
+/// Runs a query on another app and returns its answer (see [`answer`]).
 pub async fn ask(app: AppState, query: &str) -> Value {
     let request = graphql_request(&json!({ "query": query }));
-    send_to(app, &HttpConfig::default(), request).await.json()
+    send_to(app, &HttpConfig::default(), request).await.answer()
+}
+
+/// A response body's `data` and `errors`, what an answer is compared by, once its other
+/// member is checked: a response that ran (it has `data`) names the version of the data it was
+/// answered from in `extensions.dataVersion`, and nothing else is in `extensions`.
+pub fn answer(mut body: Value) -> Value {
+    let Some(object) = body.as_object_mut() else {
+        return body;
+    };
+    let extensions = object.remove("extensions");
+    if object.contains_key("data") {
+        let version = extensions
+            .as_ref()
+            .and_then(|e| e.as_object())
+            .filter(|e| e.len() == 1)
+            .and_then(|e| e.get("dataVersion"))
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no dataVersion alone in extensions: {extensions:?}"));
+        assert!(
+            version.len() == 16 && version.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{version}"
+        );
+    } else {
+        assert_eq!(extensions, None, "extensions in a request error");
+    }
+    body
 }
 
 /// POSTs a GraphQL request as JSON with the given `Accept`.

@@ -20,7 +20,7 @@ async fn a_client_without_accept_gets_plain_json() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.content_type(), "application/json");
     assert_eq!(
-        reply.json(),
+        reply.answer(),
         json!({ "data": { "entity": { "name": "Xiaomi" } } })
     );
 }
@@ -166,7 +166,7 @@ async fn get_runs_queries() {
     .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(
-        reply.json(),
+        reply.answer(),
         json!({ "data": { "entity": { "name": "AT&T" } } })
     );
 }
@@ -177,7 +177,7 @@ async fn get_with_variables_and_operation_name() {
                &variables=%7B%22id%22%3A%22zte%22%7D&operationName=A";
     let reply = send(Request::get(uri).body(Body::empty()).unwrap()).await;
     assert_eq!(
-        reply.json(),
+        reply.answer(),
         json!({ "data": { "entity": { "name": "ZTE" } } })
     );
 }
@@ -269,7 +269,7 @@ async fn null_variables_are_none_and_nested_ones_arrive_whole() {
     )
     .await;
     assert_eq!(
-        reply.json(),
+        reply.answer(),
         json!({ "data": { "entity": { "name": "ZTE" } } })
     );
     let query = "query($f: RelationFilter) { entity(id: \"zte\") { name relations(filter: $f) { totalCount } } }";
@@ -399,7 +399,7 @@ async fn the_same_query_text_with_new_variables_gets_new_answers() {
     for (id, name) in [("xiaomi", "Xiaomi"), ("zte", "ZTE"), ("xiaomi", "Xiaomi")] {
         let reply = post(json!({ "query": query, "variables": { "id": id } }), None).await;
         assert_eq!(
-            reply.json(),
+            reply.answer(),
             json!({ "data": { "entity": { "name": name } } })
         );
     }

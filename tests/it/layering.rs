@@ -16,6 +16,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("gql", &["admit", "graph", "model"]),
     ("http", &["gql"]),
     ("generate", &["model"]),
+    ("reload", &["gql", "graph", "seed"]),
 ];
 
 fn sources(at: &Path, out: &mut Vec<std::path::PathBuf>) {

@@ -35,7 +35,7 @@ async fn a_real_server_answers_and_shuts_down() {
         .await
         .unwrap();
     assert_eq!(
-        reply,
+        crate::helpers::answer(reply),
         json!({ "data": { "entity": { "name": "Lei Jun", "roles": [{ "role": "chairman", "other": { "name": "Xiaomi" } }] } } })
     );
 
