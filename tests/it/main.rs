@@ -12,6 +12,7 @@ mod http_protocol;
 mod keys;
 mod layering;
 mod limits;
+mod live;
 mod metrics;
 mod pricing;
 mod process;

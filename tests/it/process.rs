@@ -1,5 +1,5 @@
-//! The `serve` process and its signals: SIGHUP is ignored, SIGTERM drains within the grace and
-//! exits 0, even with a request half sent.
+//! The `serve` process and its signals: SIGTERM drains within the grace and exits 0, even with
+//! a request half sent; SIGHUP reloads the data (see `live`), never ends the process.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -34,7 +34,9 @@ fn start(command: Command) -> (Child, String) {
 }
 
 /// Starts a process, and gives the log lines after the one that says where it listens.
-fn start_logging(mut command: Command) -> (Child, String, std::sync::mpsc::Receiver<String>) {
+pub(crate) fn start_logging(
+    mut command: Command,
+) -> (Child, String, std::sync::mpsc::Receiver<String>) {
     let mut child = command
         .current_dir(root())
         .env("PHONEGRAPH_LOG", "info")
@@ -66,7 +68,7 @@ fn start_logging(mut command: Command) -> (Child, String, std::sync::mpsc::Recei
     (child, address, rx)
 }
 
-fn signal(child: &Child, name: &str) {
+pub(crate) fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
         .args([format!("-{name}"), child.id().to_string()])
         .status()
@@ -117,7 +119,7 @@ fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> 
 }
 
 #[test]
-fn sighup_is_ignored_and_sigterm_drains_within_the_grace() {
+fn sighup_does_not_end_the_process_and_sigterm_drains_within_the_grace() {
     let (mut child, address) = serve(&["--shutdown-grace", "300ms"]);
     assert!(health(&address).starts_with("HTTP/1.1 200"));
     signal(&child, "HUP");
