@@ -85,12 +85,16 @@ pub fn start(app: AppState, source: Source, watch: bool) -> Reloader {
 async fn reload(app: &AppState, source: &Source) -> ReloadOutcome {
     let started = Instant::now();
     let load = source.load.clone();
-    let current = app.current_graph();
+    let current = app.versions().current();
     let loaded = off_to_the_side(move || {
         let loaded = load()?;
-        let changes = crate::graph::diff(&current, &loaded.graph);
+        // The same files are the same data, dropped here rather than on an async thread.
+        if loaded.data_version == current.data_version {
+            return Ok(None);
+        }
+        let changes = crate::graph::diff(&current.graph, &loaded.graph);
         drop(current);
-        Ok::<_, SeedError>((loaded, changes))
+        Ok::<_, SeedError>(Some((loaded, changes)))
     })
     .await;
     let outcome = |problems: Vec<DataProblem>| ReloadOutcome {
@@ -100,8 +104,12 @@ async fn reload(app: &AppState, source: &Source) -> ReloadOutcome {
         problems,
     };
     match loaded {
-        Some(Ok((loaded, changes))) => {
+        Some(Ok(Some((loaded, changes)))) => {
             installed(app, loaded, changes, started.elapsed());
+            outcome(Vec::new())
+        }
+        Some(Ok(None)) => {
+            tracing::info!("the data reloaded unchanged");
             outcome(Vec::new())
         }
         Some(Err(e)) => {
@@ -126,15 +134,12 @@ async fn reload(app: &AppState, source: &Source) -> ReloadOutcome {
     }
 }
 
-/// Makes a loaded graph current, unless it is the data answering already.
+/// Makes a loaded graph current.
 fn installed(app: &AppState, loaded: Loaded, changes: Vec<Change>, took: Duration) {
-    let health = app.health();
-    if changes.is_empty() && loaded.data_version == health.data_version {
-        tracing::info!(data_version = %loaded.data_version, "the data reloaded unchanged");
-        return;
-    }
     let (entities, relations) = (loaded.graph.entity_count(), loaded.graph.relation_count());
-    let revision = app.install(loaded.graph, loaded.data_version, took, changes);
+    let (revision, replaced) = app.install(loaded.graph, loaded.data_version, took, changes);
+    // Freeing a graph takes a while: not on a thread that serves requests.
+    tokio::task::spawn_blocking(move || drop(replaced));
     tracing::info!(
         data_version = %revision.version,
         revision = revision.revision,

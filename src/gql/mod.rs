@@ -329,14 +329,15 @@ impl AppState {
 
     /// Makes a newly loaded graph the current data: requests prepared from now on read it,
     /// those under way finish on the version they began with. `changes` are what make it
-    /// from the current one. Gives the new revision.
+    /// from the current one. Gives the new revision, and the version it replaced: whoever
+    /// drops that may free a whole graph, which takes a while.
     pub fn install(
         &self,
         graph: Graph,
         data_version: String,
         took: std::time::Duration,
         changes: Vec<crate::graph::Change>,
-    ) -> Arc<Revision> {
+    ) -> (Arc<Revision>, Arc<Data>) {
         let data = Data::new(graph, data_version, self.versions.take_revision());
         let _ = data.load_seconds.set(took.as_secs_f64());
         self.versions.install(Arc::new(data), changes)

@@ -222,9 +222,13 @@ impl Versions {
         self.next_revision.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Makes `data` the current version, with the changes that made it; gives the version it
-    /// replaced. Requests under way finish on the version they began with.
-    pub(super) fn install(&self, data: Arc<Data>, changes: Vec<Change>) -> Arc<Revision> {
+    /// Makes `data` the current version, with the changes that made it; gives its revision and
+    /// the version it replaced. Requests under way finish on the version they began with.
+    pub(super) fn install(
+        &self,
+        data: Arc<Data>,
+        changes: Vec<Change>,
+    ) -> (Arc<Revision>, Arc<Data>) {
         let revision = Revision {
             revision: data.revision,
             version: data.data_version.clone(),
@@ -232,14 +236,15 @@ impl Versions {
             counts: ChangeCounts::of(&changes),
             changes,
         };
-        self.current.store(data);
+        let replaced = self.current.swap(data);
         let mut history = self.history.lock().unwrap_or_else(|e| e.into_inner());
         history.push(revision);
-        history
+        let revision = history
             .revisions
             .back()
             .cloned()
-            .expect("the revision just kept")
+            .expect("the revision just kept");
+        (revision, replaced)
     }
 
     /// Records what the last reload did.

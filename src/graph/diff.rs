@@ -44,7 +44,292 @@ pub struct Change {
 }
 
 /// The changes from `old` to `new`: entities then relations, each in id order.
+///
+/// Entities are numbered by kind, then id, and relations sorted by their ends' numbers, so
+/// when no entity changed kind both versions' entities, then their relations, are walked side
+/// by side, in one pass each, and only what differs is written out as text. Otherwise it
+/// falls back on [`diff_by_ids`].
 pub fn diff(old: &Graph, new: &Graph) -> Vec<Change> {
+    let Some((to_new, added)) = entities_side_by_side(old, new) else {
+        return diff_by_ids(old, new);
+    };
+    let mut changes = Vec::new();
+    let snapshot = |g: &Graph, e: EntityIx, happened| Change {
+        item: Item::Entity,
+        id: g.entity(e).id.to_owned(),
+        kind: g.entity(e).kind.to_string(),
+        happened,
+        origin: entity_origin(g, e),
+    };
+    for e in (0..old.entities.len() as u32).map(EntityIx) {
+        match to_new.get(e) {
+            None => changes.push(snapshot(old, e, Happened::Removed)),
+            Some(n) if !same_entity(old, e, new, n) => {
+                let fields = changed_fields(&entity_fields(old, e), &entity_fields(new, n));
+                if !fields.is_empty() {
+                    changes.push(snapshot(new, n, Happened::Changed(fields)));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    changes.extend(added.into_iter().map(|n| snapshot(new, n, Happened::Added)));
+    relations_side_by_side(old, new, &to_new, &mut changes);
+    changes.sort_by(|a, b| (a.item, &a.id).cmp(&(b.item, &b.id)));
+    changes
+}
+
+/// Matches the entities of both versions by walking them in number order (kind, then id):
+/// each old entity's number in the new version, if it is there, and the new entities. `None`
+/// when an entity changed kind, which changes the order of numbers.
+fn entities_side_by_side(old: &Graph, new: &Graph) -> Option<(Renumbering, Vec<EntityIx>)> {
+    fn key(g: &Graph, e: u32) -> (usize, &[u8]) {
+        let view = g.entity(EntityIx(e));
+        (view.kind as usize, view.id.as_bytes())
+    }
+    let (old_n, new_n) = (old.entities.len() as u32, new.entities.len() as u32);
+    let mut to_new = Renumbering::default();
+    let (mut added, mut removed) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    while i < old_n || j < new_n {
+        let order = match (i < old_n, j < new_n) {
+            (true, true) => key(old, i).cmp(&key(new, j)),
+            (true, false) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                removed.push(old.entity(EntityIx(i)).id);
+                to_new.from(i, None);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                added.push(EntityIx(j));
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                to_new.from(i, Some(i64::from(j) - i64::from(i)));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    // An id both gone and new changed kind.
+    let gone: rustc_hash::FxHashSet<&str> = removed.into_iter().collect();
+    if added.iter().any(|&n| gone.contains(new.entity(n).id)) {
+        return None;
+    }
+    Some((to_new, added))
+}
+
+/// Each old entity's number in the new version: its own plus an offset that changes only
+/// where entities were removed or added, so a few runs describe it, and reading it (for both
+/// ends of millions of relations) stays in the cache where a table of every entity would not.
+#[derive(Default)]
+struct Renumbering {
+    /// Where each run starts, in old numbers, ascending.
+    starts: Vec<u32>,
+    /// Each run's offset; `None` for entities that are gone.
+    offsets: Vec<Option<i64>>,
+}
+
+impl Renumbering {
+    /// From old number `start` on (until the next run), entities move by `offset`.
+    fn from(&mut self, start: u32, offset: Option<i64>) {
+        if self.offsets.last() != Some(&offset) {
+            self.starts.push(start);
+            self.offsets.push(offset);
+        }
+    }
+
+    /// The new number of old entity `e`, if it is still there.
+    fn get(&self, e: EntityIx) -> Option<EntityIx> {
+        let run = self.starts.partition_point(|&s| s <= e.0).checked_sub(1)?;
+        let n = i64::from(e.0) + self.offsets[run]?;
+        Some(EntityIx(n as u32))
+    }
+}
+
+/// Whether an entity reads the same in both versions (a cheap test first: two bulk rows).
+fn same_entity(old: &Graph, e: EntityIx, new: &Graph, n: EntityIx) -> bool {
+    let (a, b) = (old.entity(e), new.entity(n));
+    match (old.entities.detail(e), new.entities.detail(n)) {
+        (None, None) => {
+            a.kind == b.kind && a.name == b.name && a.country == b.country && a.date == b.date
+        }
+        _ => entity_fields(old, e) == entity_fields(new, n),
+    }
+}
+
+/// Whether a relation reads the same in both versions (a cheap test first: two bulk rows).
+fn same_relation(old: &Graph, r: RelationIx, new: &Graph, s: RelationIx) -> bool {
+    let (a, b) = (old.relation(r), new.relation(s));
+    if a.detail == u32::MAX && b.detail == u32::MAX {
+        fn source(g: &Graph, shared: u8) -> Option<&str> {
+            (shared != 0).then(|| g.entity(g.shared_sources[shared as usize - 1]).id)
+        }
+        return a.window == b.window
+            && a.confidence.to_bits() == b.confidence.to_bits()
+            && a.unsourced == b.unsourced
+            && source(old, a.source) == source(new, b.source);
+    }
+    relation_fields(old, r) == relation_fields(new, s)
+}
+
+/// What tells the relations between the same two entities apart: kind, market and claim.
+fn relation_key(
+    g: &Graph,
+    r: RelationIx,
+    alone: bool,
+) -> (crate::model::RelationKind, Option<&str>, Option<String>) {
+    let market = g.relation_detail(r).market.map(|m| g.entity(m).id);
+    // A claim has a name only beside another claim of its fact, between the same two ends.
+    let claim = if alone { None } else { g.claim_name(r) };
+    (g.relation(r).kind, market, claim)
+}
+
+/// Walks both versions' relations in order of their ends (the old ones' ends renumbered by
+/// `to_new`, which keeps their order), matching those between the same two entities by kind,
+/// market and claim.
+fn relations_side_by_side(
+    old: &Graph,
+    new: &Graph,
+    to_new: &Renumbering,
+    changes: &mut Vec<Change>,
+) {
+    let snapshot = |g: &Graph, r: RelationIx, happened| Change {
+        item: Item::Relation,
+        id: g.relation_id(r),
+        kind: g.relation(r).kind.to_string(),
+        happened,
+        origin: g.relation_detail(r).origin.clone(),
+    };
+    // The end of the run of relations starting at `i` with the same two ends.
+    let run = |g: &Graph, i: usize| {
+        let (from, to) = (g.relations[i].from, g.relations[i].to);
+        let mut end = i + 1;
+        while g
+            .relations
+            .get(end)
+            .is_some_and(|r| (r.from, r.to) == (from, to))
+        {
+            end += 1;
+        }
+        end
+    };
+    let (mut i, mut j) = (0, 0);
+    while i < old.relations.len() || j < new.relations.len() {
+        let old_run = (i < old.relations.len()).then(|| {
+            let r = &old.relations[i];
+            let ends = to_new.get(r.from).zip(to_new.get(r.to));
+            (run(old, i), ends)
+        });
+        let new_run = (j < new.relations.len()).then(|| {
+            let r = &new.relations[j];
+            (run(new, j), (r.from, r.to))
+        });
+        match (old_run, new_run) {
+            (Some((end, None)), _) => {
+                for r in i..end {
+                    changes.push(snapshot(old, RelationIx(r as u32), Happened::Removed));
+                }
+                i = end;
+            }
+            (Some((end, Some(ends))), Some((_, new_ends))) if ends < new_ends => {
+                for r in i..end {
+                    changes.push(snapshot(old, RelationIx(r as u32), Happened::Removed));
+                }
+                i = end;
+            }
+            (Some((old_end, Some(ends))), Some((new_end, new_ends))) if ends == new_ends => {
+                match_runs(old, i..old_end, new, j..new_end, changes);
+                i = old_end;
+                j = new_end;
+            }
+            (_, Some((end, _))) => {
+                for r in j..end {
+                    changes.push(snapshot(new, RelationIx(r as u32), Happened::Added));
+                }
+                j = end;
+            }
+            (Some((end, Some(_))), None) => {
+                for r in i..end {
+                    changes.push(snapshot(old, RelationIx(r as u32), Happened::Removed));
+                }
+                i = end;
+            }
+            (None, None) => break,
+        }
+    }
+}
+
+/// Matches the relations between the same two entities in both versions.
+fn match_runs(
+    old: &Graph,
+    olds: std::ops::Range<usize>,
+    new: &Graph,
+    news: std::ops::Range<usize>,
+    changes: &mut Vec<Change>,
+) {
+    let ix = |i: usize| RelationIx(i as u32);
+    if olds.len() == 1 && news.len() == 1 {
+        let (r, s) = (ix(olds.start), ix(news.start));
+        if relation_key(old, r, true) == relation_key(new, s, true) {
+            if !same_relation(old, r, new, s) {
+                push_changed(old, r, new, s, changes);
+            }
+            return;
+        }
+    }
+    let (old_alone, new_alone) = (olds.len() == 1, news.len() == 1);
+    let mut unmatched: Vec<(RelationIx, _)> = news
+        .map(|s| (ix(s), relation_key(new, ix(s), new_alone)))
+        .collect();
+    for r in olds.map(ix) {
+        let key = relation_key(old, r, old_alone);
+        match unmatched.iter().position(|(_, k)| *k == key) {
+            Some(at) => {
+                let (s, _) = unmatched.remove(at);
+                if !same_relation(old, r, new, s) {
+                    push_changed(old, r, new, s, changes);
+                }
+            }
+            None => changes.push(Change {
+                item: Item::Relation,
+                id: old.relation_id(r),
+                kind: old.relation(r).kind.to_string(),
+                happened: Happened::Removed,
+                origin: old.relation_detail(r).origin.clone(),
+            }),
+        }
+    }
+    for (s, _) in unmatched {
+        changes.push(Change {
+            item: Item::Relation,
+            id: new.relation_id(s),
+            kind: new.relation(s).kind.to_string(),
+            happened: Happened::Added,
+            origin: new.relation_detail(s).origin.clone(),
+        });
+    }
+}
+
+fn push_changed(old: &Graph, r: RelationIx, new: &Graph, s: RelationIx, changes: &mut Vec<Change>) {
+    let fields = changed_fields(&relation_fields(old, r), &relation_fields(new, s));
+    if !fields.is_empty() {
+        changes.push(Change {
+            item: Item::Relation,
+            id: new.relation_id(s),
+            kind: new.relation(s).kind.to_string(),
+            happened: Happened::Changed(fields),
+            origin: new.relation_detail(s).origin.clone(),
+        });
+    }
+}
+
+/// The changes from `old` to `new`, matching entities and relations by their ids written out:
+/// the same answer as [`diff`], for any two versions, more slowly.
+pub fn diff_by_ids(old: &Graph, new: &Graph) -> Vec<Change> {
     let mut changes = Vec::new();
     let ids = |g: &Graph| -> Vec<(String, EntityIx)> {
         g.entities_of(None)
@@ -252,6 +537,7 @@ fn entity_fields(g: &Graph, e: EntityIx) -> Vec<(&'static str, String)> {
     vec![
         ("kind", v.kind.to_string()),
         ("name", v.name.to_owned()),
+        ("country", v.country.unwrap_or_default().to_owned()),
         ("aliases", d.aliases.join("; ")),
         ("description", d.description.clone().unwrap_or_default()),
         ("wikidata", d.wikidata.clone().unwrap_or_default()),

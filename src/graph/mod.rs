@@ -33,7 +33,7 @@ pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgr
 pub use budget::{Budget, Stop};
 pub use builder::{GraphBuilder, RelationAddition, RelationTarget};
 pub use claims::Claim;
-pub use diff::{Change, Happened, Item, diff};
+pub use diff::{Change, Happened, Item, diff, diff_by_ids};
 pub use evidence::Citing;
 pub use neighbours::{Common, Neighbourhood};
 pub use order::order_cycle;

@@ -230,3 +230,111 @@ fn diff_against_a_git_revision() {
         assert!(refused.stdout.is_empty());
     }
 }
+
+/// The reloader's diff walks both versions side by side; it must find exactly what matching
+/// every id written out finds, on curated data and on bulk rows edited in every way: removed,
+/// added, changed, an entity renamed, one that changed kind (which takes the slow way).
+#[test]
+fn the_quick_diff_finds_what_matching_every_id_finds() {
+    use phonegraph::graph::{diff, diff_by_ids};
+    let load = |dir: &std::path::Path, csv: Option<&std::path::Path>| {
+        let options = phonegraph::seed::LoadOptions {
+            csv_dirs: csv.into_iter().map(Into::into).collect(),
+            ..Default::default()
+        };
+        phonegraph::seed::load_with(dir, &options).unwrap().graph
+    };
+    let (fixture_old, fixture_new) = (
+        load(&path("tests/fixtures/diff/old"), None),
+        load(&path("tests/fixtures/diff/new"), None),
+    );
+    let seed = load(&path("seed-data"), None);
+    let empty = tempfile::tempdir().unwrap();
+    let bulk = tempfile::tempdir().unwrap();
+    phonegraph::generate::generate(2_000, 7, bulk.path()).unwrap();
+    let nodes = std::fs::read_to_string(bulk.path().join("nodes.csv")).unwrap();
+    let edges = std::fs::read_to_string(bulk.path().join("edges.csv")).unwrap();
+    let before = load(empty.path(), Some(bulk.path()));
+    // The same folder, edited: its source entity (named after it) stays the same.
+    let edited_nodes: String = nodes
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| i % 97 != 50)
+        .map(|(i, line)| match i {
+            10 => line.replacen(",Market ", ",Renamed ", 1),
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\nmarket-new,Market,New Market,ZZ,\n";
+    let removed: std::collections::HashSet<&str> = nodes
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| i % 97 == 50)
+        .map(|(_, l)| l.split(',').next().unwrap())
+        .collect();
+    let edited_edges: String = edges
+        .lines()
+        .enumerate()
+        .filter(|(i, l)| {
+            let mut ends = l.split(',');
+            let (from, to) = (ends.next().unwrap(), ends.next().unwrap());
+            i % 50 != 7 && !removed.contains(from) && !removed.contains(to)
+        })
+        .map(|(i, line)| match i % 50 {
+            // A date moved, a date added.
+            13 if line.ends_with(',') => format!("{line}2099-01-01"),
+            29 => line.replacen(",20", ",19", 1),
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\nvendor-0,market-new,OPERATES_IN,,\n";
+    std::fs::write(bulk.path().join("nodes.csv"), edited_nodes).unwrap();
+    std::fs::write(bulk.path().join("edges.csv"), edited_edges).unwrap();
+    let after = load(empty.path(), Some(bulk.path()));
+
+    // An entity that changes kind changes the order of numbers: the slow way.
+    let kinds = tempfile::tempdir().unwrap();
+    let write = |dir: &str, kind: &str| {
+        let folder = kinds.path().join(dir);
+        std::fs::create_dir(&folder).unwrap();
+        let text = format!(
+            "[[{kind}]]\nid = \"z-co\"\nname = \"Z\"\n\n[[retailer]]\nid = \"a-shop\"\nname = \"A\"\n"
+        );
+        std::fs::write(folder.join("a.toml"), text).unwrap();
+        load(&folder, None)
+    };
+    let (vendor, retailer) = (write("old", "vendor"), write("new", "retailer"));
+
+    let pairs = [
+        (&vendor, &retailer),
+        (&fixture_old, &fixture_new),
+        (&fixture_new, &fixture_old),
+        (&seed, &fixture_new),
+        (&seed, &seed),
+        (&before, &after),
+        (&after, &before),
+    ];
+    for (n, (old, new)) in pairs.into_iter().enumerate() {
+        assert_eq!(diff(old, new), diff_by_ids(old, new), "pair {n}");
+    }
+    let changes = diff(&before, &after);
+    let count = |happened: fn(&phonegraph::graph::Happened) -> bool, item| {
+        changes
+            .iter()
+            .filter(|c| c.item == item && happened(&c.happened))
+            .count()
+    };
+    use phonegraph::graph::{Happened, Item};
+    assert_eq!(count(|h| *h == Happened::Added, Item::Entity), 1);
+    assert!(count(|h| *h == Happened::Removed, Item::Entity) >= 20);
+    assert_eq!(
+        count(|h| matches!(h, Happened::Changed(_)), Item::Entity),
+        1
+    );
+    assert!(count(|h| *h == Happened::Removed, Item::Relation) > 100);
+    assert!(count(|h| matches!(h, Happened::Changed(_)), Item::Relation) > 20);
+    // One new row; a few more where removing one of two rows of a fact renamed the other.
+    assert!(count(|h| *h == Happened::Added, Item::Relation) >= 1);
+}
