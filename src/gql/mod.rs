@@ -223,6 +223,8 @@ pub struct Health {
     pub loaded_at: String,
     /// What the last reload did, if there was one.
     pub last_reload: Option<Arc<ReloadOutcome>>,
+    /// How many reloads validated, and how many failed.
+    pub reloads: (u64, u64),
     /// How many entities.
     pub entities: usize,
     /// How many relations.
@@ -351,6 +353,7 @@ impl AppState {
             revision: data.revision,
             loaded_at: data.loaded_at.clone(),
             last_reload: self.versions.last_reload(),
+            reloads: self.versions.reload_counts(),
             entities: data.graph.entity_count(),
             relations: data.graph.relation_count(),
             load_seconds: data.load_seconds.get().copied(),

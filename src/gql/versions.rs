@@ -180,6 +180,8 @@ pub struct Versions {
     history: Mutex<History>,
     requests: Requests,
     next_revision: AtomicU64,
+    /// Reloads that validated, and reloads that failed.
+    reloads: [AtomicU64; 2],
 }
 
 impl Versions {
@@ -200,6 +202,7 @@ impl Versions {
         });
         Versions {
             next_revision: AtomicU64::new(first.revision + 1),
+            reloads: [AtomicU64::new(0), AtomicU64::new(0)],
             current: ArcSwap::new(first),
             last_reload: ArcSwapOption::empty(),
             history: Mutex::new(history),
@@ -249,7 +252,16 @@ impl Versions {
 
     /// Records what the last reload did.
     pub fn set_outcome(&self, outcome: ReloadOutcome) {
+        self.reloads[usize::from(!outcome.ok)].fetch_add(1, Ordering::Relaxed);
         self.last_reload.store(Some(Arc::new(outcome)));
+    }
+
+    /// How many reloads validated, and how many failed.
+    pub fn reload_counts(&self) -> (u64, u64) {
+        (
+            self.reloads[0].load(Ordering::Relaxed),
+            self.reloads[1].load(Ordering::Relaxed),
+        )
     }
 
     /// What the last reload did; `None` before the first.

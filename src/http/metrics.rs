@@ -14,7 +14,6 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
-use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 
 use crate::gql::Health;
@@ -76,6 +75,21 @@ struct DataLabel {
     loaded_at: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReloadLabel {
+    outcome: &'static str,
+}
+
+/// What the metrics say of the data: the version answering, and the reloads so far.
+struct DataMetrics {
+    entities: Gauge,
+    relations: Gauge,
+    load_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
+    revision: Gauge,
+    version: Family<DataLabel, Gauge>,
+    reloads: Family<ReloadLabel, Counter>,
+}
+
 /// The server's metrics and the registry that renders them.
 pub(crate) struct Metrics {
     registry: Registry,
@@ -93,6 +107,7 @@ pub(crate) struct Metrics {
     in_flight: Gauge,
     pool_busy: Gauge,
     connections: Gauge,
+    data: DataMetrics,
 }
 
 impl Metrics {
@@ -157,30 +172,37 @@ impl Metrics {
             "Client connections open",
             connections.clone(),
         );
-        let entities: Gauge = Gauge::default();
-        entities.set(i64::try_from(health.entities).unwrap_or(i64::MAX));
-        registry.register("entities", "Entities loaded", entities);
-        let relations: Gauge = Gauge::default();
-        relations.set(i64::try_from(health.relations).unwrap_or(i64::MAX));
-        registry.register("relations", "Relations loaded", relations);
-        if let Some(seconds) = health.load_seconds {
-            let took = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
-            took.set(seconds);
-            registry.register(
-                "data_load_seconds",
-                "How long the data took to read and build",
-                took,
-            );
-        }
+        let data = DataMetrics {
+            entities: Gauge::default(),
+            relations: Gauge::default(),
+            load_seconds: Gauge::default(),
+            revision: Gauge::default(),
+            version: Family::default(),
+            reloads: Family::default(),
+        };
+        registry.register("entities", "Entities loaded", data.entities.clone());
+        registry.register("relations", "Relations loaded", data.relations.clone());
         registry.register(
-            "data",
-            "The data served: its content hash and when it was loaded",
-            Info::new(DataLabel {
-                version: health.data_version.clone(),
-                loaded_at: health.loaded_at.clone(),
-            }),
+            "data_load_seconds",
+            "How long the data answering took to read and build",
+            data.load_seconds.clone(),
         );
-        Metrics {
+        registry.register(
+            "data_revision",
+            "Which load of this server answers: 1 at start, one more for each reload that went live",
+            data.revision.clone(),
+        );
+        registry.register(
+            "data_info",
+            "The data answering: its content hash and when it was loaded",
+            data.version.clone(),
+        );
+        registry.register(
+            "reloads",
+            "Reloads of the data, by outcome (`ok`: valid, live unless unchanged; `failed`: the version before kept answering)",
+            data.reloads.clone(),
+        );
+        let metrics = Metrics {
             registry,
             requests,
             operations,
@@ -192,6 +214,33 @@ impl Metrics {
             in_flight,
             pool_busy,
             connections,
+            data,
+        };
+        metrics.set_data(health);
+        metrics
+    }
+
+    /// Says which data answers now, and how many reloads there were.
+    pub(crate) fn set_data(&self, health: &Health) {
+        let data = &self.data;
+        data.entities
+            .set(i64::try_from(health.entities).unwrap_or(i64::MAX));
+        data.relations
+            .set(i64::try_from(health.relations).unwrap_or(i64::MAX));
+        data.load_seconds.set(health.load_seconds.unwrap_or(0.0));
+        data.revision
+            .set(i64::try_from(health.revision).unwrap_or(i64::MAX));
+        let label = DataLabel {
+            version: health.data_version.clone(),
+            loaded_at: health.loaded_at.clone(),
+        };
+        if data.version.get(&label).is_none() {
+            data.version.clear();
+            data.version.get_or_create(&label).set(1);
+        }
+        for (outcome, count) in [("ok", health.reloads.0), ("failed", health.reloads.1)] {
+            let counter = data.reloads.get_or_create(&ReloadLabel { outcome });
+            counter.inc_by(count.saturating_sub(counter.get()));
         }
     }
 

@@ -441,6 +441,7 @@ pub(crate) fn rate_limited(wait: std::time::Duration) -> Response {
 /// The server's metrics, in the OpenMetrics text format.
 async fn render_metrics(State(state): State<HttpState>) -> Response {
     let life = &state.life;
+    life.metrics.set_data(&state.app.health());
     life.metrics
         .set_in_flight(state.config.max_in_flight - life.in_flight.available_permits());
     let slots = state.config.pool_threads.max(1);

@@ -299,6 +299,26 @@ async fn sighup_and_post_admin_reload_reload_without_the_watcher() {
     assert_eq!(body["dataVersion"], old.as_str());
     assert_eq!(body["reload"]["ok"], false);
     assert_eq!(body["reload"]["problems"][0]["line"], 3);
+
+    // The metrics follow: the version answering, its revision, the reloads by outcome.
+    let metrics = live
+        .client
+        .get(format!("http://{}/metrics", live.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        format!("phonegraph_data_info{{version=\"{old}\","),
+        "phonegraph_data_revision 3\n".to_owned(),
+        "phonegraph_reloads_total{outcome=\"ok\"} 2\n".to_owned(),
+        "phonegraph_reloads_total{outcome=\"failed\"} 1\n".to_owned(),
+    ] {
+        assert!(metrics.contains(&line), "no `{line}` in\n{metrics}");
+    }
+    assert_eq!(metrics.matches("phonegraph_data_info{").count(), 1);
 }
 
 #[tokio::test]
