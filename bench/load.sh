@@ -10,6 +10,8 @@
 #   APOLLO=0 bench/load.sh              # without the Apollo comparison (no Node.js needed)
 #   PHONEGRAPH_ENGINE=stock bench/load.sh  # phonegraph on stock async-graphql
 #   BIN=/path/to/phonegraph bench/load.sh  # another build, beside this one's baseline
+#   RELOAD=1 bench/load.sh              # reload times, idle and under the light mix, and the
+#                                       # mix's latency with and without reloads (no Apollo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,8 +50,10 @@ exec 9<>"$work/nap"
 nap() { read -rt "$1" -u 9 || true; }
 
 start=$(date +%s.%N)
+reloading=()
+[ "${RELOAD:-0}" = 1 ] && reloading=(--no-watch --request-timeout 120s)
 PHONEGRAPH_LOG=warn "$BIN" serve --seed-data "$work/seed" --csv "$work/csv" \
-  --bind "127.0.0.1:$PORT" &
+  --bind "127.0.0.1:$PORT" "${reloading[@]}" &
 server=$!
 until { exec 3<>"/dev/tcp/127.0.0.1/$PORT"; } 2>/dev/null; do
   kill -0 "$server" 2>/dev/null || { echo "phonegraph did not start" >&2; exit 1; }
@@ -105,6 +109,48 @@ ask() { # name body: phonegraph, then Apollo on the same question
 }
 
 gql="http://127.0.0.1:$PORT/graphql"
+
+if [ "${RELOAD:-0}" = 1 ]; then
+  # The light mix: every question of bench/questions.tsv in turn, on each connection.
+  {
+    echo 'wrk.method = "POST"'
+    echo 'wrk.headers["Content-Type"] = "application/json"'
+    echo 'bodies = {}'
+    while IFS=$'\t' read -r _ body; do
+      printf 'table.insert(bodies, "%s")\n' "$(printf '%s' "$body" | sed 's/\\/\\\\/g; s/"/\\"/g')"
+    done <bench/questions.tsv
+    echo 'i = 0'
+    echo 'request = function() i = i % #bodies + 1; return wrk.format(nil, nil, nil, bodies[i]) end'
+  } >"$work/mix.lua"
+  mix() { # name duration: the light mix
+    wrk -t2 -c"$CONNECTIONS" -d"$2" --latency -s "$work/mix.lua" "$gql" >"$work/$1.out"
+    printf '%-40s %10s req/s   p50 %8s   p99 %8s   max %8s\n' "$1" "$(rate "$1")" \
+      "$(awk '$1 == "50%" {print $2}' "$work/$1.out")" \
+      "$(awk '$1 == "99%" {print $2}' "$work/$1.out")" \
+      "$(awk '$1 == "Latency" {print $4}' "$work/$1.out")"
+  }
+  # A reload that changes the data: one market more, then one less.
+  edit=0
+  reload() { # label
+    if [ $((edit % 2)) = 0 ]; then
+      echo "market-reload,Market,Reload Market,ZZ," >>"$work/csv/nodes.csv"
+    else
+      sed -i '$d' "$work/csv/nodes.csv"
+    fi
+    edit=$((edit + 1))
+    curl -fs -X POST "http://127.0.0.1:$PORT/admin/reload" |
+      grep -o '"seconds":[0-9.]*' | sed "s/\"seconds\":/$1 reload: /; s/\$/ s/"
+  }
+  for k in 1 2 3; do reload idle; done
+  mix "light mix" 20s
+  # Three reloads back to back, from a second into a mix long enough to hold them.
+  (nap 1; for k in 1 2 3; do reload "under the mix"; done) &
+  reloads=$!
+  mix "light mix, reloading" 40s
+  wait "$reloads"
+  exit 0
+fi
+
 lookup=$(awk -F'\t' '$1 == "entity lookup" {print $2}' bench/questions.tsv)
 # Throughput on two shared cores varies from run to run: the baseline and the lookup take
 # turns three times, and the medians are compared.
