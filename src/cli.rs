@@ -245,6 +245,19 @@ pub struct ServeArgs {
     /// Do not watch the data files.
     #[arg(long)]
     pub no_watch: bool,
+    /// The most WebSocket connections open at once (503 past it).
+    #[arg(long, env = "PHONEGRAPH_MAX_WS_CONNECTIONS", default_value_t = 256)]
+    pub max_ws_connections: usize,
+    /// The most operations (subscriptions) one WebSocket connection may have running.
+    #[arg(
+        long,
+        env = "PHONEGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION",
+        default_value_t = 32
+    )]
+    pub max_subscriptions_per_connection: usize,
+    /// How long a WebSocket client has to send `connection_init` (closed 4408 past it).
+    #[arg(long, env = "PHONEGRAPH_WS_INIT_TIMEOUT", default_value = "5s", value_parser = duration)]
+    pub ws_init_timeout: Duration,
     /// How many reloads' changes `changes(since:)` can answer from.
     #[arg(long, env = "PHONEGRAPH_HISTORY", default_value_t = crate::gql::DEFAULT_HISTORY)]
     pub history: usize,
@@ -448,6 +461,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 request_timeout: args.request_timeout,
                 max_response_bytes: args.max_response_bytes,
                 pool_above_cost: args.pool_above_cost,
+                max_ws_connections: args.max_ws_connections,
+                max_subscriptions_per_connection: args.max_subscriptions_per_connection,
+                ws_init_timeout: args.ws_init_timeout,
                 ..crate::http::HttpConfig::default()
             };
             let runtime =

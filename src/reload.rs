@@ -105,7 +105,13 @@ async fn reload(app: &AppState, source: &Source) -> ReloadOutcome {
     };
     match loaded {
         Some(Ok(Some((loaded, changes)))) => {
-            installed(app, loaded, changes, started.elapsed());
+            // Installing tells the subscribers, and may free the graph it replaces: both take
+            // a while, so not on a thread that serves requests.
+            let (app, took) = (app.clone(), started.elapsed());
+            let done = tokio::task::spawn_blocking(move || installed(&app, loaded, changes, took));
+            if done.await.is_err() {
+                tracing::error!("installing the reloaded data failed");
+            }
             outcome(Vec::new())
         }
         Some(Ok(None)) => {
@@ -138,8 +144,7 @@ async fn reload(app: &AppState, source: &Source) -> ReloadOutcome {
 fn installed(app: &AppState, loaded: Loaded, changes: Vec<Change>, took: Duration) {
     let (entities, relations) = (loaded.graph.entity_count(), loaded.graph.relation_count());
     let (revision, replaced) = app.install(loaded.graph, loaded.data_version, took, changes);
-    // Freeing a graph takes a while: not on a thread that serves requests.
-    tokio::task::spawn_blocking(move || drop(replaced));
+    drop(replaced);
     tracing::info!(
         data_version = %revision.version,
         revision = revision.revision,

@@ -307,8 +307,13 @@ impl CostModel {
         let outcome = check_fragments(doc).and_then(|()| {
             let mut highest = 0;
             for (_, op) in doc.operations.iter() {
+                let root = match op.node.ty {
+                    async_graphql::parser::types::OperationType::Query => "Query",
+                    async_graphql::parser::types::OperationType::Mutation => "Mutation",
+                    async_graphql::parser::types::OperationType::Subscription => "Subscription",
+                };
                 let walked =
-                    coster.selection_set(&op.node.selection_set.node, "Query", Scope::default());
+                    coster.selection_set(&op.node.selection_set.node, root, Scope::default());
                 if let Cost::Within(cost) = walked.cost {
                     highest = highest.max(cost);
                 }

@@ -26,6 +26,8 @@ pub enum ErrorCode {
     ResponseTooLarge,
     /// `changes(since:)` was given a version the server does not remember.
     VersionUnknown,
+    /// A subscriber fell behind and missed events: it reads `changes(since:)`.
+    EventsMissed,
     /// A bug: the error is logged and nothing of it is shown.
     Internal,
 }
@@ -43,6 +45,7 @@ impl ErrorCode {
             ErrorCode::Timeout => "TIMEOUT",
             ErrorCode::ResponseTooLarge => "RESPONSE_TOO_LARGE",
             ErrorCode::VersionUnknown => "VERSION_UNKNOWN",
+            ErrorCode::EventsMissed => "EVENTS_MISSED",
             ErrorCode::Internal => "INTERNAL",
         }
     }

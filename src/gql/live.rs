@@ -222,7 +222,7 @@ pub enum ChangeKind {
 }
 
 /// An entity or relation added, removed or changed by a reload.
-#[derive(SimpleObject, Clone)]
+#[derive(SimpleObject, Clone, Debug)]
 #[graphql(serial)]
 pub struct DataChange {
     /// The revision it came in.
@@ -244,7 +244,7 @@ pub struct DataChange {
 }
 
 impl DataChange {
-    fn of(revision: &Revision, change: &graph::Change) -> Self {
+    pub(super) fn of(revision: &Revision, change: &graph::Change) -> Self {
         let (kind, fields) = match &change.happened {
             graph::Happened::Added => (ChangeKind::Added, List(Vec::new())),
             graph::Happened::Removed => (ChangeKind::Removed, List(Vec::new())),
@@ -277,7 +277,7 @@ impl DataChange {
 }
 
 /// One field's values before and after, as text as the files write them.
-#[derive(SimpleObject, Clone)]
+#[derive(SimpleObject, Clone, Debug)]
 #[graphql(serial)]
 pub struct FieldChange {
     /// The field, as the files name it (`valid_until`, `sources`).

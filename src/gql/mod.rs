@@ -23,12 +23,13 @@ mod query;
 mod relation;
 mod select;
 mod sizes;
+mod subscription;
 mod versions;
 
 use std::sync::Arc;
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, ServerError, Variables};
+use async_graphql::{EmptyMutation, Schema, ServerError, Variables};
 
 pub use crate::admit::INLINE_QUERY_BYTES;
 pub use date::Date;
@@ -65,7 +66,7 @@ pub(crate) fn budget<'c, T>(ctx: &'c async_graphql::ContextBase<'_, T>) -> &'c A
 struct OwnThread;
 
 /// The schema type.
-pub type PhoneSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type PhoneSchema = Schema<Query, EmptyMutation, subscription::Subscription>;
 
 /// The loaded data every resolver reads: an immutable snapshot, shared without locks (only
 /// the cache of heavy computations has one).
@@ -341,6 +342,7 @@ impl AppState {
         changes: Vec<crate::graph::Change>,
     ) -> (Arc<Revision>, Arc<Data>) {
         let data = Data::new(graph, data_version, self.versions.take_revision());
+        // Called off the async threads: it compares the versions for `watch` subscriptions.
         let _ = data.load_seconds.set(took.as_secs_f64());
         self.versions.install(Arc::new(data), changes)
     }
@@ -491,6 +493,32 @@ impl AppState {
         }
     }
 
+    /// Starts a subscription: a stream of responses, one for each event, until the
+    /// subscriber drops it. The request was prepared like any other (parsed, priced, checked
+    /// against the limits); each event's answer is held to the same budget of items.
+    pub fn subscribe(
+        &self,
+        parsed: &Parsed,
+        mut request: async_graphql::Request,
+    ) -> impl async_graphql::futures_util::Stream<Item = async_graphql::Response> + Send + 'static
+    {
+        request.query = String::new();
+        request.set_parsed_query(ExecutableDocument::clone(&parsed.document));
+        let request = request.data::<Store>(Arc::new(parsed.data.clone()));
+        use async_graphql::futures_util::StreamExt as _;
+        self.schema.execute_stream(request).map(|mut response| {
+            // Refused before it ran: no data, and errors at no path.
+            let before = response.data == async_graphql::Value::Null
+                && response.errors.iter().all(|e| e.path.is_empty());
+            response.errors = std::mem::take(&mut response.errors)
+                .into_iter()
+                .map(|e| error::code_uncoded(e, before))
+                .collect();
+            error::cap(&mut response.errors, MAX_ERRORS);
+            response
+        })
+    }
+
     /// [`AppState::execute`] on the calling thread, which it keeps until the request is
     /// answered: for a thread of its own (a blocking pool's), never one serving connections.
     /// The request's computations run in place rather than on other threads.
@@ -561,8 +589,8 @@ pub struct Executed {
     pub stopped: Option<Stop>,
 }
 
-fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, subscription::Subscription> {
+    Schema::build(Query::default(), EmptyMutation, subscription::Subscription)
 }
 
 /// What one analytics computation costs, per step of `--max-work` it may take.

@@ -270,9 +270,12 @@ impl Sizes for DataSizes<'_> {
             ("Relation", "statusHistory") => largest.status_steps.into(),
             (
                 "Relation" | "MarketShare" | "Cause" | "PropertySource" | "StatusChange"
-                | "TimelineEntry" | "PlannedEnd" | "Claim",
+                | "TimelineEntry" | "PlannedEnd" | "Claim" | "WatchAlert",
                 "sources",
             ) => largest.citations.into(),
+            ("DataChanged", "changes") => super::subscription::EVENT_CHANGES as u64,
+            // The fields `graph::diff` compares: an entity's 24, a relation's 21.
+            ("DataChange", "fields") => 24,
             ("Event" | "Relation", "amounts") => largest.amounts.into(),
             ("Event" | "Relation", "after" | "before") => largest.order.into(),
             // Its own, its relations' and its events': at most two holders a relation.

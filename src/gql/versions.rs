@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::{ArcSwap, ArcSwapOption};
 
 use super::Data;
+use super::subscription::{self, DataChanged, WatchSlot};
 use crate::graph::{Change, Happened, Item};
 
 /// A problem a reload found in the files, at its place, as `phonegraph validate` reports it.
@@ -182,6 +183,10 @@ pub struct Versions {
     next_revision: AtomicU64,
     /// Reloads that validated, and reloads that failed.
     reloads: [AtomicU64; 2],
+    /// Where `dataChanged` events go.
+    changed: tokio::sync::broadcast::Sender<Arc<DataChanged>>,
+    /// The `watch` subscriptions, held by their subscribers.
+    watches: Mutex<Vec<std::sync::Weak<WatchSlot>>>,
 }
 
 impl Versions {
@@ -203,6 +208,8 @@ impl Versions {
         Versions {
             next_revision: AtomicU64::new(first.revision + 1),
             reloads: [AtomicU64::new(0), AtomicU64::new(0)],
+            changed: tokio::sync::broadcast::Sender::new(subscription::WAITING_EVENTS),
+            watches: Mutex::new(Vec::new()),
             current: ArcSwap::new(first),
             last_reload: ArcSwapOption::empty(),
             history: Mutex::new(history),
@@ -225,21 +232,35 @@ impl Versions {
         self.next_revision.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Makes `data` the current version, with the changes that made it; gives its revision and
-    /// the version it replaced. Requests under way finish on the version they began with.
+    /// Makes `data` the current version, with the changes that made it, and tells the
+    /// subscribers; gives its revision and the version it replaced. Requests under way finish
+    /// on the version they began with. Comparing the versions for the `watch` subscriptions
+    /// takes a while: call it off the async threads.
     pub(super) fn install(
         &self,
         data: Arc<Data>,
         changes: Vec<Change>,
     ) -> (Arc<Revision>, Arc<Data>) {
-        let revision = Revision {
+        let mut revision = Revision {
             revision: data.revision,
             version: data.data_version.clone(),
             at: data.loaded_at.clone(),
             counts: ChangeCounts::of(&changes),
-            changes,
+            changes: Vec::new(),
         };
-        let replaced = self.current.swap(data);
+        let replaced = self.current.swap(data.clone());
+        // No receiver is no error: nobody listens.
+        let _ = self
+            .changed
+            .send(Arc::new(DataChanged::new(&replaced, &revision, &changes)));
+        let watches =
+            subscription::live(&mut self.watches.lock().unwrap_or_else(|e| e.into_inner()));
+        if !watches.is_empty() {
+            let candidates = subscription::candidates(&replaced.graph, &data.graph, &changes);
+            let today = subscription::today();
+            subscription::alert(&watches, &replaced, &data, candidates.as_deref(), today);
+        }
+        revision.changes = changes;
         let mut history = self.history.lock().unwrap_or_else(|e| e.into_inner());
         history.push(revision);
         let revision = history
@@ -276,6 +297,18 @@ impl Versions {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .since(version)
+    }
+
+    /// A receiver of the `dataChanged` events from now on.
+    pub(super) fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<DataChanged>> {
+        self.changed.subscribe()
+    }
+
+    /// Keeps a `watch` subscription (for as long as its subscriber holds it).
+    pub(super) fn watch(&self, slot: &Arc<WatchSlot>) {
+        let mut watches = self.watches.lock().unwrap_or_else(|e| e.into_inner());
+        subscription::live(&mut watches);
+        watches.push(Arc::downgrade(slot));
     }
 
     /// Asks for a reload; gives a ticket to wait on with [`Versions::reloaded`], or `None`

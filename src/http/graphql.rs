@@ -182,6 +182,9 @@ pub(super) async fn handle(
     State(state): State<HttpState>,
     request: axum::extract::Request,
 ) -> Response {
+    if request.method() == Method::GET && super::ws::asks_upgrade(request.headers()) {
+        return super::ws::upgrade(state, request).await;
+    }
     let Some(_permit) = state.life.admit() else {
         return overloaded("the server is answering as many requests as it can: try again shortly");
     };
@@ -374,6 +377,23 @@ async fn answer(
     }
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
+    }
+    if operation == Some(OperationType::Subscription) {
+        let response = request_error(
+            media,
+            serde_json::json!([{
+                "message": "subscriptions are served over WebSocket (graphql-transport-ws) on /graphql",
+                "extensions": { "code": "BAD_REQUEST" },
+            }]),
+        );
+        return with(
+            response,
+            Answered {
+                outcome: Outcome::Rejected,
+                ran: None,
+                reason: Some(Reason::Invalid),
+            },
+        );
     }
     if method == Method::GET && operation.is_some_and(|op| op != OperationType::Query) {
         let mut r = error_response(

@@ -107,6 +107,7 @@ pub(crate) struct Metrics {
     in_flight: Gauge,
     pool_busy: Gauge,
     connections: Gauge,
+    ws_connections: Gauge,
     data: DataMetrics,
 }
 
@@ -172,6 +173,12 @@ impl Metrics {
             "Client connections open",
             connections.clone(),
         );
+        let ws_connections = Gauge::default();
+        registry.register(
+            "ws_connections_open",
+            "WebSocket connections open",
+            ws_connections.clone(),
+        );
         let data = DataMetrics {
             entities: Gauge::default(),
             relations: Gauge::default(),
@@ -214,6 +221,7 @@ impl Metrics {
             in_flight,
             pool_busy,
             connections,
+            ws_connections,
             data,
         };
         metrics.set_data(health);
@@ -302,6 +310,11 @@ impl Metrics {
     /// The gauge of open connections.
     pub(crate) fn connections(&self) -> &Gauge {
         &self.connections
+    }
+
+    /// The gauge of WebSocket connections open.
+    pub(crate) fn ws_connections(&self) -> &Gauge {
+        &self.ws_connections
     }
 
     /// Every metric in the OpenMetrics text format, a labelled counter's samples in the order

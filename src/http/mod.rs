@@ -11,6 +11,7 @@ mod limit;
 pub use limit::TrustedProxies;
 mod metrics;
 mod server;
+mod ws;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -86,6 +87,12 @@ pub struct HttpConfig {
     /// How many costly requests run at once; the others wait their turn (within their
     /// timeout).
     pub pool_threads: usize,
+    /// The most WebSocket connections open at once; past it, upgrades are answered 503.
+    pub max_ws_connections: usize,
+    /// The most operations one WebSocket connection may have running.
+    pub max_subscriptions_per_connection: usize,
+    /// How long a WebSocket client has to send `connection_init` (closed 4408 past it).
+    pub ws_init_timeout: Duration,
 }
 
 /// The address of the client a request came from, as the server accepted its connection.
@@ -116,6 +123,9 @@ impl Default for HttpConfig {
             max_response_bytes: 16 << 20,
             pool_above_cost: 5_000,
             pool_threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            max_ws_connections: 256,
+            max_subscriptions_per_connection: 32,
+            ws_init_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -149,6 +159,10 @@ pub(crate) struct Lifecycle {
     in_flight: Semaphore,
     /// Slots of the pool costly requests run on.
     pub(crate) pool: Arc<Semaphore>,
+    /// Slots for WebSocket connections.
+    pub(crate) ws_connections: Arc<Semaphore>,
+    /// Turns true when the server begins to drain: WebSocket connections close.
+    pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
     refusals: AtomicU64,
     /// When a refusal was last logged, in milliseconds since `start`.
     logged: AtomicU64,
@@ -178,6 +192,8 @@ impl Lifecycle {
             }),
             in_flight: Semaphore::new(config.max_in_flight),
             pool: Arc::new(Semaphore::new(config.pool_threads.max(1))),
+            ws_connections: Arc::new(Semaphore::new(config.max_ws_connections)),
+            shutdown: tokio::sync::watch::Sender::new(false),
             refusals: AtomicU64::new(0),
             logged: AtomicU64::new(0),
             start: Instant::now(),
@@ -186,6 +202,7 @@ impl Lifecycle {
 
     fn start_draining(&self) {
         self.draining.store(true, Ordering::Release);
+        self.shutdown.send_replace(true);
     }
 
     fn is_draining(&self) -> bool {
@@ -352,6 +369,10 @@ async fn authorize(
     next: axum::middleware::Next,
 ) -> Response {
     let path = request.uri().path();
+    // A WebSocket sends its key in `connection_init` (browsers cannot set headers on one).
+    if path == "/graphql" && ws::asks_upgrade(request.headers()) {
+        return next.run(request).await;
+    }
     let needs = match path {
         "/graphql" => Role::Reader,
         "/metrics" if !state.config.metrics_open => Role::Admin,

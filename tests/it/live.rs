@@ -11,11 +11,11 @@ use crate::helpers::path;
 use crate::process::{signal, start_logging};
 
 /// A `serve` process over a copy of the seed data, killed when dropped.
-struct Live {
-    child: Child,
-    address: String,
+pub(crate) struct Live {
+    pub(crate) child: Child,
+    pub(crate) address: String,
     dir: tempfile::TempDir,
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
 }
 
 impl Drop for Live {
@@ -40,7 +40,7 @@ fn copy_tree(from: &Path, to: &Path) {
 
 impl Live {
     /// A server on a fresh copy of the seed data, with these flags too.
-    fn start(args: &[&str]) -> Live {
+    pub(crate) fn start(args: &[&str]) -> Live {
         let dir = tempfile::tempdir().unwrap();
         copy_tree(&path("seed-data"), dir.path());
         let mut command = Command::new(env!("CARGO_BIN_EXE_phonegraph"));
@@ -57,12 +57,12 @@ impl Live {
         }
     }
 
-    fn file(&self, rel: &str) -> std::path::PathBuf {
+    pub(crate) fn file(&self, rel: &str) -> std::path::PathBuf {
         self.dir.path().join(rel)
     }
 
     /// Rewrites a file of the copy, replacing `from` by `to` (which must be there).
-    fn edit(&self, rel: &str, from: &str, to: &str) {
+    pub(crate) fn edit(&self, rel: &str, from: &str, to: &str) {
         let file = self.file(rel);
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(text.contains(from), "`{from}` is not in {rel}");
@@ -70,11 +70,11 @@ impl Live {
     }
 
     /// The whole response body of a query, as the server sent it.
-    async fn ask(&self, query: &str) -> Value {
+    pub(crate) async fn ask(&self, query: &str) -> Value {
         self.send(json!({ "query": query })).await
     }
 
-    async fn send(&self, body: Value) -> Value {
+    pub(crate) async fn send(&self, body: Value) -> Value {
         let reply = self
             .client
             .post(format!("http://{}/graphql", self.address))
@@ -86,7 +86,7 @@ impl Live {
         reply.json().await.unwrap()
     }
 
-    async fn health(&self) -> Value {
+    pub(crate) async fn health(&self) -> Value {
         self.client
             .get(format!("http://{}/healthz", self.address))
             .send()
@@ -98,7 +98,7 @@ impl Live {
     }
 
     /// Waits (at most five seconds) until `/healthz` satisfies `done`, and gives it.
-    async fn health_until(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn health_until(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
         let started = Instant::now();
         loop {
             let health = self.health().await;
@@ -113,7 +113,7 @@ impl Live {
         }
     }
 
-    async fn reload(&self, key: Option<&str>) -> reqwest::Response {
+    pub(crate) async fn reload(&self, key: Option<&str>) -> reqwest::Response {
         let mut request = self
             .client
             .post(format!("http://{}/admin/reload", self.address));
@@ -126,7 +126,7 @@ impl Live {
 
 const XIAOMI: &str = r#"{ entity(id: "xiaomi") { name } }"#;
 
-fn version(body: &Value) -> String {
+pub(crate) fn version(body: &Value) -> String {
     body["extensions"]["dataVersion"]
         .as_str()
         .unwrap_or_else(|| panic!("no dataVersion: {body}"))

@@ -23,3 +23,4 @@ mod schema_sdl;
 mod seed_errors;
 mod server;
 mod sources;
+mod subscriptions;

@@ -43,7 +43,9 @@ fn every_type_and_field_is_described() {
         .iter()
         .any(|k| trimmed.starts_with(k));
         let is_member = line.starts_with('\t') && !trimmed.starts_with('"');
-        let schema_block = trimmed.starts_with("schema") || trimmed.starts_with("query:");
+        let schema_block = trimmed.starts_with("schema")
+            || trimmed.starts_with("query:")
+            || trimmed.starts_with("subscription:");
         if (is_definition || is_member) && !schema_block && lines[i - 1].trim() != "\"\"\"" {
             undescribed.push(trimmed.to_owned());
         }

@@ -1,0 +1,355 @@
+//! Subscriptions over WebSocket (`graphql-transport-ws`) against a real `serve` process: the
+//! events a reload sends, and every close the protocol asks for.
+
+use std::time::Duration;
+
+use async_graphql::futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use crate::live::{Live, version};
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A WebSocket to the server's `/graphql`, offering the protocol (unless `protocol` is
+/// `None`) and sending `origin` if given.
+async fn open(
+    live: &Live,
+    protocol: Option<&str>,
+    origin: Option<&str>,
+) -> Result<Socket, WsError> {
+    let mut request = format!("ws://{}/graphql", live.address)
+        .into_client_request()
+        .unwrap();
+    if let Some(protocol) = protocol {
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", protocol.parse().unwrap());
+    }
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(socket, _)| socket)
+}
+
+async fn connect(live: &Live) -> Socket {
+    open(live, Some("graphql-transport-ws"), None)
+        .await
+        .expect("the upgrade succeeds")
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(Message::text(message.to_string()))
+        .await
+        .unwrap();
+}
+
+/// The next protocol message (server pings answered on the way), within five seconds.
+async fn receive(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a message within five seconds")
+            .expect("the socket is open")
+            .expect("a message");
+        match message {
+            Message::Text(text) => {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                if value["type"] == "ping" {
+                    send(socket, json!({ "type": "pong" })).await;
+                    continue;
+                }
+                return value;
+            }
+            Message::Close(frame) => panic!("closed: {frame:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// Waits for the server to close the socket, and gives the code and reason.
+async fn closed(socket: &mut Socket) -> (u16, String) {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a close within five seconds");
+        match message {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                return (u16::from(frame.code), frame.reason.to_string());
+            }
+            Some(Ok(Message::Close(None))) | None => panic!("closed without a code"),
+            Some(Err(e)) => panic!("no close frame: {e}"),
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+async fn acknowledged(live: &Live) -> Socket {
+    let mut socket = connect(live).await;
+    send(&mut socket, json!({ "type": "connection_init" })).await;
+    assert_eq!(
+        receive(&mut socket).await,
+        json!({ "type": "connection_ack" })
+    );
+    socket
+}
+
+const DATA_CHANGED: &str = "subscription { dataChanged { version revision previousVersion previousRevision
+  counts { entitiesChanged relationsChanged total } changes { item id change fields { field } } truncated } }";
+
+/// "A carrier operating in the US and a product of a vendor headquartered in China."
+const WATCH: &str = r#"subscription { watch(kinds: [CARRIES],
+  from: { kind: CARRIER, related: { kinds: [OPERATES_IN], where: { id: "us" } } },
+  to: { related: { kinds: [MAKES], where: { related: { kinds: [HEADQUARTERED_IN], where: { id: "cn" } } } } }) {
+    change relationId kind from { id kind } to { id kind } oldStatus newStatus oldPresence newPresence
+    sources { id } revision } }"#;
+
+#[tokio::test]
+async fn subscribers_hear_each_reload_and_each_change_they_watch() {
+    let live = Live::start(&["--no-watch"]);
+    let old = version(&live.ask("{ dataVersion }").await);
+    let mut socket = acknowledged(&live).await;
+    send(
+        &mut socket,
+        json!({ "id": "all", "type": "subscribe", "payload": { "query": DATA_CHANGED } }),
+    )
+    .await;
+    send(
+        &mut socket,
+        json!({ "id": "deal", "type": "subscribe", "payload": { "query": WATCH } }),
+    )
+    .await;
+    // Both are registered once a query on the same connection has answered.
+    send(
+        &mut socket,
+        json!({ "id": "q", "type": "subscribe", "payload": { "query": "{ dataVersion }" } }),
+    )
+    .await;
+    let answered = receive(&mut socket).await;
+    assert_eq!(answered["id"], "q");
+    assert_eq!(answered["payload"]["data"]["dataVersion"], old.as_str());
+    assert_eq!(
+        receive(&mut socket).await,
+        json!({ "id": "q", "type": "complete" })
+    );
+
+    // AT&T's Mate 10 Pro deal, cancelled in 2018, is said to be confirmed in 2019.
+    live.edit(
+        "relations/huawei.toml",
+        "  { status = \"cancelled\", date = \"2018-01-08\"",
+        "  { status = \"confirmed\", date = \"2019-03\", sources = [{ source = \"curator-knowledge\" }] },\n  { status = \"cancelled\", date = \"2018-01-08\"",
+    );
+    assert_eq!(live.reload(None).await.status(), 200);
+    let new = live.health().await["dataVersion"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut heard = vec![receive(&mut socket).await, receive(&mut socket).await];
+    heard.sort_by_key(|m| m["id"].as_str().unwrap().to_owned());
+    assert_eq!(
+        heard,
+        vec![
+            json!({ "id": "all", "type": "next", "payload": { "data": { "dataChanged": {
+                "version": new, "revision": 2, "previousVersion": old, "previousRevision": 1,
+                "counts": { "entitiesChanged": 0, "relationsChanged": 1, "total": 1 },
+                "changes": [{ "item": "RELATION", "id": "att:carries:mate-10-pro@us", "change": "CHANGED",
+                              "fields": [{ "field": "status" }] }],
+                "truncated": false } } } }),
+            json!({ "id": "deal", "type": "next", "payload": { "data": { "watch": {
+                "change": "CHANGED", "relationId": "att:carries:mate-10-pro@us", "kind": "CARRIES",
+                "from": { "id": "att", "kind": "CARRIER" }, "to": { "id": "mate-10-pro", "kind": "PRODUCT" },
+                "oldStatus": "CANCELLED", "newStatus": "CONFIRMED", "oldPresence": "ENDED", "newPresence": "ABSENT",
+                "sources": [{ "id": "techtimes-xiaomi-us-2018" }, { "id": "curator-knowledge" }], "revision": 2 } } } }),
+        ]
+    );
+
+    // The watch is completed by the client; an edit it does not match raises nothing for it.
+    send(&mut socket, json!({ "id": "deal", "type": "complete" })).await;
+    live.edit(
+        "companies/vendors.toml",
+        "name = \"Xiaomi\"",
+        "name = \"Xiaomi Inc.\"",
+    );
+    assert_eq!(live.reload(None).await.status(), 200);
+    let event = receive(&mut socket).await;
+    assert_eq!(event["id"], "all");
+    assert_eq!(event["payload"]["data"]["dataChanged"]["revision"], 3);
+    assert_eq!(
+        event["payload"]["data"]["dataChanged"]["changes"],
+        json!([{ "item": "ENTITY", "id": "xiaomi", "change": "CHANGED", "fields": [{ "field": "name" }] }])
+    );
+    // A reload of unchanged files sends nothing; the next message is the answer to a ping.
+    assert_eq!(live.reload(None).await.status(), 200);
+    send(&mut socket, json!({ "type": "ping" })).await;
+    assert_eq!(receive(&mut socket).await, json!({ "type": "pong" }));
+}
+
+#[tokio::test]
+async fn a_subscribe_goes_through_the_checks_of_any_request() {
+    let live = Live::start(&[
+        "--no-watch",
+        "--max-depth",
+        "2",
+        "--max-subscriptions-per-connection",
+        "2",
+    ]);
+    let mut socket = acknowledged(&live).await;
+    let cases = [
+        ("parse", "subscription {", "GRAPHQL_PARSE_FAILED"),
+        (
+            "unknown",
+            "subscription { nothing }",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        ("deep", DATA_CHANGED, "LIMIT_EXCEEDED"),
+        (
+            "pattern",
+            r#"subscription { watch(filter: { market: "atlantis" }) { change } }"#,
+            "NOT_FOUND",
+        ),
+    ];
+    for (id, query, code) in cases {
+        send(
+            &mut socket,
+            json!({ "id": id, "type": "subscribe", "payload": { "query": query } }),
+        )
+        .await;
+        let answer = receive(&mut socket).await;
+        assert_eq!(answer["id"], id, "{answer}");
+        assert_eq!(answer["type"], "error", "{answer}");
+        assert_eq!(answer["payload"][0]["extensions"]["code"], code, "{answer}");
+    }
+    // Two running, the most this connection may have: a third is refused, the two go on.
+    for id in ["a", "b", "c"] {
+        let query = "subscription { dataChanged { revision } }";
+        send(
+            &mut socket,
+            json!({ "id": id, "type": "subscribe", "payload": { "query": query } }),
+        )
+        .await;
+    }
+    let refused = receive(&mut socket).await;
+    assert_eq!(refused["id"], "c");
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"],
+        "LIMIT_EXCEEDED"
+    );
+    // Over plain HTTP a subscription is refused.
+    let over_http = live
+        .client
+        .post(format!("http://{}/graphql", live.address))
+        .json(&json!({ "query": "subscription { dataChanged { revision } }" }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = over_http.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn each_protocol_error_closes_with_its_code() {
+    let live = Live::start(&["--no-watch", "--ws-init-timeout", "300ms"]);
+
+    let mut silent = connect(&live).await;
+    assert_eq!(
+        closed(&mut silent).await,
+        (4408, "Connection initialisation timeout".into())
+    );
+
+    let mut early = connect(&live).await;
+    send(
+        &mut early,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": DATA_CHANGED } }),
+    )
+    .await;
+    assert_eq!(closed(&mut early).await.0, 4401);
+
+    let mut twice = acknowledged(&live).await;
+    send(&mut twice, json!({ "type": "connection_init" })).await;
+    assert_eq!(closed(&mut twice).await.0, 4429);
+
+    let mut duplicate = acknowledged(&live).await;
+    for _ in 0..2 {
+        send(
+            &mut duplicate,
+            json!({ "id": "same", "type": "subscribe", "payload": { "query": DATA_CHANGED } }),
+        )
+        .await;
+    }
+    assert_eq!(closed(&mut duplicate).await.0, 4409);
+
+    for bad in [
+        "not json",
+        r#"{"type":"teleport"}"#,
+        r#"{"type":"subscribe","id":"x"}"#,
+        "[1]",
+    ] {
+        let mut socket = acknowledged(&live).await;
+        socket.send(Message::text(bad)).await.unwrap();
+        assert_eq!(
+            closed(&mut socket).await,
+            (4400, "Invalid message received".into()),
+            "{bad}"
+        );
+    }
+
+    let mut binary = acknowledged(&live).await;
+    binary.send(Message::binary(vec![1, 2, 3])).await.unwrap();
+    assert_eq!(closed(&mut binary).await.0, 4400);
+
+    let mut no_protocol = open(&live, None, None).await.unwrap();
+    assert_eq!(closed(&mut no_protocol).await.0, 4406);
+
+    // A page of another origin is refused before the upgrade (browsers apply no CORS here).
+    match open(
+        &live,
+        Some("graphql-transport-ws"),
+        Some("https://evil.example"),
+    )
+    .await
+    {
+        Err(WsError::Http(response)) => assert_eq!(response.status(), 403),
+        other => panic!("upgraded from another origin: {:?}", other.map(|_| ())),
+    }
+    // A page of the server's own origin is not.
+    let own = format!("http://{}", live.address);
+    assert!(
+        open(&live, Some("graphql-transport-ws"), Some(&own))
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn with_keys_the_key_goes_in_connection_init() {
+    let keys = tempfile::tempdir().unwrap();
+    let file = keys.path().join("keys.toml");
+    let reader = phonegraph::http::add_key(&file, "dash", phonegraph::http::Role::Reader).unwrap();
+    let live = Live::start(&["--no-watch", "--api-keys", file.to_str().unwrap()]);
+
+    let mut stranger = connect(&live).await;
+    send(
+        &mut stranger,
+        json!({ "type": "connection_init", "payload": { "authorization": "Bearer nope" } }),
+    )
+    .await;
+    assert_eq!(closed(&mut stranger).await, (4403, "Forbidden".into()));
+
+    let mut keyless = connect(&live).await;
+    send(&mut keyless, json!({ "type": "connection_init" })).await;
+    assert_eq!(closed(&mut keyless).await.0, 4403);
+
+    let mut dashboard = connect(&live).await;
+    send(&mut dashboard, json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {reader}") } })).await;
+    assert_eq!(
+        receive(&mut dashboard).await,
+        json!({ "type": "connection_ack" })
+    );
+}
