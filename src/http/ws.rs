@@ -283,7 +283,7 @@ impl Session {
                     return Ok(());
                 }
                 self.started += 1;
-                let task = self.start(
+                let (task, under_way) = self.start(
                     &id,
                     self.started,
                     query.to_owned(),
@@ -294,6 +294,9 @@ impl Session {
                     self.done.clone(),
                 );
                 self.running.insert(id, (self.started, task));
+                // Operations start in the order they were sent: a subscription listens before a
+                // later message is read (preparing one takes a parse and a price).
+                let _ = under_way.await;
             }
             "complete" => {
                 if let Some(task) = message
@@ -351,114 +354,151 @@ impl Session {
         admin: bool,
         outgoing: mpsc::Sender<Message>,
         done: mpsc::UnboundedSender<(String, u64)>,
-    ) -> tokio::task::JoinHandle<()> {
+    ) -> (
+        tokio::task::JoinHandle<()>,
+        tokio::sync::oneshot::Receiver<()>,
+    ) {
         let (state, id) = (self.state.clone(), id.to_owned());
-        tokio::spawn(async move {
-            let last = operate(
-                &state,
-                &id,
-                query,
-                variables,
-                operation_name,
+        let (started, under_way) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            let operation = Operation {
+                state: &state,
+                id: &id,
                 admin,
-                &outgoing,
-            )
-            .await;
+                outgoing: &outgoing,
+            };
+            let last = operation
+                .run(query, variables, operation_name, started)
+                .await;
             let _ = done.send((id, generation));
             if let Some(last) = last {
                 let _ = outgoing.send(last).await;
             }
-        })
+        });
+        (task, under_way)
     }
 }
 
-/// Runs operation `id`, sending its results; gives its last message (`complete`, or `error`),
-/// or none when the client has gone.
-async fn operate(
-    state: &HttpState,
-    id: &str,
-    query: String,
-    variables: async_graphql::Variables,
-    operation_name: Option<String>,
+/// One operation of a connection.
+struct Operation<'a> {
+    state: &'a HttpState,
+    id: &'a str,
     admin: bool,
-    outgoing: &mpsc::Sender<Message>,
-) -> Option<Message> {
-    let prepared = {
-        let (app, query, variables, name) = (
-            state.app.clone(),
-            query.clone(),
-            variables.clone(),
-            operation_name.clone(),
-        );
-        tokio::task::spawn_blocking(move || app.prepare(&query, &variables, name.as_deref())).await
-    };
-    let parsed = match prepared {
-        Ok(Ok(parsed)) => parsed,
-        Ok(Err(rejected)) => {
-            let errors = serde_json::to_value([&*rejected.error]).unwrap_or_default();
-            return Some(error_message(id, errors));
-        }
-        Err(_) => {
-            let error = coded_error(ErrorCode::Internal.as_str(), "internal error");
-            return Some(error_message(id, json!([error])));
-        }
-    };
-    let name = operation_name.as_deref();
-    let mut request = Request::new(query).variables(variables);
-    if let Some(name) = &operation_name {
-        request = request.operation_name(name);
-    }
-    let production = state.config.production;
-    if production && !admin {
-        if parsed.introspects(name) {
-            let error = coded_error(
-                "FORBIDDEN",
-                "the schema may be read by admins only: ask without `__schema` and `__type`",
+    outgoing: &'a mpsc::Sender<Message>,
+}
+
+impl Operation<'_> {
+    /// Runs the operation, sending its results; gives its last message (`complete`, or `error`),
+    /// or none when the client has gone. `started` fires once a subscription listens (or the
+    /// operation ended first), so that operations start in the order they were sent.
+    async fn run(
+        &self,
+        query: String,
+        variables: async_graphql::Variables,
+        operation_name: Option<String>,
+        started: tokio::sync::oneshot::Sender<()>,
+    ) -> Option<Message> {
+        let Operation {
+            state,
+            id,
+            admin,
+            outgoing,
+        } = *self;
+        let prepared = {
+            let (app, query, variables, name) = (
+                state.app.clone(),
+                query.clone(),
+                variables.clone(),
+                operation_name.clone(),
             );
-            return Some(error_message(id, json!([error])));
+            tokio::task::spawn_blocking(move || app.prepare(&query, &variables, name.as_deref()))
+                .await
+        };
+        let parsed = match prepared {
+            Ok(Ok(parsed)) => parsed,
+            Ok(Err(rejected)) => {
+                let errors = serde_json::to_value([&*rejected.error]).unwrap_or_default();
+                return Some(error_message(id, errors));
+            }
+            Err(_) => {
+                let error = coded_error(ErrorCode::Internal.as_str(), "internal error");
+                return Some(error_message(id, json!([error])));
+            }
+        };
+        let name = operation_name.as_deref();
+        let mut request = Request::new(query).variables(variables);
+        if let Some(name) = &operation_name {
+            request = request.operation_name(name);
         }
-        request = request.disable_introspection();
-    }
-    if !production || admin {
-        request = request.data(crate::gql::Operator);
-    }
-    let limit = state.config.max_response_bytes;
-    match parsed.operation_type(name) {
-        Some(OperationType::Subscription) => {
-            let mut responses = std::pin::pin!(state.app.subscribe(&parsed, request));
-            let mut first = true;
-            while let Some(response) = responses.next().await {
-                // No stream could be made (the spec's CreateSourceEventStream failed): a
-                // request error, not an event.
-                let refused = first
-                    && response.data == async_graphql::Value::Null
-                    && !response.errors.is_empty();
-                first = false;
-                if refused {
-                    let errors = serde_json::to_value(&response.errors).unwrap_or_default();
+        let production = state.config.production;
+        if production && !admin {
+            if parsed.introspects(name) {
+                let error = coded_error(
+                    "FORBIDDEN",
+                    "the schema may be read by admins only: ask without `__schema` and `__type`",
+                );
+                return Some(error_message(id, json!([error])));
+            }
+            request = request.disable_introspection();
+        }
+        if !production || admin {
+            request = request.data(crate::gql::Operator);
+        }
+        let limit = state.config.max_response_bytes;
+        match parsed.operation_type(name) {
+            Some(OperationType::Subscription) => {
+                let mut responses = std::pin::pin!(state.app.subscribe(&parsed, request));
+                // Polled once, the subscription listens: the session may go on to the next message.
+                let ready =
+                    async_graphql::futures_util::future::poll_immediate(responses.next()).await;
+                let _ = started.send(());
+                let mut pending = match ready {
+                    Some(None) => return Some(text(json!({ "id": id, "type": "complete" }))),
+                    Some(Some(response)) => Some(response),
+                    None => None,
+                };
+                let mut first = true;
+                loop {
+                    let response = match pending.take() {
+                        Some(response) => response,
+                        None => match responses.next().await {
+                            Some(response) => response,
+                            None => break,
+                        },
+                    };
+                    // No stream could be made (the spec's CreateSourceEventStream failed): a
+                    // request error, not an event.
+                    let refused = first
+                        && response.data == async_graphql::Value::Null
+                        && !response.errors.is_empty();
+                    first = false;
+                    if refused {
+                        let errors = serde_json::to_value(&response.errors).unwrap_or_default();
+                        return Some(error_message(id, errors));
+                    }
+                    outgoing
+                        .send(next_message(id, &response, limit))
+                        .await
+                        .ok()?;
+                }
+            }
+            _ => {
+                let deadline = std::time::Instant::now() + state.config.request_timeout;
+                let budget = state.app.budget(Some(deadline));
+                let executed = state.app.execute(&parsed, request, &budget).await;
+                if !executed.ran || executed.stopped.is_some() {
+                    let errors =
+                        serde_json::to_value(&executed.response.errors).unwrap_or_default();
                     return Some(error_message(id, errors));
                 }
                 outgoing
-                    .send(next_message(id, &response, limit))
+                    .send(next_message(id, &executed.response, limit))
                     .await
                     .ok()?;
             }
         }
-        _ => {
-            let deadline = std::time::Instant::now() + state.config.request_timeout;
-            let budget = state.app.budget(Some(deadline));
-            let executed = state.app.execute(&parsed, request, &budget).await;
-            if !executed.ran || executed.stopped.is_some() {
-                let errors = serde_json::to_value(&executed.response.errors).unwrap_or_default();
-                return Some(error_message(id, errors));
-            }
-            outgoing
-                .send(next_message(id, &executed.response, limit))
-                .await
-                .ok()?;
-        }
+        Some(text(json!({ "id": id, "type": "complete" })))
     }
-    Some(text(json!({ "id": id, "type": "complete" })))
 }
 
 fn text(value: Value) -> Message {

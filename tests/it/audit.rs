@@ -9,9 +9,12 @@ use phonegraph::http::{HttpConfig, serve};
 
 use crate::helpers::{app, path};
 
-/// Installs the pinned suite from its lockfile when it is not there yet.
-fn install(dir: &Path) {
-    if dir.join("node_modules/graphql-http").is_dir() {
+/// Installs the pinned clients from their lockfile when they are not there yet.
+pub(crate) fn install(dir: &Path) {
+    if ["graphql-http", "graphql-ws", "ws"]
+        .iter()
+        .all(|p| dir.join("node_modules").join(p).is_dir())
+    {
         return;
     }
     let status = Command::new("npm")

@@ -353,3 +353,72 @@ async fn with_keys_the_key_goes_in_connection_init() {
         json!({ "type": "connection_ack" })
     );
 }
+
+/// The `graphql-ws` library's own client (pinned in `tests/audit/`), run by Node.js.
+#[tokio::test]
+async fn the_graphql_ws_client_hears_each_reload_and_each_watched_change() {
+    use std::io::BufRead;
+
+    let dir = crate::helpers::path("tests/audit");
+    tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || crate::audit::install(&dir)
+    })
+    .await
+    .unwrap();
+    let live = Live::start(&["--no-watch"]);
+    let mut node = std::process::Command::new("node")
+        .arg("ws-client.mjs")
+        .arg(format!("ws://{}/graphql", live.address))
+        .arg("2")
+        .arg("subscription { dataChanged { revision counts { total } changes { id change } } }")
+        .arg(WATCH)
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    let (lines, heard) = std::sync::mpsc::channel();
+    let stdout = node.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines.send(line);
+        }
+    });
+    let next = || {
+        heard
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a line from the client")
+    };
+    let old = version(&live.ask("{ dataVersion }").await);
+    assert_eq!(next(), format!("ready {old}"));
+
+    live.edit(
+        "relations/huawei.toml",
+        "  { status = \"cancelled\", date = \"2018-01-08\"",
+        "  { status = \"confirmed\", date = \"2019-03\", sources = [{ source = \"curator-knowledge\" }] },\n  { status = \"cancelled\", date = \"2018-01-08\"",
+    );
+    assert_eq!(live.reload(None).await.status(), 200);
+    let mut events: Vec<Value> = (0..2)
+        .map(|_| serde_json::from_str(&next()).unwrap())
+        .collect();
+    events.sort_by_key(|e| e["id"].as_u64());
+    assert_eq!(
+        events,
+        vec![
+            json!({ "id": 0, "result": { "data": { "dataChanged": { "revision": 2, "counts": { "total": 1 },
+                "changes": [{ "id": "att:carries:mate-10-pro@us", "change": "CHANGED" }] } } } }),
+            json!({ "id": 1, "result": { "data": { "watch": {
+                "change": "CHANGED", "relationId": "att:carries:mate-10-pro@us", "kind": "CARRIES",
+                "from": { "id": "att", "kind": "CARRIER" }, "to": { "id": "mate-10-pro", "kind": "PRODUCT" },
+                "oldStatus": "CANCELLED", "newStatus": "CONFIRMED", "oldPresence": "ENDED", "newPresence": "ABSENT",
+                "sources": [{ "id": "techtimes-xiaomi-us-2018" }, { "id": "curator-knowledge" }], "revision": 2 } } } }),
+        ]
+    );
+    let status = tokio::task::spawn_blocking(move || node.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
