@@ -422,3 +422,74 @@ async fn the_graphql_ws_client_hears_each_reload_and_each_watched_change() {
         .unwrap();
     assert!(status.success(), "{status}");
 }
+
+/// An upgraded connection is exempt from the HTTP timeouts (header, keep-alive, request): a
+/// quiet subscriber still hears the next reload; it is closed with 1001 when the server shuts
+/// down.
+#[tokio::test]
+async fn a_quiet_subscriber_outlives_the_http_timeouts_until_shutdown() {
+    let live = Live::start(&[
+        "--no-watch",
+        "--keep-alive-timeout",
+        "500ms",
+        "--header-timeout",
+        "500ms",
+        "--request-timeout",
+        "500ms",
+        "--shutdown-grace",
+        "300ms",
+    ]);
+    let mut socket = acknowledged(&live).await;
+    let query = "subscription { dataChanged { revision } }";
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    live.edit(
+        "companies/vendors.toml",
+        "name = \"Xiaomi\"",
+        "name = \"Mi\"",
+    );
+    assert_eq!(live.reload(None).await.status(), 200);
+    assert_eq!(
+        receive(&mut socket).await,
+        json!({ "id": "1", "type": "next", "payload": { "data": { "dataChanged": { "revision": 2 } } } })
+    );
+    crate::process::signal(&live.child, "TERM");
+    assert_eq!(
+        closed(&mut socket).await,
+        (1001, "the server is shutting down".into())
+    );
+}
+
+/// A burst of saves is one reload, once the files have been quiet for a moment.
+#[tokio::test]
+async fn a_burst_of_saves_is_one_reload() {
+    let live = Live::start(&[]);
+    let old = version(&live.ask("{ dataVersion }").await);
+    for name in ["X1", "X2", "X3", "X4", "Xiaomi Final"] {
+        let file = live.file("companies/vendors.toml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let at = text.find("name = \"X").unwrap();
+        let end = at + text[at..].find('\n').unwrap();
+        std::fs::write(
+            &file,
+            format!("{}name = \"{name}\"{}", &text[..at], &text[end..]),
+        )
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    let health = live
+        .health_until("the burst is reloaded", |h| {
+            h["dataVersion"] != old.as_str()
+        })
+        .await;
+    assert_eq!(health["revision"], 2);
+    let answer = live.ask(r#"{ entity(id: "xiaomi") { name } }"#).await;
+    assert_eq!(answer["data"]["entity"]["name"], "Xiaomi Final");
+    // Nothing else follows.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(live.health().await["revision"], 2);
+}
