@@ -21,7 +21,7 @@ pub const DEBOUNCE: Duration = Duration::from_millis(300);
 
 /// How much lower than the request threads' the loader's priority is, in nice steps: enough
 /// that requests come first on a busy machine, not so much that a reload starves under load.
-const NICENESS: i32 = 2;
+const NICENESS: i32 = 1;
 
 /// Where the data comes from: how to load it, and the folders to watch.
 #[derive(Clone)]

@@ -506,17 +506,27 @@ impl AppState {
         request.set_parsed_query(ExecutableDocument::clone(&parsed.document));
         let request = request.data::<Store>(Arc::new(parsed.data.clone()));
         use async_graphql::futures_util::StreamExt as _;
-        self.schema.execute_stream(request).map(|mut response| {
-            // Refused before it ran: no data, and errors at no path.
-            let before = response.data == async_graphql::Value::Null
-                && response.errors.iter().all(|e| e.path.is_empty());
-            response.errors = std::mem::take(&mut response.errors)
-                .into_iter()
-                .map(|e| error::code_uncoded(e, before))
-                .collect();
-            error::cap(&mut response.errors, MAX_ERRORS);
-            response
-        })
+        let versions = self.versions.clone();
+        self.schema
+            .execute_stream(request)
+            .map(move |mut response| {
+                // Refused before it ran: no data, and errors at no path.
+                let before = response.data == async_graphql::Value::Null
+                    && response.errors.iter().all(|e| e.path.is_empty());
+                response.errors = std::mem::take(&mut response.errors)
+                    .into_iter()
+                    .map(|e| error::code_uncoded(e, before))
+                    .collect();
+                error::cap(&mut response.errors, MAX_ERRORS);
+                if !before {
+                    // An event is sent as its version goes live: the one answering then.
+                    response.extensions.insert(
+                        "dataVersion".to_owned(),
+                        async_graphql::Value::String(versions.current().data_version.clone()),
+                    );
+                }
+                response
+            })
     }
 
     /// [`AppState::execute`] on the calling thread, which it keeps until the request is

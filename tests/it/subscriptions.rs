@@ -161,12 +161,13 @@ async fn subscribers_hear_each_reload_and_each_change_they_watch() {
                 "counts": { "entitiesChanged": 0, "relationsChanged": 1, "total": 1 },
                 "changes": [{ "item": "RELATION", "id": "att:carries:mate-10-pro@us", "change": "CHANGED",
                               "fields": [{ "field": "status" }] }],
-                "truncated": false } } } }),
+                "truncated": false } }, "extensions": { "dataVersion": new } } }),
             json!({ "id": "deal", "type": "next", "payload": { "data": { "watch": {
                 "change": "CHANGED", "relationId": "att:carries:mate-10-pro@us", "kind": "CARRIES",
                 "from": { "id": "att", "kind": "CARRIER" }, "to": { "id": "mate-10-pro", "kind": "PRODUCT" },
                 "oldStatus": "CANCELLED", "newStatus": "CONFIRMED", "oldPresence": "ENDED", "newPresence": "ABSENT",
-                "sources": [{ "id": "techtimes-xiaomi-us-2018" }, { "id": "curator-knowledge" }], "revision": 2 } } } }),
+                "sources": [{ "id": "techtimes-xiaomi-us-2018" }, { "id": "curator-knowledge" }], "revision": 2 } },
+                "extensions": { "dataVersion": new } } }),
         ]
     );
 
@@ -401,6 +402,10 @@ async fn the_graphql_ws_client_hears_each_reload_and_each_watched_change() {
         "  { status = \"confirmed\", date = \"2019-03\", sources = [{ source = \"curator-knowledge\" }] },\n  { status = \"cancelled\", date = \"2018-01-08\"",
     );
     assert_eq!(live.reload(None).await.status(), 200);
+    let new = live.health().await["dataVersion"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut events: Vec<Value> = (0..2)
         .map(|_| serde_json::from_str(&next()).unwrap())
         .collect();
@@ -409,12 +414,14 @@ async fn the_graphql_ws_client_hears_each_reload_and_each_watched_change() {
         events,
         vec![
             json!({ "id": 0, "result": { "data": { "dataChanged": { "revision": 2, "counts": { "total": 1 },
-                "changes": [{ "id": "att:carries:mate-10-pro@us", "change": "CHANGED" }] } } } }),
+                "changes": [{ "id": "att:carries:mate-10-pro@us", "change": "CHANGED" }] } },
+                "extensions": { "dataVersion": new } } }),
             json!({ "id": 1, "result": { "data": { "watch": {
                 "change": "CHANGED", "relationId": "att:carries:mate-10-pro@us", "kind": "CARRIES",
                 "from": { "id": "att", "kind": "CARRIER" }, "to": { "id": "mate-10-pro", "kind": "PRODUCT" },
                 "oldStatus": "CANCELLED", "newStatus": "CONFIRMED", "oldPresence": "ENDED", "newPresence": "ABSENT",
-                "sources": [{ "id": "techtimes-xiaomi-us-2018" }, { "id": "curator-knowledge" }], "revision": 2 } } } }),
+                "sources": [{ "id": "techtimes-xiaomi-us-2018" }, { "id": "curator-knowledge" }], "revision": 2 } },
+                "extensions": { "dataVersion": new } } }),
         ]
     );
     let status = tokio::task::spawn_blocking(move || node.wait().unwrap())
@@ -453,9 +460,11 @@ async fn a_quiet_subscriber_outlives_the_http_timeouts_until_shutdown() {
         "name = \"Mi\"",
     );
     assert_eq!(live.reload(None).await.status(), 200);
+    let new = live.health().await["dataVersion"].clone();
     assert_eq!(
         receive(&mut socket).await,
-        json!({ "id": "1", "type": "next", "payload": { "data": { "dataChanged": { "revision": 2 } } } })
+        json!({ "id": "1", "type": "next", "payload": { "data": { "dataChanged": { "revision": 2 } },
+                "extensions": { "dataVersion": new } } })
     );
     crate::process::signal(&live.child, "TERM");
     assert_eq!(
