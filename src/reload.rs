@@ -87,12 +87,23 @@ async fn reload(app: &AppState, source: &Source) -> ReloadOutcome {
     let load = source.load.clone();
     let current = app.versions().current();
     let loaded = off_to_the_side(move || {
+        let loading = Instant::now();
         let loaded = load()?;
+        tracing::debug!(
+            seconds = loading.elapsed().as_secs_f64(),
+            "reload: files read and built"
+        );
         // The same files are the same data, dropped here rather than on an async thread.
         if loaded.data_version == current.data_version {
             return Ok(None);
         }
+        let comparing = Instant::now();
         let changes = crate::graph::diff(&current.graph, &loaded.graph);
+        tracing::debug!(
+            seconds = comparing.elapsed().as_secs_f64(),
+            changes = changes.len(),
+            "reload: compared with the version answering"
+        );
         drop(current);
         Ok::<_, SeedError>(Some((loaded, changes)))
     })

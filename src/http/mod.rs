@@ -155,7 +155,7 @@ pub(crate) struct Lifecycle {
     draining: AtomicBool,
     pub(crate) metrics: metrics::Metrics,
     /// Per-client limits, with `--rate-limit`.
-    clients: Option<limit::ClientLimits>,
+    pub(crate) clients: Option<limit::ClientLimits>,
     in_flight: Semaphore,
     /// Slots of the pool costly requests run on.
     pub(crate) pool: Arc<Semaphore>,

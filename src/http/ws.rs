@@ -9,8 +9,8 @@
 //! Closes: 4400 a malformed or unknown message, 4401 a `subscribe` before the ack, 4403 a bad
 //! key in `connection_init`, 4406 a client that does not speak the protocol, 4408 no
 //! `connection_init` in time, 4409 a duplicate subscription id, 4429 a second
-//! `connection_init`; 1001 when the server shuts down, 1008 when a message is too large,
-//! 1011 when the client stops answering pings.
+//! `connection_init`; 1001 when the server shuts down, 1009 when a message is larger than
+//! `--max-body-bytes`, 1011 when the client stops answering pings.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -25,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::limit::ClientId;
 use super::{HttpState, Role, error_response, overloaded};
 use crate::gql::ErrorCode;
 
@@ -48,6 +49,11 @@ pub(super) fn asks_upgrade(headers: &HeaderMap) -> bool {
 /// `--max-ws-connections`; else upgraded and served.
 pub(super) async fn upgrade(state: HttpState, request: axum::extract::Request) -> Response {
     let (mut parts, _) = request.into_parts();
+    let peer = parts
+        .extensions
+        .get::<super::Peer>()
+        .map(|peer| peer.0.ip());
+    let address = state.config.trusted_proxies.client(peer, &parts.headers);
     if let Some(origin) = parts.headers.get(header::ORIGIN)
         && !origin_allowed(
             &state.config.cors_origins,
@@ -74,11 +80,13 @@ pub(super) async fn upgrade(state: HttpState, request: axum::extract::Request) -
     let Ok(slot) = state.life.ws_connections.clone().try_acquire_owned() else {
         return overloaded("the server has as many WebSocket connections as it takes");
     };
-    let limit = state.config.max_body_bytes;
+    // A message over the limit is closed 1009 by the session; the socket's own cap, above it,
+    // keeps a frame from being buffered whole first.
+    let cap = state.config.max_body_bytes.saturating_add(1);
     let upgrade = upgrade
         .protocols([PROTOCOL])
-        .max_message_size(limit)
-        .max_frame_size(limit);
+        .max_message_size(cap)
+        .max_frame_size(cap);
     let speaks = upgrade.selected_protocol().is_some();
     upgrade
         .on_upgrade(move |mut socket| async move {
@@ -95,7 +103,7 @@ pub(super) async fn upgrade(state: HttpState, request: axum::extract::Request) -
             let open = state.life.metrics.ws_connections().clone();
             open.inc();
             let (done, ended) = mpsc::unbounded_channel();
-            Session::new(state, done).run(socket, ended).await;
+            Session::new(state, done, address).run(socket, ended).await;
             open.dec();
             drop(slot);
         })
@@ -128,6 +136,10 @@ struct Session {
     state: HttpState,
     /// Set by `connection_init`: whether an admin opened it.
     acknowledged: Option<bool>,
+    /// The client, for `--rate-limit`: its key's name once known, else its address.
+    client: ClientId,
+    /// The client's address.
+    address: Option<std::net::IpAddr>,
     /// The operations running, by id, each with the number it was started as.
     running: HashMap<String, (u64, tokio::task::JoinHandle<()>)>,
     /// How many operations were started.
@@ -137,10 +149,16 @@ struct Session {
 }
 
 impl Session {
-    fn new(state: HttpState, done: mpsc::UnboundedSender<(String, u64)>) -> Self {
+    fn new(
+        state: HttpState,
+        done: mpsc::UnboundedSender<(String, u64)>,
+        address: Option<std::net::IpAddr>,
+    ) -> Self {
         Session {
             state,
             acknowledged: None,
+            client: ClientId::of(None, address),
+            address,
             running: HashMap::new(),
             started: 0,
             done,
@@ -177,10 +195,15 @@ impl Session {
                 message = incoming.next() => {
                     heard = tokio::time::Instant::now();
                     let message = match message {
-                        None | Some(Err(_)) => break None,
+                        None => break None,
+                        // Over the socket's cap, or broken: said if it can still be.
+                        Some(Err(_)) => break Some(Close(1009, "the message is larger than the server takes")),
                         Some(Ok(message)) => message,
                     };
                     match message {
+                        Message::Text(text) if text.len() > self.state.config.max_body_bytes => {
+                            break Some(Close(1009, "the message is larger than the server takes"));
+                        }
                         Message::Text(text) => {
                             if let Err(close) = self.on_text(&text, &outgoing).await {
                                 break Some(close);
@@ -282,10 +305,30 @@ impl Session {
                     let _ = outgoing.send(error_message(&id, json!([error]))).await;
                     return Ok(());
                 }
+                // With `--rate-limit`, an operation is a request like any other (admins
+                // aside): held to the client's rate and requests at once while it starts.
+                let limits = self.state.life.clients.as_ref().filter(|_| !admin);
+                let _permit = match limits.map(|l| l.admit(self.client.clone())) {
+                    Some(Err(wait)) => {
+                        let error = coded_error(
+                            "RATE_LIMITED",
+                            &format!(
+                                "this client is asking more than it may: slow down (try again in {} s)",
+                                wait.as_secs_f64().ceil().max(1.0)
+                            ),
+                        );
+                        let _ = outgoing.send(error_message(&id, json!([error]))).await;
+                        return Ok(());
+                    }
+                    Some(Ok(permit)) => Some(permit),
+                    None => None,
+                };
                 self.started += 1;
+                let payer = limits.map(|_| self.client.clone());
                 let (task, under_way) = self.start(
                     &id,
                     self.started,
+                    payer,
                     query.to_owned(),
                     variables,
                     operation_name,
@@ -315,7 +358,7 @@ impl Session {
     /// The role a `connection_init` payload's key gives: without keys, everyone is let in (as
     /// no admin); with keys, `{ "authorization": "Bearer <key>" }` (or `Authorization`) must
     /// name one.
-    fn authorize(&self, payload: &Value) -> Result<bool, Close> {
+    fn authorize(&mut self, payload: &Value) -> Result<bool, Close> {
         let Some(keys) = &self.state.config.keys else {
             return Ok(false);
         };
@@ -328,7 +371,10 @@ impl Session {
             headers.insert(header::AUTHORIZATION, value);
         }
         match keys.client(&headers) {
-            Ok(Some(client)) => Ok(client.role == Role::Admin),
+            Ok(Some(client)) => {
+                self.client = ClientId::of(Some(&client.name), self.address);
+                Ok(client.role == Role::Admin)
+            }
             _ => {
                 self.state
                     .life
@@ -348,6 +394,7 @@ impl Session {
         &self,
         id: &str,
         generation: u64,
+        payer: Option<ClientId>,
         query: String,
         variables: async_graphql::Variables,
         operation_name: Option<String>,
@@ -365,6 +412,7 @@ impl Session {
                 state: &state,
                 id: &id,
                 admin,
+                payer,
                 outgoing: &outgoing,
             };
             let last = operation
@@ -384,6 +432,8 @@ struct Operation<'a> {
     state: &'a HttpState,
     id: &'a str,
     admin: bool,
+    /// Who pays for it, with `--rate-limit`.
+    payer: Option<ClientId>,
     outgoing: &'a mpsc::Sender<Message>,
 }
 
@@ -402,6 +452,7 @@ impl Operation<'_> {
             state,
             id,
             admin,
+            ref payer,
             outgoing,
         } = *self;
         let prepared = {
@@ -425,6 +476,19 @@ impl Operation<'_> {
                 return Some(error_message(id, json!([error])));
             }
         };
+        // The client pays the price up front, as over HTTP.
+        if let (Some(limits), Some(payer)) = (&state.life.clients, payer)
+            && let Err(wait) = limits.charge(payer, parsed.cost())
+        {
+            let error = coded_error(
+                "RATE_LIMITED",
+                &format!(
+                    "this client is spending more than it may: slow down (try again in {} s)",
+                    wait.as_secs_f64().ceil().max(1.0)
+                ),
+            );
+            return Some(error_message(id, json!([error])));
+        }
         let name = operation_name.as_deref();
         let mut request = Request::new(query).variables(variables);
         if let Some(name) = &operation_name {

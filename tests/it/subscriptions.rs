@@ -301,6 +301,12 @@ async fn each_protocol_error_closes_with_its_code() {
         );
     }
 
+    let mut large = acknowledged(&live).await;
+    let query = format!("{{ dataVersion }} #{}", "x".repeat(1 << 20));
+    let message = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
+    let _ = large.send(Message::text(message.to_string())).await;
+    assert_eq!(closed(&mut large).await.0, 1009);
+
     let mut binary = acknowledged(&live).await;
     binary.send(Message::binary(vec![1, 2, 3])).await.unwrap();
     assert_eq!(closed(&mut binary).await.0, 4400);
@@ -501,4 +507,32 @@ async fn a_burst_of_saves_is_one_reload() {
     // Nothing else follows.
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(live.health().await["revision"], 2);
+}
+
+/// With `--rate-limit`, operations over a WebSocket are held to the client's rate like
+/// requests over HTTP.
+#[tokio::test]
+async fn operations_over_a_websocket_are_rate_limited() {
+    let live = Live::start(&["--no-watch", "--rate-limit", "1"]);
+    let mut socket = acknowledged(&live).await;
+    for n in 0..5 {
+        let message = json!({ "id": format!("q{n}"), "type": "subscribe", "payload": { "query": "{ dataVersion }" } });
+        send(&mut socket, message).await;
+    }
+    let (mut completed, mut limited) = (0, 0);
+    while completed + limited < 5 {
+        let message = receive(&mut socket).await;
+        match message["type"].as_str() {
+            Some("complete") => completed += 1,
+            Some("error") => {
+                assert_eq!(message["payload"][0]["extensions"]["code"], "RATE_LIMITED");
+                limited += 1;
+            }
+            _ => assert_eq!(message["type"], "next"),
+        }
+    }
+    assert!(
+        completed >= 1 && limited >= 1,
+        "{completed} answered, {limited} refused"
+    );
 }
