@@ -551,15 +551,19 @@ fn reload_json(outcome: &crate::gql::ReloadOutcome, shown: bool) -> serde_json::
 
 /// `POST /admin/reload`: reloads the data now and answers with the outcome, 200 when the files
 /// validated (and went live, unless unchanged) and 422 `DATA_INVALID` with their problems when
-/// they did not. With keys, it needs an admin's; without, it is for clients on this machine.
+/// they did not. With keys, it needs an admin's; without, it is for clients on this machine
+/// (behind a proxy, name it with `--trust-proxy`, or use keys).
 /// A reload that outlasts the request timeout is answered 202: it goes on, and `/healthz`
 /// tells its outcome.
 async fn admin_reload(State(state): State<HttpState>, request: axum::extract::Request) -> Response {
     if state.config.keys.is_none() {
-        let local = request
-            .extensions()
-            .get::<Peer>()
-            .is_some_and(|peer| peer.0.ip().is_loopback());
+        // Behind a proxy named by `--trust-proxy`, the client is the one it forwards for.
+        let peer = request.extensions().get::<Peer>().map(|peer| peer.0.ip());
+        let local = state
+            .config
+            .trusted_proxies
+            .client(peer, request.headers())
+            .is_some_and(|address| address.is_loopback());
         if !local {
             return error_response(
                 StatusCode::FORBIDDEN,

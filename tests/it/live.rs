@@ -479,3 +479,17 @@ async fn in_production_only_admins_see_the_problems() {
     assert_eq!(health["lastReload"]["problemCount"], 1);
     assert!(health["lastReload"].get("problems").is_none(), "{health}");
 }
+
+/// Behind a proxy named by `--trust-proxy`, a reload is from the client it forwards for.
+#[tokio::test]
+async fn a_reload_through_a_trusted_proxy_is_from_the_client_it_forwards_for() {
+    let live = Live::start(&["--no-watch", "--trust-proxy", "127.0.0.1"]);
+    let ask = |forwarded: &'static str| {
+        live.client
+            .post(format!("http://{}/admin/reload", live.address))
+            .header("x-forwarded-for", forwarded)
+            .send()
+    };
+    assert_eq!(ask("203.0.113.9").await.unwrap().status(), 403);
+    assert_eq!(ask("127.0.0.1").await.unwrap().status(), 200);
+}
