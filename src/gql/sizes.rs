@@ -274,6 +274,7 @@ impl Sizes for DataSizes<'_> {
                 "sources",
             ) => largest.citations.into(),
             ("DataChanged", "changes") => super::subscription::EVENT_CHANGES as u64,
+            ("DataChanged", "byKind") => (EntityKind::ALL.len() + RelationKind::ALL.len()) as u64,
             // The fields `graph::diff` compares: an entity's 24, a relation's 21.
             ("DataChange", "fields") => 24,
             ("Event" | "Relation", "amounts") => largest.amounts.into(),

@@ -41,8 +41,8 @@ pub struct Subscription;
 #[SubscriptionRoot]
 impl Subscription {
     /// An event for each reload that went live: the versions before and after, the changes
-    /// counted, and the first 100 of them (`truncated` when there are more: read them with
-    /// `changes(since:)`). A reload of unchanged files, or one with problems, sends nothing.
+    /// counted (in all and by kind), and the first 100 of them (`truncated` when there are
+    /// more: read them with `changes(since:)`). A reload of unchanged files, or one with problems, sends nothing.
     async fn data_changed(&self, ctx: &Context<'_>) -> impl Stream<Item = Result<DataChanged>> {
         let receiver = ctx.data_unchecked::<Arc<Versions>>().subscribe();
         stream::unfold(receiver, |mut receiver| async move {
@@ -136,6 +136,9 @@ pub struct DataChanged {
     pub at: String,
     /// How many entities and relations it added, removed and changed.
     pub counts: Counts,
+    /// The same, for each entity kind and relation kind changed: entities, then relations,
+    /// each by kind name.
+    pub by_kind: Vec<KindChanges>,
     /// The first 100 changes, entities then relations, each in id order.
     pub changes: Vec<DataChange>,
     /// Whether there are more changes than these.
@@ -162,6 +165,48 @@ pub struct Counts {
     pub total: u64,
 }
 
+/// The changes of one kind of entity or relation.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(serial)]
+pub struct KindChanges {
+    /// Entities or relations.
+    pub item: super::live::ChangeItem,
+    /// The kind, as the files name it (`vendor`, `carries`).
+    pub kind: String,
+    /// How many were added.
+    pub added: u64,
+    /// How many were removed.
+    pub removed: u64,
+    /// How many were changed.
+    pub changed: u64,
+}
+
+/// The changes counted by item and kind, entities first, each by kind name.
+fn by_kind(changes: &[Change]) -> Vec<KindChanges> {
+    let mut counts: std::collections::BTreeMap<(Item, &str), [u64; 3]> = Default::default();
+    for c in changes {
+        let row = counts.entry((c.item, c.kind.as_str())).or_default();
+        row[match c.happened {
+            graph::Happened::Added => 0,
+            graph::Happened::Removed => 1,
+            graph::Happened::Changed(_) => 2,
+        }] += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((item, kind), [added, removed, changed])| KindChanges {
+            item: match item {
+                Item::Entity => super::live::ChangeItem::Entity,
+                Item::Relation => super::live::ChangeItem::Relation,
+            },
+            kind: kind.to_owned(),
+            added,
+            removed,
+            changed,
+        })
+        .collect()
+}
+
 impl From<ChangeCounts> for Counts {
     fn from(c: ChangeCounts) -> Self {
         Counts {
@@ -186,6 +231,7 @@ impl DataChanged {
             previous_revision: previous.revision,
             at: revision.at.clone(),
             counts: revision.counts.into(),
+            by_kind: by_kind(changes),
             changes: changes
                 .iter()
                 .take(EVENT_CHANGES)

@@ -101,8 +101,10 @@ async fn acknowledged(live: &Live) -> Socket {
     socket
 }
 
-const DATA_CHANGED: &str = "subscription { dataChanged { version revision previousVersion previousRevision
-  counts { entitiesChanged relationsChanged total } changes { item id change fields { field } } truncated } }";
+const DATA_CHANGED: &str =
+    "subscription { dataChanged { version revision previousVersion previousRevision
+  counts { entitiesChanged relationsChanged total } byKind { item kind added removed changed }
+  changes { item id change fields { field } } truncated } }";
 
 /// "A carrier operating in the US and a product of a vendor headquartered in China."
 const WATCH: &str = r#"subscription { watch(kinds: [CARRIES],
@@ -159,6 +161,7 @@ async fn subscribers_hear_each_reload_and_each_change_they_watch() {
             json!({ "id": "all", "type": "next", "payload": { "data": { "dataChanged": {
                 "version": new, "revision": 2, "previousVersion": old, "previousRevision": 1,
                 "counts": { "entitiesChanged": 0, "relationsChanged": 1, "total": 1 },
+                "byKind": [{ "item": "RELATION", "kind": "carries", "added": 0, "removed": 0, "changed": 1 }],
                 "changes": [{ "item": "RELATION", "id": "att:carries:mate-10-pro@us", "change": "CHANGED",
                               "fields": [{ "field": "status" }] }],
                 "truncated": false } }, "extensions": { "dataVersion": new } } }),
