@@ -113,6 +113,31 @@ const WATCH: &str = r#"subscription { watch(kinds: [CARRIES],
     change relationId kind from { id kind } to { id kind } oldStatus newStatus oldPresence newPresence
     sources { id } revision } }"#;
 
+/// Reloads with AT&T's Mate 10 Pro deal, cancelled in 2018, said to be confirmed in 2019
+/// (what `WATCH` is told of); gives the new version.
+async fn confirm_the_att_deal(live: &Live) -> String {
+    live.edit(
+        "relations/huawei.toml",
+        "  { status = \"cancelled\", date = \"2018-01-08\"",
+        "  { status = \"confirmed\", date = \"2019-03\", sources = [{ source = \"curator-knowledge\" }] },\n  { status = \"cancelled\", date = \"2018-01-08\"",
+    );
+    assert_eq!(live.reload(None).await.status(), 200);
+    live.health().await["dataVersion"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// What `WATCH` hears of `confirm_the_att_deal`.
+fn the_att_deal_alert() -> Value {
+    json!({
+        "change": "CHANGED", "relationId": "att:carries:mate-10-pro@us", "kind": "CARRIES",
+        "from": { "id": "att", "kind": "CARRIER" }, "to": { "id": "mate-10-pro", "kind": "PRODUCT" },
+        "oldStatus": "CANCELLED", "newStatus": "CONFIRMED", "oldPresence": "ENDED", "newPresence": "ABSENT",
+        "sources": [{ "id": "techtimes-xiaomi-us-2018" }, { "id": "curator-knowledge" }], "revision": 2,
+    })
+}
+
 #[tokio::test]
 async fn subscribers_hear_each_reload_and_each_change_they_watch() {
     let live = Live::start(&["--no-watch"]);
@@ -142,17 +167,7 @@ async fn subscribers_hear_each_reload_and_each_change_they_watch() {
         json!({ "id": "q", "type": "complete" })
     );
 
-    // AT&T's Mate 10 Pro deal, cancelled in 2018, is said to be confirmed in 2019.
-    live.edit(
-        "relations/huawei.toml",
-        "  { status = \"cancelled\", date = \"2018-01-08\"",
-        "  { status = \"confirmed\", date = \"2019-03\", sources = [{ source = \"curator-knowledge\" }] },\n  { status = \"cancelled\", date = \"2018-01-08\"",
-    );
-    assert_eq!(live.reload(None).await.status(), 200);
-    let new = live.health().await["dataVersion"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let new = confirm_the_att_deal(&live).await;
     let mut heard = vec![receive(&mut socket).await, receive(&mut socket).await];
     heard.sort_by_key(|m| m["id"].as_str().unwrap().to_owned());
     assert_eq!(
@@ -165,11 +180,7 @@ async fn subscribers_hear_each_reload_and_each_change_they_watch() {
                 "changes": [{ "item": "RELATION", "id": "att:carries:mate-10-pro@us", "change": "CHANGED",
                               "fields": [{ "field": "status" }] }],
                 "truncated": false } }, "extensions": { "dataVersion": new } } }),
-            json!({ "id": "deal", "type": "next", "payload": { "data": { "watch": {
-                "change": "CHANGED", "relationId": "att:carries:mate-10-pro@us", "kind": "CARRIES",
-                "from": { "id": "att", "kind": "CARRIER" }, "to": { "id": "mate-10-pro", "kind": "PRODUCT" },
-                "oldStatus": "CANCELLED", "newStatus": "CONFIRMED", "oldPresence": "ENDED", "newPresence": "ABSENT",
-                "sources": [{ "id": "techtimes-xiaomi-us-2018" }, { "id": "curator-knowledge" }], "revision": 2 } },
+            json!({ "id": "deal", "type": "next", "payload": { "data": { "watch": the_att_deal_alert() },
                 "extensions": { "dataVersion": new } } }),
         ]
     );
@@ -405,16 +416,7 @@ async fn the_graphql_ws_client_hears_each_reload_and_each_watched_change() {
     let old = version(&live.ask("{ dataVersion }").await);
     assert_eq!(next(), format!("ready {old}"));
 
-    live.edit(
-        "relations/huawei.toml",
-        "  { status = \"cancelled\", date = \"2018-01-08\"",
-        "  { status = \"confirmed\", date = \"2019-03\", sources = [{ source = \"curator-knowledge\" }] },\n  { status = \"cancelled\", date = \"2018-01-08\"",
-    );
-    assert_eq!(live.reload(None).await.status(), 200);
-    let new = live.health().await["dataVersion"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let new = confirm_the_att_deal(&live).await;
     let mut events: Vec<Value> = (0..2)
         .map(|_| serde_json::from_str(&next()).unwrap())
         .collect();
@@ -425,11 +427,7 @@ async fn the_graphql_ws_client_hears_each_reload_and_each_watched_change() {
             json!({ "id": 0, "result": { "data": { "dataChanged": { "revision": 2, "counts": { "total": 1 },
                 "changes": [{ "id": "att:carries:mate-10-pro@us", "change": "CHANGED" }] } },
                 "extensions": { "dataVersion": new } } }),
-            json!({ "id": 1, "result": { "data": { "watch": {
-                "change": "CHANGED", "relationId": "att:carries:mate-10-pro@us", "kind": "CARRIES",
-                "from": { "id": "att", "kind": "CARRIER" }, "to": { "id": "mate-10-pro", "kind": "PRODUCT" },
-                "oldStatus": "CANCELLED", "newStatus": "CONFIRMED", "oldPresence": "ENDED", "newPresence": "ABSENT",
-                "sources": [{ "id": "techtimes-xiaomi-us-2018" }, { "id": "curator-knowledge" }], "revision": 2 } },
+            json!({ "id": 1, "result": { "data": { "watch": the_att_deal_alert() },
                 "extensions": { "dataVersion": new } } }),
         ]
     );
