@@ -32,6 +32,9 @@ pub(super) const WAITING_EVENTS: usize = 16;
 /// Above this many candidates a reload is not compared pattern by pattern: each watch is told
 /// to read the changes instead.
 const MAX_CANDIDATES: usize = 100_000;
+/// Above this many candidates times watches, the same: the comparison runs while the reload
+/// finishes, and must not hold it (and the version it replaced) for long.
+const MAX_COMPARISONS: usize = 2_000_000;
 
 /// What clients may subscribe to.
 #[derive(Default)]
@@ -412,7 +415,8 @@ pub(super) fn alert(
     candidates: Option<&[String]>,
     today: Day,
 ) {
-    let Some(candidates) = candidates else {
+    let within = |c: &&[String]| c.len().saturating_mul(slots.len()) <= MAX_COMPARISONS;
+    let Some(candidates) = candidates.filter(within) else {
         for slot in slots {
             slot.send(Err(coded(
                 ErrorCode::EventsMissed,
