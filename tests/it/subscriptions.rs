@@ -537,3 +537,44 @@ async fn operations_over_a_websocket_are_rate_limited() {
         "{completed} answered, {limited} refused"
     );
 }
+
+/// A watch hears a relation come and one go; a symmetric kind matches its ends either way
+/// round.
+#[tokio::test]
+async fn a_watch_hears_relations_come_and_go() {
+    let live = Live::start(&["--no-watch"]);
+    let mut socket = acknowledged(&live).await;
+    let query = "subscription { watch(kinds: [PARTNERS_WITH], from: { kind: CARRIER }, to: { kind: VENDOR }) {
+        change relationId from { id } to { id } oldStatus newStatus oldPresence revision } }";
+    send(
+        &mut socket,
+        json!({ "id": "w", "type": "subscribe", "payload": { "query": query } }),
+    )
+    .await;
+    let file = live.file("relations/huawei.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let start = text.find("[[relation]]\nkind = \"partners_with\"").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    std::fs::write(&file, format!("{}{}", &text[..start], &text[end + 2..])).unwrap();
+    std::fs::write(
+        live.file("reports/partnership.toml"),
+        "[[relation]]\nkind = \"partners_with\"\nfrom = \"verizon\"\nto = \"zte\"\nunsourced = true\n",
+    )
+    .unwrap();
+    assert_eq!(live.reload(None).await.status(), 200);
+    let alert = |m: Value| m["payload"]["data"]["watch"].clone();
+    assert_eq!(
+        [
+            alert(receive(&mut socket).await),
+            alert(receive(&mut socket).await)
+        ],
+        [
+            json!({ "change": "REMOVED", "relationId": "huawei:partners_with:att@us",
+                    "from": { "id": "huawei" }, "to": { "id": "att" },
+                    "oldStatus": "CANCELLED", "newStatus": null, "oldPresence": "ENDED", "revision": 2 }),
+            json!({ "change": "ADDED", "relationId": "zte:partners_with:verizon",
+                    "from": { "id": "zte" }, "to": { "id": "verizon" },
+                    "oldStatus": null, "newStatus": null, "oldPresence": null, "revision": 2 }),
+        ]
+    );
+}
