@@ -155,6 +155,12 @@ pub async fn serve(
             drop((permit, spare));
         });
     }
+    // WebSocket connections were told to close when the drain began (they are no longer
+    // connections of this loop once upgraded): what is left of the grace lets them say so.
+    if let Some(until) = drain_until {
+        let all = u32::try_from(config.max_ws_connections).unwrap_or(u32::MAX);
+        let _ = tokio::time::timeout_at(until, life.ws_connections.acquire_many(all)).await;
+    }
     Ok(())
 }
 
