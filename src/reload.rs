@@ -154,8 +154,7 @@ async fn reload(app: &AppState, source: &Source) -> ReloadOutcome {
 /// Makes a loaded graph current.
 fn installed(app: &AppState, loaded: Loaded, changes: Vec<Change>, took: Duration) {
     let (entities, relations) = (loaded.graph.entity_count(), loaded.graph.relation_count());
-    let (revision, replaced) = app.install(loaded.graph, loaded.data_version, took, changes);
-    drop(replaced);
+    let revision = app.install(loaded.graph, loaded.data_version, took, changes);
     tracing::info!(
         data_version = %revision.version,
         revision = revision.revision,

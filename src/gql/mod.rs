@@ -325,24 +325,20 @@ impl AppState {
         &self.versions
     }
 
-    /// The graph answering now (for the reloader, which compares the next one with it).
-    pub fn current_graph(&self) -> impl std::ops::Deref<Target = Graph> + use<> {
-        CurrentGraph(self.versions.current())
-    }
-
     /// Makes a newly loaded graph the current data: requests prepared from now on read it,
     /// those under way finish on the version they began with. `changes` are what make it
-    /// from the current one. Gives the new revision, and the version it replaced: whoever
-    /// drops that may free a whole graph, which takes a while.
+    /// from the current one. Gives the new revision.
+    ///
+    /// Call it off the async threads: it compares the versions for `watch` subscriptions, and
+    /// may free the version it replaced, a whole graph.
     pub fn install(
         &self,
         graph: Graph,
         data_version: String,
         took: std::time::Duration,
         changes: Vec<crate::graph::Change>,
-    ) -> (Arc<Revision>, Arc<Data>) {
+    ) -> Arc<Revision> {
         let data = Data::new(graph, data_version, self.versions.take_revision());
-        // Called off the async threads: it compares the versions for `watch` subscriptions.
         let _ = data.load_seconds.set(took.as_secs_f64());
         self.versions.install(Arc::new(data), changes)
     }
@@ -633,17 +629,6 @@ fn schema(
 /// The schema's SDL, as committed in `schema/schema.graphql`.
 pub fn sdl() -> String {
     builder().finish().sdl()
-}
-
-/// The graph of one version, kept alive while it is read.
-struct CurrentGraph(Arc<Data>);
-
-impl std::ops::Deref for CurrentGraph {
-    type Target = Graph;
-
-    fn deref(&self) -> &Graph {
-        &self.0.graph
-    }
 }
 
 /// Now, in RFC 3339 (UTC, to the second).

@@ -189,11 +189,7 @@ fn by_kind(changes: &[Change]) -> Vec<KindChanges> {
     let mut counts: std::collections::BTreeMap<(Item, &str), [u64; 3]> = Default::default();
     for c in changes {
         let row = counts.entry((c.item, c.kind.as_str())).or_default();
-        row[match c.happened {
-            graph::Happened::Added => 0,
-            graph::Happened::Removed => 1,
-            graph::Happened::Changed(_) => 2,
-        }] += 1;
+        row[super::versions::column(&c.happened)] += 1;
     }
     counts
         .into_iter()

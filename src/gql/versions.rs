@@ -66,6 +66,15 @@ pub struct Revision {
     pub counts: ChangeCounts,
 }
 
+/// Where a change is counted: added, removed, changed.
+pub(super) fn column(happened: &Happened) -> usize {
+    match happened {
+        Happened::Added => 0,
+        Happened::Removed => 1,
+        Happened::Changed(_) => 2,
+    }
+}
+
 /// How many entities and relations a reload added, removed and changed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChangeCounts {
@@ -84,11 +93,7 @@ impl ChangeCounts {
                 Item::Entity => &mut counts.entities,
                 Item::Relation => &mut counts.relations,
             };
-            row[match c.happened {
-                Happened::Added => 0,
-                Happened::Removed => 1,
-                Happened::Changed(_) => 2,
-            }] += 1;
+            row[column(&c.happened)] += 1;
         }
         counts
     }
@@ -233,14 +238,10 @@ impl Versions {
     }
 
     /// Makes `data` the current version, with the changes that made it, and tells the
-    /// subscribers; gives its revision and the version it replaced. Requests under way finish
-    /// on the version they began with. Comparing the versions for the `watch` subscriptions
+    /// subscribers; gives its revision. Requests under way finish on the version they began
+    /// with; the one it replaced is freed here unless a request still reads it. Comparing the versions for the `watch` subscriptions
     /// takes a while: call it off the async threads.
-    pub(super) fn install(
-        &self,
-        data: Arc<Data>,
-        changes: Vec<Change>,
-    ) -> (Arc<Revision>, Arc<Data>) {
+    pub(super) fn install(&self, data: Arc<Data>, changes: Vec<Change>) -> Arc<Revision> {
         let mut revision = Revision {
             revision: data.revision,
             version: data.data_version.clone(),
@@ -263,12 +264,11 @@ impl Versions {
         revision.changes = changes;
         let mut history = self.history.lock().unwrap_or_else(|e| e.into_inner());
         history.push(revision);
-        let revision = history
+        history
             .revisions
             .back()
             .cloned()
-            .expect("the revision just kept");
-        (revision, replaced)
+            .expect("the revision just kept")
     }
 
     /// Records what the last reload did.

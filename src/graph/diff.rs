@@ -54,26 +54,23 @@ pub fn diff(old: &Graph, new: &Graph) -> Vec<Change> {
         return diff_by_ids(old, new);
     };
     let mut changes = Vec::new();
-    let snapshot = |g: &Graph, e: EntityIx, happened| Change {
-        item: Item::Entity,
-        id: g.entity(e).id.to_owned(),
-        kind: g.entity(e).kind.to_string(),
-        happened,
-        origin: entity_origin(g, e),
-    };
     for e in (0..old.entities.len() as u32).map(EntityIx) {
         match to_new.get(e) {
-            None => changes.push(snapshot(old, e, Happened::Removed)),
+            None => changes.push(entity_change(old, e, Happened::Removed)),
             Some(n) if !same_entity(old, e, new, n) => {
                 let fields = changed_fields(&entity_fields(old, e), &entity_fields(new, n));
                 if !fields.is_empty() {
-                    changes.push(snapshot(new, n, Happened::Changed(fields)));
+                    changes.push(entity_change(new, n, Happened::Changed(fields)));
                 }
             }
             Some(_) => {}
         }
     }
-    changes.extend(added.into_iter().map(|n| snapshot(new, n, Happened::Added)));
+    changes.extend(
+        added
+            .into_iter()
+            .map(|n| entity_change(new, n, Happened::Added)),
+    );
     relations_side_by_side(old, new, &to_new, &mut changes);
     changes.sort_by(|a, b| (a.item, &a.id).cmp(&(b.item, &b.id)));
     changes
@@ -150,6 +147,28 @@ impl Renumbering {
     }
 }
 
+/// An entity's change, named and placed as `g` has it.
+fn entity_change(g: &Graph, e: EntityIx, happened: Happened) -> Change {
+    Change {
+        item: Item::Entity,
+        id: g.entity(e).id.to_owned(),
+        kind: g.entity(e).kind.to_string(),
+        happened,
+        origin: entity_origin(g, e),
+    }
+}
+
+/// A relation's change, named and placed as `g` has it.
+fn relation_change(g: &Graph, r: RelationIx, happened: Happened) -> Change {
+    Change {
+        item: Item::Relation,
+        id: g.relation_id(r),
+        kind: g.relation(r).kind.to_string(),
+        happened,
+        origin: g.relation_detail(r).origin.clone(),
+    }
+}
+
 /// Whether an entity reads the same in both versions (a cheap test first: two bulk rows).
 fn same_entity(old: &Graph, e: EntityIx, new: &Graph, n: EntityIx) -> bool {
     let (a, b) = (old.entity(e), new.entity(n));
@@ -197,13 +216,6 @@ fn relations_side_by_side(
     to_new: &Renumbering,
     changes: &mut Vec<Change>,
 ) {
-    let snapshot = |g: &Graph, r: RelationIx, happened| Change {
-        item: Item::Relation,
-        id: g.relation_id(r),
-        kind: g.relation(r).kind.to_string(),
-        happened,
-        origin: g.relation_detail(r).origin.clone(),
-    };
     // The end of the run of relations starting at `i` with the same two ends.
     let run = |g: &Graph, i: usize| {
         let (from, to) = (g.relations[i].from, g.relations[i].to);
@@ -231,13 +243,21 @@ fn relations_side_by_side(
         match (old_run, new_run) {
             (Some((end, None)), _) => {
                 for r in i..end {
-                    changes.push(snapshot(old, RelationIx(r as u32), Happened::Removed));
+                    changes.push(relation_change(
+                        old,
+                        RelationIx(r as u32),
+                        Happened::Removed,
+                    ));
                 }
                 i = end;
             }
             (Some((end, Some(ends))), Some((_, new_ends))) if ends < new_ends => {
                 for r in i..end {
-                    changes.push(snapshot(old, RelationIx(r as u32), Happened::Removed));
+                    changes.push(relation_change(
+                        old,
+                        RelationIx(r as u32),
+                        Happened::Removed,
+                    ));
                 }
                 i = end;
             }
@@ -248,13 +268,17 @@ fn relations_side_by_side(
             }
             (_, Some((end, _))) => {
                 for r in j..end {
-                    changes.push(snapshot(new, RelationIx(r as u32), Happened::Added));
+                    changes.push(relation_change(new, RelationIx(r as u32), Happened::Added));
                 }
                 j = end;
             }
             (Some((end, Some(_))), None) => {
                 for r in i..end {
-                    changes.push(snapshot(old, RelationIx(r as u32), Happened::Removed));
+                    changes.push(relation_change(
+                        old,
+                        RelationIx(r as u32),
+                        Happened::Removed,
+                    ));
                 }
                 i = end;
             }
@@ -294,36 +318,18 @@ fn match_runs(
                     push_changed(old, r, new, s, changes);
                 }
             }
-            None => changes.push(Change {
-                item: Item::Relation,
-                id: old.relation_id(r),
-                kind: old.relation(r).kind.to_string(),
-                happened: Happened::Removed,
-                origin: old.relation_detail(r).origin.clone(),
-            }),
+            None => changes.push(relation_change(old, r, Happened::Removed)),
         }
     }
     for (s, _) in unmatched {
-        changes.push(Change {
-            item: Item::Relation,
-            id: new.relation_id(s),
-            kind: new.relation(s).kind.to_string(),
-            happened: Happened::Added,
-            origin: new.relation_detail(s).origin.clone(),
-        });
+        changes.push(relation_change(new, s, Happened::Added));
     }
 }
 
 fn push_changed(old: &Graph, r: RelationIx, new: &Graph, s: RelationIx, changes: &mut Vec<Change>) {
     let fields = changed_fields(&relation_fields(old, r), &relation_fields(new, s));
     if !fields.is_empty() {
-        changes.push(Change {
-            item: Item::Relation,
-            id: new.relation_id(s),
-            kind: new.relation(s).kind.to_string(),
-            happened: Happened::Changed(fields),
-            origin: new.relation_detail(s).origin.clone(),
-        });
+        changes.push(relation_change(new, s, Happened::Changed(fields)));
     }
 }
 

@@ -109,7 +109,8 @@ async fn execution_stops_at_the_items_it_may_return() {
 /// size share one request's work: each fits alone, both together do not.
 #[tokio::test]
 async fn the_analytics_of_one_request_share_one_work_budget() {
-    let graph = &*app().current_graph();
+    let data = app().versions().current();
+    let graph = &data.graph;
     let sub = |kinds: Vec<phonegraph::model::EntityKind>| phonegraph::graph::Subgraph {
         kinds,
         ..Default::default()

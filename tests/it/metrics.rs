@@ -73,7 +73,8 @@ async fn requests_are_counted_by_outcome_operation_and_refusal() {
         |sample: &str| value(&text, sample).unwrap_or_else(|| panic!("no `{sample}` in\n{text}"));
     // Four requests ran: three cost 2 (`entity`, `name`), one 2 + a `totalCount` for each
     // relation of Xiaomi's the page could hold, before `first` was found out of range.
-    let graph = &*app().current_graph();
+    let data = app().versions().current();
+    let graph = &data.graph;
     let xiaomi = graph.rows(graph.lookup("xiaomi").unwrap()).total() as f64;
     for (sample, expected) in [
         (r#"phonegraph_graphql_requests_total{outcome="Ok"}"#, 3.0),

@@ -201,7 +201,8 @@ fn price(app: &AppState, query: &str) -> Result<u64, String> {
 #[test]
 fn a_relation_list_is_priced_by_the_named_entitys_row_or_the_longest() {
     let app = small_market();
-    let graph = &*app.current_graph();
+    let data = app.versions().current();
+    let graph = &data.graph;
     let makes = |id: &str| {
         let rows = graph.rows(graph.lookup(id).unwrap());
         rows.of(
