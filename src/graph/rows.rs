@@ -181,14 +181,66 @@ impl Graph {
     }
 }
 
-/// Measures the longest lists of a built graph.
+/// Measures the longest lists of a built graph. Entities and relations are measured in
+/// parallel pieces whose figures are then merged: every figure is a maximum or a sum.
 pub(super) fn measure(graph: &Graph) -> Largest {
-    let mut largest = Largest::default();
-    let mut years = rustc_hash::FxHashSet::default();
-    for e in 0..graph.entity_count() as u32 {
-        let ix = EntityIx(e);
+    use rayon::prelude::*;
+    // Pieces of a fixed size, each measured into its own figures: a figure is a few
+    // kilobytes, too big to pass along from one item to the next.
+    const PIECE: u32 = 1 << 14;
+    fn pieces(count: usize, measure: impl Fn(&mut Measured, u32) + Sync) -> Measured {
+        let count = count as u32;
+        (0..count.div_ceil(PIECE))
+            .into_par_iter()
+            .map(|piece| {
+                let mut m = Measured::default();
+                for i in piece * PIECE..((piece + 1) * PIECE).min(count) {
+                    measure(&mut m, i);
+                }
+                m
+            })
+            .reduce(Measured::default, Measured::merge)
+    }
+    let (entities, relations) = rayon::join(
+        || pieces(graph.entity_count(), |m, e| m.entity(graph, EntityIx(e))),
+        || {
+            pieces(graph.relation_count(), |m, r| {
+                m.relation(graph, RelationIx(r))
+            })
+        },
+    );
+    let Measured { mut largest, years } = entities.merge(relations);
+    largest.years = years.len() as u32;
+    // A pair's relations lie together; the tag of each says whether the next is the pair's.
+    let mut run = 0;
+    for tag in &graph.tags {
+        run += 1;
+        largest.pair = largest.pair.max(run);
+        if !tag.continues() {
+            run = 0;
+        }
+    }
+    largest.claims = graph
+        .claims
+        .values()
+        .map(|c| c.len() as u32)
+        .max()
+        .unwrap_or(0);
+    largest
+}
+
+/// The figures of a part of the graph, and the years its entities' dates fall in.
+#[derive(Default)]
+struct Measured {
+    largest: Largest,
+    years: rustc_hash::FxHashSet<i32>,
+}
+
+impl Measured {
+    fn entity(&mut self, graph: &Graph, ix: EntityIx) {
+        let largest = &mut self.largest;
         if let Some(date) = super::entity_date(graph, ix) {
-            years.insert(date.earliest.year());
+            self.years.insert(date.earliest.year());
         }
         let rows = graph.rows(ix);
         let kind = graph.kind_of(ix) as usize;
@@ -221,17 +273,9 @@ pub(super) fn measure(graph: &Graph) -> Largest {
             largest.changed = largest.changed.max(graph.changed_by(ix).len() as u32);
         }
     }
-    largest.years = years.len() as u32;
-    let mut run = 0;
-    for r in 0..graph.relation_count() as u32 {
-        let ix = RelationIx(r);
-        // A pair's relations lie together; the tag of each says whether the next is the pair's.
-        run = if r > 0 && graph.tags[r as usize - 1].continues() {
-            run + 1
-        } else {
-            1
-        };
-        largest.pair = largest.pair.max(run);
+
+    fn relation(&mut self, graph: &Graph, ix: RelationIx) {
+        let largest = &mut self.largest;
         let d = graph.relation_detail(ix);
         largest.citations = largest
             .citations
@@ -246,13 +290,55 @@ pub(super) fn measure(graph: &Graph) -> Largest {
             largest.citations = largest.citations.max(end.sources.len() as u32);
         }
     }
-    largest.claims = graph
-        .claims
-        .values()
-        .map(|c| c.len() as u32)
-        .max()
-        .unwrap_or(0);
-    largest
+
+    /// Both parts' figures: each maximum the larger, each count the sum.
+    fn merge(mut self, other: Measured) -> Self {
+        let (a, b) = (&mut self.largest, other.largest);
+        for (mine, theirs) in a.by_kind.iter_mut().zip(&b.by_kind) {
+            *mine = mine.max(theirs);
+        }
+        for (mine, theirs) in a.degree_by_kind.iter_mut().zip(b.degree_by_kind) {
+            *mine = (*mine).max(theirs);
+        }
+        let Largest {
+            by_kind: _,
+            degree_by_kind: _,
+            degree,
+            pair,
+            citations,
+            aliases,
+            property_sources,
+            status_steps,
+            changed,
+            claims,
+            amounts,
+            order,
+            citing_entities,
+            citing_relations,
+            sources,
+            years,
+        } = b;
+        for (mine, theirs) in [
+            (&mut a.degree, degree),
+            (&mut a.pair, pair),
+            (&mut a.citations, citations),
+            (&mut a.aliases, aliases),
+            (&mut a.property_sources, property_sources),
+            (&mut a.status_steps, status_steps),
+            (&mut a.changed, changed),
+            (&mut a.claims, claims),
+            (&mut a.amounts, amounts),
+            (&mut a.order, order),
+            (&mut a.citing_entities, citing_entities),
+            (&mut a.citing_relations, citing_relations),
+            (&mut a.years, years),
+        ] {
+            *mine = (*mine).max(theirs);
+        }
+        a.sources += sources;
+        self.years.extend(other.years);
+        self
+    }
 }
 
 fn saturate(n: u64) -> u32 {
@@ -284,6 +370,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn merged_pieces_measure_what_one_piece_does() {
+        let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seed-data");
+        let g = crate::seed::load(&seed).unwrap().graph;
+        let mut whole = Measured::default();
+        for e in 0..g.entity_count() as u32 {
+            whole.entity(&g, EntityIx(e));
+        }
+        for r in 0..g.relation_count() as u32 {
+            whole.relation(&g, RelationIx(r));
+        }
+        let one = |measure: &dyn Fn(&mut Measured)| {
+            let mut m = Measured::default();
+            measure(&mut m);
+            m
+        };
+        let pieces = (0..g.entity_count() as u32)
+            .map(|e| one(&|m| m.entity(&g, EntityIx(e))))
+            .chain((0..g.relation_count() as u32).map(|r| one(&|m| m.relation(&g, RelationIx(r)))))
+            .fold(Measured::default(), Measured::merge);
+        assert_eq!(
+            format!("{:?}", whole.largest),
+            format!("{:?}", pieces.largest)
+        );
+        assert_eq!(whole.years, pieces.years);
+        assert!(whole.largest.sources > 0 && whole.years.len() > 1);
     }
 
     #[test]
