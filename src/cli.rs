@@ -26,7 +26,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Load the seed data and serve GraphQL over HTTP (GraphiQL at `/`).
+    /// Load the seed data and serve GraphQL over HTTP, and the explorer page at `/`.
     Serve(Box<ServeArgs>),
     /// Check the seed data and print every problem with its place; exit non-zero if any.
     Validate(DataArgs),
@@ -476,7 +476,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let listener = crate::http::listen(args.bind)
                     .await
                     .with_context(|| format!("cannot listen on {}", args.bind))?;
-                tracing::info!(address = %listener.local_addr()?, "listening; GraphiQL at /");
+                tracing::info!(address = %listener.local_addr()?, "listening; the explorer at /");
                 let shutdown = async move {
                     crate::http::shutdown_signal().await;
                     start_watchdog(grace);

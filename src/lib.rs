@@ -8,7 +8,8 @@
 //!   with its place.
 //! - [`admit`]: what a GraphQL request must pass before any schema work: size, parse, cost.
 //! - [`gql`]: the GraphQL schema, thin projections of graph queries, and the app that runs it.
-//! - [`http`]: the axum router and server: GraphQL over HTTP, GraphiQL, health.
+//! - [`http`]: the axum router and server: GraphQL over HTTP and WebSocket, the explorer page,
+//!   health.
 //! - [`reload`]: the data read again when its files change, made current only when valid.
 //! - [`generate`]: a synthetic market in the bulk CSV layout, for benchmarks and demos.
 //! - [`cli`]: the command line: `serve`, `validate`, `schema`, `generate`.

@@ -26,14 +26,16 @@ impl LiveQuery {
     async fn data_status(&self, ctx: &Context<'_>) -> One<DataStatus> {
         let store = ctx.data_unchecked::<Store>();
         let versions = ctx.data_unchecked::<Arc<Versions>>();
+        let operator = ctx.data_opt::<Operator>().is_some();
         One(DataStatus {
             version: store.data_version.clone(),
             revision: store.revision,
             loaded_at: store.loaded_at.clone(),
             last_reload: versions.last_reload().map(|outcome| ReloadStatus {
                 outcome,
-                shown: ctx.data_opt::<Operator>().is_some(),
+                shown: operator,
             }),
+            operator,
         })
     }
 
@@ -129,6 +131,10 @@ pub struct DataStatus {
     pub loaded_at: String,
     /// What the last reload did; null before the first.
     pub last_reload: Option<ReloadStatus>,
+    /// Whether the client asking is an operator, who may read a failed reload's problems and
+    /// use the query console: any client of a server not in production, an admin of one in
+    /// production.
+    pub operator: bool,
 }
 
 /// What a reload did.

@@ -81,6 +81,11 @@ pub struct Stats {
     pub relations: u64,
     /// Entities per kind, in kind order.
     pub by_kind: Objects<KindCount>,
+    /// The earliest year an entity's date falls in (an event's, a launch's, a report's):
+    /// where a time line of the data starts. Null when no entity has a date.
+    pub first_year: Option<i32>,
+    /// The latest year an entity's date falls in.
+    pub last_year: Option<i32>,
 }
 
 /// Lookups, search and the data set's identity.
@@ -259,6 +264,8 @@ impl BaseQuery {
                     count: g.entities_of(Some(*k)).len() as u64,
                 })
                 .collect(),
+            first_year: g.largest().year_span.map(|(first, _)| first),
+            last_year: g.largest().year_span.map(|(_, last)| last),
         })
     }
 

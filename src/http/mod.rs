@@ -1,4 +1,5 @@
-//! HTTP: the axum router (GraphQL over HTTP, GraphiQL, health and readiness), the server loop
+//! HTTP: the axum router (GraphQL over HTTP and WebSocket, the explorer page, health and
+//! readiness), the server loop
 //! with its connection limits and timeouts, and graceful shutdown.
 //!
 //! Invariant: this module knows GraphQL only through [`crate::gql`]'s schema and error codes;
@@ -11,6 +12,7 @@ mod limit;
 pub use limit::TrustedProxies;
 mod metrics;
 mod server;
+mod web;
 mod ws;
 
 use std::sync::Arc;
@@ -20,7 +22,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 use tokio::sync::Semaphore;
@@ -236,8 +238,9 @@ impl Lifecycle {
     }
 }
 
-/// The application's routes over a fresh server state: `/` (GraphiQL), `/graphql` (GET and
-/// POST), `/healthz`, `/readyz`. [`serve`] builds its own, which knows when it drains.
+/// The application's routes over a fresh server state: `/` and `/console` (the explorer page,
+/// with `/assets/` and `/schema.graphql`), `/graphql` (GET, POST and WebSocket), `/healthz`,
+/// `/readyz`, `/metrics`, `/admin/reload`. [`serve`] builds its own, which knows when it drains.
 pub fn router(app: AppState, config: &HttpConfig) -> Router {
     let life = Arc::new(Lifecycle::new(config, &app));
     routes(app, config, life)
@@ -253,7 +256,10 @@ fn routes(app: AppState, config: &HttpConfig, life: Arc<Lifecycle>) -> Router {
         .post(graphql::handle)
         .fallback(method_not_allowed);
     let mut routes = Router::new()
-        .route("/", get(graphiql))
+        .route("/", get(web::page))
+        .route("/console", get(web::page))
+        .route("/assets/{name}", get(web::asset))
+        .route("/schema.graphql", get(web::schema))
         .route("/graphql", graphql)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -350,15 +356,6 @@ pub(crate) fn error_response(status: StatusCode, code: &str, message: &str) -> R
         .into_response()
 }
 
-async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("phonegraph")
-            .finish(),
-    )
-}
-
 /// 200 while the server takes traffic, 503 while it drains before shutting down.
 /// Lets a request through when it may: `/graphql` needs a key of any role and `/metrics` an
 /// admin's (unless `--metrics-open`), when the server has keys; the rest needs none. A valid
@@ -377,12 +374,12 @@ async fn authorize(
         "/graphql" => Role::Reader,
         "/metrics" if !state.config.metrics_open => Role::Admin,
         "/admin/reload" if state.config.keys.is_some() => Role::Admin,
-        "/" if state.config.production => Role::Admin,
+        "/schema.graphql" if state.config.production => Role::Admin,
         _ => return next.run(request).await,
     };
     let graphql = path == "/graphql";
     let client = match &state.config.keys {
-        None if state.config.production && path == "/" => {
+        None if state.config.production && path == "/schema.graphql" => {
             return error_response(
                 StatusCode::FORBIDDEN,
                 "FORBIDDEN",
@@ -628,11 +625,11 @@ async fn post_only() -> Response {
     r
 }
 
-async fn not_found() -> Response {
+pub(super) async fn not_found() -> Response {
     error_response(
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
-        "no such route: GraphQL is at /graphql, GraphiQL at /, health at /healthz and /readyz",
+        "no such route: GraphQL is at /graphql, the explorer at /, health at /healthz and /readyz",
     )
 }
 

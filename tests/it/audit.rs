@@ -11,7 +11,7 @@ use crate::helpers::{app, path};
 
 /// Installs the pinned clients from their lockfile when they are not there yet.
 pub(crate) fn install(dir: &Path) {
-    if ["graphql-http", "graphql-ws", "ws"]
+    if ["graphql-http", "graphql-ws", "ws", "playwright-core"]
         .iter()
         .all(|p| dir.join("node_modules").join(p).is_dir())
     {

@@ -348,12 +348,124 @@ async fn health_reports_the_data_version() {
     assert!(body["entities"].as_u64().unwrap() > 25);
 }
 
+/// The explorer page and every file it names are served from the binary, with a policy that
+/// lets the page load nothing from anywhere else; nothing in them names another host.
 #[tokio::test]
-async fn graphiql_is_at_the_root() {
-    let reply = send(Request::get("/").body(Body::empty()).unwrap()).await;
-    assert_eq!(reply.status, StatusCode::OK);
-    assert!(reply.content_type().starts_with("text/html"));
-    assert!(reply.text.contains("graphiql"), "{}", reply.text);
+async fn the_explorer_and_its_files_come_from_the_binary_alone() {
+    let get = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
+    let page = send(get("/")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.content_type(), "text/html; charset=utf-8");
+    let policy = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        policy.starts_with("default-src 'self'; connect-src 'self';"),
+        "{policy}"
+    );
+    assert!(!policy.contains("unsafe"), "{policy}");
+    assert_eq!(page.headers["x-content-type-options"], "nosniff");
+    assert_eq!(send(get("/console")).await.text, page.text);
+
+    let named: Vec<&str> = page
+        .text
+        .split(['"', '\''])
+        .filter(|part| part.starts_with("/assets/"))
+        .collect();
+    assert_eq!(
+        named,
+        ["/assets/icon.svg", "/assets/style.css", "/assets/app.js"]
+    );
+    // The scripts import one another: every module named in one is served too.
+    let mut files = vec![
+        "/assets/icon.svg".to_owned(),
+        "/assets/style.css".to_owned(),
+        "/assets/app.js".to_owned(),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(file) = files.pop() {
+        if !seen.insert(file.clone()) {
+            continue;
+        }
+        let reply = send(get(&file)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{file}");
+        let expected = match file.rsplit('.').next() {
+            Some("js") => "text/javascript; charset=utf-8",
+            Some("css") => "text/css; charset=utf-8",
+            _ => "image/svg+xml",
+        };
+        assert_eq!(reply.content_type(), expected, "{file}");
+        assert!(
+            reply.headers.contains_key("content-security-policy"),
+            "{file}"
+        );
+        for line in reply.text.lines() {
+            if let Some(at) = line.find(" from './") {
+                let module = line[at + 9..].split('\'').next().unwrap();
+                files.push(format!("/assets/{module}"));
+            }
+        }
+    }
+    assert!(seen.len() >= 10, "{seen:?}");
+    // The only URLs written in them are SVG's namespace (a name, never fetched), the pattern
+    // a source's URL must match before it is shown as a link, and the page's own scheme.
+    let harmless = [
+        "http://www.w3.org/2000/svg",
+        "/^https?:\\/\\//",
+        "location.protocol === 'https:'",
+    ];
+    for file in seen.iter().chain([&"/".to_owned()]) {
+        let mut text = send(get(file)).await.text;
+        for name in harmless {
+            text = text.replace(name, "");
+        }
+        for remote in [
+            "http:",
+            "https:",
+            "//cdn",
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "eval(",
+        ] {
+            assert!(!text.contains(remote), "{file} holds `{remote}`");
+        }
+    }
+    assert_eq!(
+        send(get("/assets/nothing.js")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_pages_files_are_revalidated_by_their_tag() {
+    let first = send(Request::get("/assets/app.js").body(Body::empty()).unwrap()).await;
+    let tag = first.headers["etag"].to_str().unwrap().to_owned();
+    assert_eq!(first.headers["cache-control"], "no-cache");
+    let again = send(
+        Request::get("/assets/app.js")
+            .header("if-none-match", &tag)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.text.is_empty());
+    let stale = send(
+        Request::get("/assets/app.js")
+            .header("if-none-match", "\"0000\"")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::OK);
+    assert_eq!(stale.text, first.text);
+}
+
+/// The console lists the schema the server answers with, not one fetched by introspection.
+#[tokio::test]
+async fn the_schema_served_to_the_console_is_the_one_answering() {
+    let sdl = send(Request::get("/schema.graphql").body(Body::empty()).unwrap()).await;
+    assert_eq!(sdl.status, StatusCode::OK);
+    assert_eq!(sdl.text, phonegraph::gql::sdl());
 }
 
 #[tokio::test]

@@ -84,7 +84,14 @@ async fn keys_open_graphql_to_readers_and_metrics_to_admins() {
         metrics.text
     );
 
-    for open in ["/healthz", "/readyz", "/"] {
+    for open in [
+        "/healthz",
+        "/readyz",
+        "/",
+        "/console",
+        "/assets/app.js",
+        "/schema.graphql",
+    ] {
         assert_eq!(
             send_to(app(), &config, get(open)).await.status,
             StatusCode::OK,

@@ -5,6 +5,7 @@ mod audit;
 mod budget;
 mod bulk;
 mod cli;
+mod explorer;
 mod files;
 mod helpers;
 mod hostile;

@@ -57,6 +57,11 @@ pub(crate) fn start_logging(
         if let Some(at) = line.find("address=") {
             break line[at + "address=".len()..].trim().to_owned();
         }
+        // In production the log is JSON lines.
+        if let Some(at) = line.find("\"address\":\"") {
+            let rest = &line[at + "\"address\":\"".len()..];
+            break rest[..rest.find('"').expect("a JSON string ends")].to_owned();
+        }
     };
     // Keep reading the log so the server never blocks on a full pipe.
     let (tx, rx) = std::sync::mpsc::channel();

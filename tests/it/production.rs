@@ -64,7 +64,10 @@ async fn introspection_and_the_console_are_for_admins() {
         as_admin.text
     );
 
-    let console = || Request::get("/").body(Body::empty()).unwrap();
+    // The explorer is for everyone; the console's schema is for admins.
+    let page = Request::get("/").body(Body::empty()).unwrap();
+    assert_eq!(send_to(app(), &config, page).await.status, StatusCode::OK);
+    let console = || Request::get("/schema.graphql").body(Body::empty()).unwrap();
     assert_eq!(
         send_to(app(), &config, console()).await.status,
         StatusCode::UNAUTHORIZED
