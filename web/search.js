@@ -55,6 +55,8 @@ export function setupSearch(open) {
     }
     hits = gather(answer.data, text);
     show(text);
+    // Which text the hits answer, for whoever waits for them.
+    box.dataset.text = text;
   }, 120);
 
   function show(text) {

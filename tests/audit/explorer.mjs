@@ -153,6 +153,14 @@ assert.equal(await other.locator('#as-of').inputValue(), '2018-02');
 await other.close();
 ok('a link opens the same view');
 
+// 5b. Claims that disagree about one fact are shown side by side.
+await page.goto(`${base}/?e=${plan.claims.entity}`);
+const claims = page.locator('.claims .side-by-side > .relation');
+await claims.first().waitFor();
+const claimIds = await claims.evaluateAll((list) => list.map((r) => r.dataset.id));
+assert.equal(claimIds.filter((id) => id.split('#')[0] === plan.claims.fact).length, plan.claims.count, JSON.stringify(claimIds));
+ok('claims side by side', { claimIds });
+
 // 6. Paths from Xiaomi to AT&T, each hop with its evidence.
 await page.click('#nav-paths');
 await page.locator('#end-from').pressSequentially('Xiaomi', { delay: 30 });

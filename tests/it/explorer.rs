@@ -83,6 +83,25 @@ async fn an_analyst_explores_by_clicking() {
         .clone();
     assert_eq!(deal["presence"], "ENDED");
     assert_eq!(deal["status"]["status"], "CANCELLED");
+    // A fact with more than one claim: ids that agree up to `#`.
+    let yu = live
+        .ask(r#"{ entity(id: "richard-yu") { relations(first: 100) { nodes { id } } } }"#)
+        .await;
+    let ids: Vec<&str> = yu["data"]["entity"]["relations"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let fact = ids
+        .iter()
+        .find_map(|id| id.split_once('#').map(|(fact, _)| fact))
+        .expect("Richard Yu has a fact with two claims");
+    let claims = ids
+        .iter()
+        .filter(|id| id.split('#').next() == Some(fact))
+        .count();
+    assert!(claims >= 2);
     let paths = live
         .ask(r#"{ paths(from: "xiaomi", to: "att", maxHops: 4, limit: 3) { length } }"#)
         .await;
@@ -104,6 +123,7 @@ async fn an_analyst_explores_by_clicking() {
             "event": deal["status"]["event"]["name"],
         },
         "expand": "huawei",
+        "claims": { "entity": "richard-yu", "fact": fact, "count": claims },
         "paths": paths["data"]["paths"].as_array().unwrap().len(),
         "live": {
             "entity": "att",
@@ -126,6 +146,7 @@ async fn an_analyst_explores_by_clicking() {
             "as of 2018-02 the deal is over",
             "expanding a node",
             "a link opens the same view",
+            "claims side by side",
             "paths with their evidence",
             "the console",
             "a change is heard and shown",
