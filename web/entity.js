@@ -55,7 +55,8 @@ export async function renderEntity(main, current) {
   const filter = timeFilter();
   const [data, timeline] = await Promise.all([
     gql(QUERY, { id, filter, first: PAGE }),
-    gql(TIMELINE, { id }).catch(() => ({ timeline: [] })),
+    // A hub's timeline may be too long to ask for at once: the page says so.
+    gql(TIMELINE, { id }).catch((error) => ({ timeline: null, error })),
   ]);
   if (!current()) return;
   const entity = data.entity;
@@ -89,7 +90,12 @@ export async function renderEntity(main, current) {
       h('article', { class: 'entity', 'aria-labelledby': 'entity-name' },
         header(entity),
         h('section', { class: 'timeline', 'aria-label': 'Timeline' },
-          h('h2', {}, 'Timeline'), drawTimeline(timeline.timeline, state.asOf)),
+          h('h2', {}, 'Timeline'),
+          timeline.timeline
+            ? drawTimeline(timeline.timeline, state.asOf)
+            : timeline.error.codes?.includes('LIMIT_EXCEEDED')
+              ? h('p', { class: 'more' }, 'Too many dated relations to draw here: the relations below are listed by page.')
+              : problem(timeline.error)),
         lists),
       graph),
   );

@@ -23,6 +23,19 @@ const QUERY = `query Around($id: ID!, $kinds: [RelationKind!], $filter: Relation
   entity(id: $id) { id relations(kinds: $kinds, filter: $filter, first: 1) { totalCount } }
 }`;
 
+/** One entity's neighbourhood, of at most `limit` entities; fewer when the server finds that
+ * too costly to answer (a hub's neighbours may be related among themselves many times). */
+async function around(id, kinds, filter, limit) {
+  for (;;) {
+    try {
+      return await gql(QUERY, { id, kinds, filter, limit });
+    } catch (error) {
+      if (!error.codes?.includes('LIMIT_EXCEEDED') || limit <= 5) throw error;
+      limit = Math.floor(limit / 2);
+    }
+  }
+}
+
 /** Draws `entity`'s neighbourhood (and the expanded nodes') into `panel`. `kinds` are the
  * relation kinds the entity has, offered as filters. */
 export async function drawNeighbourhood(panel, entity, kinds, current) {
@@ -31,8 +44,7 @@ export async function drawNeighbourhood(panel, entity, kinds, current) {
   const centres = [entity.id, ...state.expanded.filter((id) => id !== entity.id)];
   let answers;
   try {
-    answers = await Promise.all(centres.map((id, i) =>
-      gql(QUERY, { id, kinds: wanted, filter, limit: i === 0 ? AROUND_CENTRE : AROUND_EXPANDED })));
+    answers = await Promise.all(centres.map((id, i) => around(id, wanted, filter, i === 0 ? AROUND_CENTRE : AROUND_EXPANDED)));
   } catch (error) {
     if (current()) fill(panel, problem(error));
     return;

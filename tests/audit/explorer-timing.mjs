@@ -40,13 +40,13 @@ for (const word of ['vendor', 'carrier 1']) {
 for (const id of ids) {
   await time(`open ${id}: relations listed, graph drawn`, async () => {
     await page.goto(`${base}/?e=${encodeURIComponent(id)}`);
-    await page.locator('svg.graph').waitFor();
+    await page.locator('.graph-panel svg.graph, .graph-panel .error').first().waitFor();
   });
   const more = await page.locator('.more').allInnerTexts();
   console.log(`  ${more.join(' | ')}`);
   await time(`  as of 2020-06`, async () => {
     await page.goto(`${base}/?e=${encodeURIComponent(id)}&asOf=2020-06`);
-    await page.locator('svg.graph').waitFor();
+    await page.locator('.graph-panel svg.graph, .graph-panel .error').first().waitFor();
   });
 }
 console.log(errors.length ? `console errors: ${errors.join(' | ')}` : 'no console errors');
