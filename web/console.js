@@ -100,18 +100,14 @@ export async function renderConsole(main) {
         e.locations?.length ? h('span', { class: 'muted' }, ` (line ${e.locations[0].line}, column ${e.locations[0].column})`) : null)),
     (answer.errors || []).length ? null : h('li', { class: 'ok' }, `No errors · ${took} ms`));
   };
-  query.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      run();
-    }
-  });
-  variables.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      run();
-    }
-  });
+  for (const area of [query, variables]) {
+    area.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        run();
+      }
+    });
+  }
   const filter = h('input', { type: 'search', placeholder: 'Filter types and fields', 'aria-label': 'Filter the schema' });
   const list = h('div', { class: 'schema-list' });
   const show = () => {
