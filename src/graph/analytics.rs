@@ -325,6 +325,43 @@ mod tests {
     }
 
     #[test]
+    fn degree_counts_only_relations_inside_the_subgraph() {
+        let g = star();
+        let vendors_and_carriers = Subgraph {
+            kinds: vec![EntityKind::Vendor, EntityKind::Carrier],
+            ..Subgraph::default()
+        };
+        let carriers = Subgraph {
+            kinds: vec![EntityKind::Carrier],
+            ..Subgraph::default()
+        };
+        for sub in [Subgraph::default(), vendors_and_carriers, carriers] {
+            let budget = Budget::unlimited(10_000);
+            let local = g.local(&sub, &budget).unwrap();
+            let walked = ranked(
+                local
+                    .nodes
+                    .iter()
+                    .zip(local.adjacency.iter().map(|a| a.len() as f64)),
+            );
+            assert_eq!(
+                g.degree_ranking(&sub, &budget).unwrap(),
+                walked,
+                "{:?}",
+                sub.kinds
+            );
+        }
+        let carriers = Subgraph {
+            kinds: vec![EntityKind::Carrier],
+            ..Subgraph::default()
+        };
+        let only = g
+            .degree_ranking(&carriers, &Budget::unlimited(10_000))
+            .unwrap();
+        assert_eq!(ids(&g, &only), ["c=1.000", "d=1.000"]);
+    }
+
+    #[test]
     fn a_small_budget_stops_the_work() {
         let g = star();
         assert_eq!(
