@@ -162,6 +162,7 @@ pub struct Neighbourhood {
     nodes: Vec<(EntityIx, u32)>,
     edges: Objects<GraphEdge>,
     truncated: bool,
+    count: u64,
 }
 
 /// The entities within some hops of a centre and the relations among them.
@@ -187,6 +188,13 @@ impl Neighbourhood {
     /// Whether `limit` cut it short.
     async fn truncated(&self) -> bool {
         self.truncated
+    }
+
+    /// How many entities lie within `hops` of the centre, centre included, however many
+    /// `limit` lets be listed: the whole neighbourhood walked and counted. It is priced, and
+    /// bounded while it runs, like an analytics computation (`--max-work`).
+    async fn count(&self) -> u64 {
+        self.count
     }
 }
 
@@ -376,6 +384,13 @@ impl ConnectQuery {
                 }
             })
             .collect(),
+            // Counted only when asked for: it walks the whole neighbourhood, past `limit`.
+            count: if ctx.look_ahead().field("count").exists() {
+                g.neighbourhood_count(center, hops as u32, &filter, budget(ctx))
+                    .map_err(graph_error)?
+            } else {
+                0
+            },
             // Last, so that the relations above read the nodes before they move.
             nodes: n.nodes,
             truncated: n.truncated,

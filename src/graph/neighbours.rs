@@ -71,6 +71,43 @@ impl Graph {
         Ok(out)
     }
 
+    /// How many distinct entities lie within `depth` hops of `center` through relations
+    /// passing `filter`, centre included: the whole neighbourhood counted, however few of it a
+    /// drawing shows. One bit an entity marks those seen; each relation walked is a step of
+    /// analytics work, so a hub's two hops stop at the request's allowance.
+    pub fn neighbourhood_count(
+        &self,
+        center: EntityIx,
+        depth: u32,
+        filter: &RelationFilter,
+        budget: &Budget,
+    ) -> Result<u64, GraphError> {
+        let mut seen = vec![0u64; self.entity_count().div_ceil(64)];
+        let mut mark = |e: EntityIx| {
+            let (word, bit) = (e.0 as usize / 64, 1u64 << (e.0 % 64));
+            let new = seen[word] & bit == 0;
+            seen[word] |= bit;
+            new
+        };
+        mark(center);
+        let (mut count, mut frontier) = (1, vec![center]);
+        for _ in 0..depth {
+            let mut next = Vec::new();
+            for &node in &frontier {
+                for hop in self.relations_of(node, filter) {
+                    budget.work(1)?;
+                    budget.step(1)?;
+                    if mark(hop.other) {
+                        count += 1;
+                        next.push(hop.other);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        Ok(count)
+    }
+
     /// The relations passing `filter` among the entities of a neighbourhood, each once: what
     /// joins its nodes when it is drawn. Apart from [`Graph::neighbourhood`] because it reads
     /// every relation of every node, hubs included, and many callers want the nodes only.
@@ -152,6 +189,45 @@ mod tests {
         let cut = g.neighbourhood(x, 2, &all, 2, &free).unwrap();
         assert_eq!(cut.nodes.len(), 2);
         assert!(cut.truncated);
+    }
+
+    #[test]
+    fn the_count_is_the_whole_neighbourhood_whatever_the_limit() {
+        let g = tiny();
+        let all = RelationFilter::default();
+        for e in 0..g.entity_count() as u32 {
+            for depth in 0..=3 {
+                let drawn = g
+                    .neighbourhood(EntityIx(e), depth, &all, usize::MAX, &Budget::unlimited(0))
+                    .unwrap();
+                let counted = g
+                    .neighbourhood_count(EntityIx(e), depth, &all, &Budget::unlimited(1_000))
+                    .unwrap();
+                assert_eq!(counted, drawn.nodes.len() as u64, "{e} at {depth}");
+            }
+        }
+        let x = g.lookup("x").unwrap();
+        assert!(
+            g.neighbourhood(x, 2, &all, 2, &Budget::unlimited(0))
+                .unwrap()
+                .truncated
+        );
+        assert!(
+            g.neighbourhood_count(x, 2, &all, &Budget::unlimited(1_000))
+                .unwrap()
+                > 2
+        );
+    }
+
+    #[test]
+    fn counting_a_neighbourhood_draws_on_the_work_allowance() {
+        let g = tiny();
+        let x = g.lookup("x").unwrap();
+        let small = Budget::unlimited(2);
+        assert!(matches!(
+            g.neighbourhood_count(x, 2, &RelationFilter::default(), &small),
+            Err(GraphError::LimitExceeded(2))
+        ));
     }
 
     #[test]

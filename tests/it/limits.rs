@@ -181,6 +181,41 @@ async fn analytics_past_the_work_budget_is_limit_exceeded() {
     );
 }
 
+/// A neighbourhood's `count` is the whole neighbourhood, past the drawing's `limit`, and draws
+/// on the work allowance like an analytics computation.
+#[tokio::test]
+async fn a_neighbourhoods_count_is_not_cut_by_its_limit() {
+    let app = crate::helpers::app();
+    for hops in 1..=3 {
+        let whole = ask(
+            app.clone(),
+            &format!("{{ neighbourhood(center: \"mate-10-pro\", hops: {hops}, limit: 500) {{ nodes {{ id }} truncated count }} }}"),
+        )
+        .await;
+        let n = &whole["data"]["neighbourhood"];
+        assert_eq!(n["truncated"], false);
+        let listed = n["nodes"].as_array().unwrap().len() as u64;
+        assert_eq!(n["count"], listed, "{hops} hops");
+        let cut = ask(
+            app.clone(),
+            &format!("{{ neighbourhood(center: \"mate-10-pro\", hops: {hops}, limit: 3) {{ truncated count }} }}"),
+        )
+        .await;
+        assert_eq!(cut["data"]["neighbourhood"]["truncated"], listed > 3);
+        assert_eq!(cut["data"]["neighbourhood"]["count"], listed);
+    }
+    let small = app_with(Limits {
+        work: 5,
+        ..DEFAULT_LIMITS
+    });
+    let refused = ask(
+        small,
+        "{ neighbourhood(center: \"mate-10-pro\", hops: 2) { count } }",
+    )
+    .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
+}
+
 #[tokio::test]
 async fn the_document_cache_keeps_only_valid_texts_and_stays_within_its_bytes() {
     let app = app_with(Limits {
