@@ -27,6 +27,7 @@ use axum::routing::get;
 use serde_json::json;
 use tokio::sync::Semaphore;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
@@ -286,7 +287,9 @@ fn routes(app: AppState, config: &HttpConfig, life: Arc<Lifecycle>) -> Router {
                 "internal error",
             )
         }))
-        .layer(TraceLayer::new_for_http());
+        .layer(TraceLayer::new_for_http())
+        // gzip or brotli (quality 4) when the client accepts it, for bodies over 32 bytes.
+        .layer(CompressionLayer::new());
     if let Some(cors) = cors_layer(&config.cors_origins) {
         router = router.layer(cors);
     }

@@ -61,14 +61,15 @@ const SCHEMA: Asset = Asset {
     bytes: include_bytes!("../../schema/schema.graphql"),
 };
 
-/// Each file's entity tag: a hash of its bytes, so that a browser revalidates cheaply.
+/// Each file's entity tag: a hash of its bytes, so that a browser revalidates cheaply. Weak,
+/// because a file may go out compressed or not: the same content either way.
 static TAGS: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
     ASSETS
         .iter()
         .chain([&PAGE, &SCHEMA])
         .map(|a| {
             let hash = blake3::hash(a.bytes).to_hex();
-            HeaderValue::from_str(&format!("\"{}\"", &hash[..16])).expect("hex is a header")
+            HeaderValue::from_str(&format!("W/\"{}\"", &hash[..16])).expect("hex is a header")
         })
         .collect()
 });
@@ -108,7 +109,9 @@ fn serve(asset: &Asset, request: &HeaderMap) -> Response {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|t| t.trim() == tag || t.trim() == "*");
+        // Compared weakly: `W/` on either side does not matter.
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || tag.as_bytes().strip_prefix(b"W/") == Some(t.as_bytes()));
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
