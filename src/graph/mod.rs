@@ -26,6 +26,7 @@ mod store;
 mod table;
 mod text;
 mod timeline;
+mod traverse;
 mod view;
 
 pub use amounts::Holder;
@@ -52,6 +53,7 @@ pub use store::{Direction, Graph, Hop};
 pub use table::{EntityView, NewEntity};
 pub use text::{TextField, TextHit, TextHolder, TextIndex, TextPlace};
 pub use timeline::{Entry, EntryKind, TimelineFilter};
+pub use traverse::{Matched, Step};
 pub use view::RelationView;
 
 use crate::model::{EntityKind, RelationKind};
