@@ -18,6 +18,7 @@ mod kinds;
 mod live;
 mod order;
 mod page;
+mod pattern;
 mod quantity;
 mod query;
 mod relation;
@@ -604,13 +605,14 @@ const WORK_PER_COST_POINT: u64 = 10_000;
 
 /// The cost table of the schema: each field 1 (and its list's items), an analytics field as
 /// much as the work it may do (a point per [`WORK_PER_COST_POINT`] steps of `work`), and so is
-/// a neighbourhood's `count`.
+/// a neighbourhood's `count` and a `pattern`.
 fn costs(sdl: &async_graphql::parser::types::ServiceDocument, work: u64) -> admit::CostModel {
     let computation = work / WORK_PER_COST_POINT;
     admit::CostModel::from_sdl(sdl)
         .weigh("Query", "ranking", computation)
         .weigh("Query", "components", computation)
         .weigh("Neighbourhood", "count", computation)
+        .weigh("Query", "pattern", computation)
 }
 
 /// The schema over the data's `versions`, validating in `mode`. The version a request reads

@@ -27,6 +27,7 @@ pub struct Query(
     super::select::SelectQuery,
     super::connect::ConnectQuery,
     super::analytics::AnalyticsQuery,
+    super::pattern::PatternQuery,
     super::live::LiveQuery,
 );
 

@@ -15,6 +15,7 @@ mod layering;
 mod limits;
 mod live;
 mod metrics;
+mod patterns;
 mod pricing;
 mod process;
 mod production;
