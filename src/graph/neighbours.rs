@@ -82,14 +82,8 @@ impl Graph {
         filter: &RelationFilter,
         budget: &Budget,
     ) -> Result<u64, GraphError> {
-        let mut seen = vec![0u64; self.entity_count().div_ceil(64)];
-        let mut mark = |e: EntityIx| {
-            let (word, bit) = (e.0 as usize / 64, 1u64 << (e.0 % 64));
-            let new = seen[word] & bit == 0;
-            seen[word] |= bit;
-            new
-        };
-        mark(center);
+        let mut seen = super::traverse::Set::new(self);
+        seen.insert(center);
         let (mut count, mut frontier) = (1, vec![center]);
         for _ in 0..depth {
             let mut next = Vec::new();
@@ -97,7 +91,7 @@ impl Graph {
                 for hop in self.relations_of(node, filter) {
                     budget.work(1)?;
                     budget.step(1)?;
-                    if mark(hop.other) {
+                    if seen.insert(hop.other) {
                         count += 1;
                         next.push(hop.other);
                     }

@@ -21,15 +21,15 @@ pub struct Step {
 
 /// One bit an entity: a set of entities as big as the graph's count over 64 words.
 #[derive(Clone)]
-struct Set(Vec<u64>);
+pub(super) struct Set(Vec<u64>);
 
 impl Set {
-    fn new(graph: &Graph) -> Set {
+    pub(super) fn new(graph: &Graph) -> Set {
         Set(vec![0; graph.entity_count().div_ceil(64)])
     }
 
     /// Adds `e`; whether it was new.
-    fn insert(&mut self, e: EntityIx) -> bool {
+    pub(super) fn insert(&mut self, e: EntityIx) -> bool {
         let (word, bit) = (e.0 as usize / 64, 1u64 << (e.0 % 64));
         let new = self.0[word] & bit == 0;
         self.0[word] |= bit;
