@@ -181,7 +181,7 @@ async function start() {
       if (event.ctrlKey || event.metaKey) return;
       event.preventDefault();
       const view = id === 'nav-paths' ? 'paths' : id === 'nav-console' ? 'console' : 'explore';
-      go({ view, entity: id === 'home' || id === 'nav-explore' ? (id === 'home' ? null : state.entity) : state.entity });
+      go({ view, entity: id === 'home' ? null : state.entity });
     });
   }
   window.addEventListener('popstate', () => {

@@ -2,6 +2,7 @@
 //! (`include_bytes!`: a fixed list of files needs no crate to embed them), served with a
 //! content security policy that allows nothing from another origin and no inline code.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use axum::extract::Path;
@@ -61,27 +62,19 @@ const SCHEMA: Asset = Asset {
     bytes: include_bytes!("../../schema/schema.graphql"),
 };
 
-/// Each file's entity tag: a hash of its bytes, so that a browser revalidates cheaply. Weak,
-/// because a file may go out compressed or not: the same content either way.
-static TAGS: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
+/// Each file's entity tag, by name: a hash of its bytes, so that a browser revalidates
+/// cheaply. Weak, because a file may go out compressed or not: the same content either way.
+static TAGS: LazyLock<HashMap<&'static str, HeaderValue>> = LazyLock::new(|| {
     ASSETS
         .iter()
         .chain([&PAGE, &SCHEMA])
         .map(|a| {
             let hash = blake3::hash(a.bytes).to_hex();
-            HeaderValue::from_str(&format!("W/\"{}\"", &hash[..16])).expect("hex is a header")
+            let tag = HeaderValue::from_str(&format!("W/\"{}\"", &hash[..16]));
+            (a.name, tag.expect("hex is a header"))
         })
         .collect()
 });
-
-fn tag(asset: &Asset) -> &'static HeaderValue {
-    let index = ASSETS
-        .iter()
-        .chain([&PAGE, &SCHEMA])
-        .position(|a| a.name == asset.name)
-        .expect("every asset has a tag");
-    &TAGS[index]
-}
 
 /// `/` and `/console`: the page (it reads its state from the address).
 pub(super) async fn page(headers: HeaderMap) -> Response {
@@ -103,7 +96,7 @@ pub(super) async fn schema(headers: HeaderMap) -> Response {
 
 /// The file with its type, tag and policy; 304 when the browser already has this version.
 fn serve(asset: &Asset, request: &HeaderMap) -> Response {
-    let tag = tag(asset);
+    let tag = &TAGS[asset.name];
     let fresh = request
         .get_all(header::IF_NONE_MATCH)
         .iter()
