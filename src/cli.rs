@@ -258,6 +258,10 @@ pub struct ServeArgs {
     /// How long a WebSocket client has to send `connection_init` (closed 4408 past it).
     #[arg(long, env = "PHONEGRAPH_WS_INIT_TIMEOUT", default_value = "5s", value_parser = duration)]
     pub ws_init_timeout: Duration,
+    /// The bytes of query texts kept for automatic persisted queries (sent once with their
+    /// SHA-256, then by the hash alone); when full, the store starts over.
+    #[arg(long, env = "PHONEGRAPH_PERSISTED_QUERY_BYTES", default_value_t = 16 << 20)]
+    pub persisted_query_bytes: usize,
     /// How many reloads' changes `changes(since:)` can answer from.
     #[arg(long, env = "PHONEGRAPH_HISTORY", default_value_t = crate::gql::DEFAULT_HISTORY)]
     pub history: usize,
@@ -464,6 +468,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_ws_connections: args.max_ws_connections,
                 max_subscriptions_per_connection: args.max_subscriptions_per_connection,
                 ws_init_timeout: args.ws_init_timeout,
+                persisted_query_bytes: args.persisted_query_bytes,
                 ..crate::http::HttpConfig::default()
             };
             let runtime =

@@ -28,6 +28,9 @@ pub enum ErrorCode {
     VersionUnknown,
     /// A subscriber fell behind and missed events: it reads `changes(since:)`.
     EventsMissed,
+    /// A persisted query was sent by its hash alone, and the server does not hold its text:
+    /// send the text with the hash (Apollo's automatic persisted queries).
+    PersistedQueryNotFound,
     /// A bug: the error is logged and nothing of it is shown.
     Internal,
 }
@@ -46,6 +49,7 @@ impl ErrorCode {
             ErrorCode::ResponseTooLarge => "RESPONSE_TOO_LARGE",
             ErrorCode::VersionUnknown => "VERSION_UNKNOWN",
             ErrorCode::EventsMissed => "EVENTS_MISSED",
+            ErrorCode::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             ErrorCode::Internal => "INTERNAL",
         }
     }

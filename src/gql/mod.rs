@@ -6,7 +6,7 @@
 //! `graph`.
 
 mod analytics;
-mod cache;
+pub(crate) mod cache;
 mod connect;
 mod date;
 mod engine;
@@ -194,6 +194,11 @@ impl Parsed {
             .iter()
             .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
             .map(|(n, op)| (n.map(|n| n.as_str()), op.node.ty))
+    }
+
+    /// The version of the data it runs on: its content hash and revision.
+    pub fn version(&self) -> (&str, u64) {
+        (&self.data.data_version, self.data.revision)
     }
 
     /// The type of the operation a request with this name runs, if the document has it.

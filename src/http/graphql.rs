@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use http_body_util::BodyExt;
 use serde::Deserialize;
 
+use super::caching;
 use super::limit::ClientId;
 use super::metrics::{Outcome, Reason};
 use super::{Client, HttpConfig, HttpState, Peer, Role, error_response, overloaded, rate_limited};
@@ -203,7 +204,19 @@ pub(super) async fn handle(
             }
         })
         .flatten();
-    let (response, answered) = answer(&state, request, started).await;
+    let get = request.method() == Method::GET;
+    let mut etag = None;
+    let (mut response, answered) = answer(&state, request, started, &mut etag).await;
+    if get {
+        // A GET answer may be kept when it ran without errors (or was not modified).
+        let keep = answered.as_ref().is_some_and(|a| {
+            matches!(a.outcome, Outcome::Ok | Outcome::NotModified)
+                && matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED)
+        });
+        let etag = etag.filter(|_| keep);
+        let private = state.config.keys.is_some();
+        caching::set_headers(response.headers_mut(), etag.as_deref(), private);
+    }
     let (outcome, ran, reason) = match answered {
         Some(a) => (a.outcome, a.ran, a.reason),
         None => {
@@ -242,10 +255,12 @@ fn with(response: Response, answered: Answered) -> (Response, Option<Answered>) 
     (response, Some(answered))
 }
 
+/// Answers a request; for a GET that may be kept, sets `etag` to its answer's `ETag`.
 async fn answer(
     state: &HttpState,
     request: axum::extract::Request,
     started: Instant,
+    etag: &mut Option<String>,
 ) -> (Response, Option<Answered>) {
     // The request's parts are read in place: the `HeaderMap` extractor would copy the headers.
     let (
@@ -283,8 +298,23 @@ async fn answer(
     {
         return (bad_request("`extensions` must be an object"), None);
     }
-    let Some(query) = params.query else {
-        return (bad_request("the request has no `query`"), None);
+    let persisted = match caching::persisted_hash(params.extensions.as_ref()) {
+        Ok(hash) => hash,
+        Err(message) => return (bad_request(message), None),
+    };
+    let query = match (params.query, &persisted) {
+        (Some(query), Some(hash)) if caching::sha256_hex(&query) != *hash => {
+            return (
+                bad_request("`persistedQuery.sha256Hash` is not the SHA-256 of `query`"),
+                None,
+            );
+        }
+        (Some(query), _) => query,
+        (None, Some(hash)) => match state.persisted.get(hash) {
+            Some(text) => text.to_string(),
+            None => return (persisted_query_not_found(media), None),
+        },
+        (None, None) => return (bad_request("the request has no `query`"), None),
     };
     let variables = match params.variables {
         SentVariables::None => Variables::default(),
@@ -327,56 +357,32 @@ async fn answer(
             );
         }
     };
+    if let Some(hash) = persisted {
+        state.persisted.put(hash, &query);
+    }
     let cost = parsed.cost();
-    // With client limits, the client pays the price now and gets back what it did not use.
-    let payer = match (&state.life.clients, extensions.get::<ClientId>()) {
-        (Some(limits), Some(id)) => match limits.charge(id, cost) {
-            Ok(()) => Some((limits, id)),
-            Err(wait) => {
-                return with(
-                    rate_limited(wait),
-                    Answered {
-                        outcome: Outcome::Rejected,
-                        ran: None,
-                        reason: Some(Reason::Rate),
-                    },
-                );
-            }
-        },
-        _ => None,
-    };
     let operation_name = parsed
         .operation_name(name)
         .unwrap_or("anonymous")
         .to_owned();
     let operation = parsed.operation_type(name);
-    let mut request = Request::new(query).variables(variables);
     let admin = extensions
         .get::<Client>()
         .is_some_and(|client| client.role == Role::Admin);
-    if state.config.production && !admin {
-        if parsed.introspects(name) {
-            let response = error_response(
-                StatusCode::FORBIDDEN,
-                "FORBIDDEN",
-                "the schema may be read by admins only: ask without `__schema` and `__type`",
-            );
-            return with(
-                response,
-                Answered {
-                    outcome: Outcome::Rejected,
-                    ran: None,
-                    reason: Some(Reason::Auth),
-                },
-            );
-        }
-        request = request.disable_introspection();
-    }
-    if !state.config.production || admin {
-        request = request.data(crate::gql::Operator);
-    }
-    if let Some(name) = params.operation_name {
-        request = request.operation_name(name);
+    if state.config.production && !admin && parsed.introspects(name) {
+        let response = error_response(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "the schema may be read by admins only: ask without `__schema` and `__type`",
+        );
+        return with(
+            response,
+            Answered {
+                outcome: Outcome::Rejected,
+                ran: None,
+                reason: Some(Reason::Auth),
+            },
+        );
     }
     if operation == Some(OperationType::Subscription) {
         let response = request_error(
@@ -404,6 +410,61 @@ async fn answer(
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return (r, None);
+    }
+    if method == Method::GET {
+        let (data_version, revision) = parsed.version();
+        let role = match extensions.get::<Client>() {
+            Some(client) => client.role.as_str(),
+            None => "none",
+        };
+        let tag = caching::etag(&caching::Inputs {
+            data_version,
+            revision,
+            reloads: state.app.versions().reload_counts(),
+            query: &query,
+            variables: &variables,
+            operation_name: name,
+            media: media.as_str(),
+            role,
+        });
+        if caching::not_modified(&headers, &tag) {
+            *etag = Some(tag);
+            return with(
+                StatusCode::NOT_MODIFIED.into_response(),
+                Answered {
+                    outcome: Outcome::NotModified,
+                    ran: Some((operation_name, 0)),
+                    reason: None,
+                },
+            );
+        }
+        *etag = Some(tag);
+    }
+    // With client limits, the client pays the price now and gets back what it did not use.
+    let payer = match (&state.life.clients, extensions.get::<ClientId>()) {
+        (Some(limits), Some(id)) => match limits.charge(id, cost) {
+            Ok(()) => Some((limits, id)),
+            Err(wait) => {
+                return with(
+                    rate_limited(wait),
+                    Answered {
+                        outcome: Outcome::Rejected,
+                        ran: None,
+                        reason: Some(Reason::Rate),
+                    },
+                );
+            }
+        },
+        _ => None,
+    };
+    let mut request = Request::new(query).variables(variables);
+    if state.config.production && !admin {
+        request = request.disable_introspection();
+    } else {
+        request = request.data(crate::gql::Operator);
+    }
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
     }
     let deadline = started + state.config.request_timeout;
     let budget = state.app.budget(Some(deadline.into_std()));
@@ -520,6 +581,17 @@ fn request_error_at(media: MediaType, status: StatusCode, errors: &serde_json::V
     };
     let body = serde_json::json!({ "errors": errors }).to_string();
     (status, [(header::CONTENT_TYPE, media.as_str())], body).into_response()
+}
+
+/// The answer to a persisted query whose text this server does not hold: what Apollo's
+/// clients expect (the message and code), so they send the text again. 404 under the GraphQL
+/// media type, as Apollo's servers answer; 200 under plain JSON.
+fn persisted_query_not_found(media: MediaType) -> Response {
+    let errors = serde_json::json!([{
+        "message": "PersistedQueryNotFound",
+        "extensions": { "code": ErrorCode::PersistedQueryNotFound.as_str() },
+    }]);
+    request_error_at(media, StatusCode::NOT_FOUND, &errors)
 }
 
 /// The errors of a request that passed its deadline.

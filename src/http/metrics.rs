@@ -33,6 +33,8 @@ pub(crate) enum Outcome {
     Rejected,
     /// The server turned it away before reading it as GraphQL (see [`Reason`]).
     Refused,
+    /// A GET whose `If-None-Match` named the answer it would get: 304, nothing ran.
+    NotModified,
 }
 
 /// Why the server turned something away.
@@ -94,7 +96,7 @@ struct DataMetrics {
 pub(crate) struct Metrics {
     registry: Registry,
     /// One counter an outcome, by `Outcome as usize`, made once: a request looks none up.
-    requests: [Counter; 4],
+    requests: [Counter; 5],
     operations: Family<OperationLabel, Counter>,
     /// The operation names counted apart, with their counters: a short list, read without
     /// making a label (which would allocate) for each request.
@@ -121,6 +123,7 @@ impl Metrics {
             Outcome::FieldErrors,
             Outcome::Rejected,
             Outcome::Refused,
+            Outcome::NotModified,
         ]
         .map(|outcome| by_outcome.get_or_create_owned(&OutcomeLabel { outcome }));
         registry.register(

@@ -5,6 +5,7 @@
 //! Invariant: this module knows GraphQL only through [`crate::gql`]'s schema and error codes;
 //! it never touches the graph. Invariant: no response body carries Rust debug text.
 
+mod caching;
 mod graphql;
 mod keys;
 mod limit;
@@ -96,6 +97,8 @@ pub struct HttpConfig {
     pub max_subscriptions_per_connection: usize,
     /// How long a WebSocket client has to send `connection_init` (closed 4408 past it).
     pub ws_init_timeout: Duration,
+    /// The bytes of query texts kept for automatic persisted queries.
+    pub persisted_query_bytes: usize,
 }
 
 /// The address of the client a request came from, as the server accepted its connection.
@@ -129,6 +132,7 @@ impl Default for HttpConfig {
             max_ws_connections: 256,
             max_subscriptions_per_connection: 32,
             ws_init_timeout: Duration::from_secs(5),
+            persisted_query_bytes: 16 << 20,
         }
     }
 }
@@ -142,6 +146,8 @@ pub(crate) struct Shared {
     pub(crate) app: AppState,
     pub(crate) config: HttpConfig,
     pub(crate) life: Arc<Lifecycle>,
+    /// The texts of automatic persisted queries, by their SHA-256.
+    pub(crate) persisted: caching::PersistedQueries,
 }
 
 impl std::ops::Deref for HttpState {
@@ -252,6 +258,7 @@ fn routes(app: AppState, config: &HttpConfig, life: Arc<Lifecycle>) -> Router {
         app,
         config: config.clone(),
         life,
+        persisted: caching::PersistedQueries::new(config.persisted_query_bytes),
     }));
     let graphql = get(graphql::handle)
         .post(graphql::handle)

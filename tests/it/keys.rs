@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::helpers::{app, graphql_request, send_to};
 
 /// Runs `phonegraph keys new` and returns the key it prints.
-fn new_key(file: &Path, name: &str, role: &str) -> String {
+pub(crate) fn new_key(file: &Path, name: &str, role: &str) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_phonegraph"))
         .args(["keys", "new", "--file"])
         .arg(file)
@@ -27,7 +27,7 @@ fn new_key(file: &Path, name: &str, role: &str) -> String {
     key
 }
 
-fn with_key(mut request: Request<Body>, key: &str) -> Request<Body> {
+pub(crate) fn with_key(mut request: Request<Body>, key: &str) -> Request<Body> {
     request
         .headers_mut()
         .insert("authorization", format!("Bearer {key}").parse().unwrap());

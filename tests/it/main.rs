@@ -4,6 +4,7 @@
 mod audit;
 mod budget;
 mod bulk;
+mod caching;
 mod cli;
 mod explorer;
 mod files;
