@@ -1,4 +1,5 @@
-//! The eight in-process questions of the performance targets, over a generated market of
+//! The eight in-process questions of the performance targets (the three multi-hop ones also
+//! as the server answers them, through `pattern` and `neighbourhood { count }`), over a generated market of
 //! 100,000 entities (set `PHONEGRAPH_BENCH_ENTITIES` for another size, e.g. 1000000).
 //!
 //! Criterion measures each question over a rotating set of inputs; a second pass then times
@@ -8,8 +9,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use phonegraph::graph::{Budget, Direction, EntityIx, Graph, PathScratch, RelationFilter};
-use phonegraph::model::{DateBound, RelationKind as K};
+use phonegraph::graph::{Budget, Direction, EntityIx, Graph, PathScratch, RelationFilter, Step};
+use phonegraph::model::{DateBound, EntityKind, RelationKind as K};
 use rustc_hash::FxHashSet;
 
 /// The server's allocator, so that the questions allocate as they do when served.
@@ -151,6 +152,44 @@ fn top_vendors_in_market(
     top
 }
 
+/// The three multi-hop questions as the server answers `pattern` and `neighbourhood { count }`:
+/// through `Graph::traverse` and its counts, under a budget.
+fn carriers_by_pattern(g: &Graph, vendor: EntityIx) -> usize {
+    let steps = [
+        step(&[K::Makes], Direction::Outgoing, EntityKind::Product),
+        step(&[K::Carries], Direction::Incoming, EntityKind::Carrier),
+    ];
+    let matched = g
+        .traverse(&[vendor], &steps, &Budget::unlimited(0))
+        .expect("no limit");
+    matched.at(matched.steps()).len()
+}
+
+fn within_two_hops_count(g: &Graph, product: EntityIx) -> u64 {
+    g.neighbourhood_count(product, 2, &RelationFilter::default(), &Budget::unlimited(0))
+        .expect("no limit")
+}
+
+fn top_vendors_by_pattern(g: &Graph, market: EntityIx) -> Vec<(EntityIx, u64)> {
+    let steps = [
+        step(&[K::OperatesIn], Direction::Incoming, EntityKind::Carrier),
+        step(&[K::Carries], Direction::Outgoing, EntityKind::Product),
+        step(&[K::Makes], Direction::Incoming, EntityKind::Vendor),
+    ];
+    let budget = Budget::unlimited(0);
+    let matched = g.traverse(&[market], &steps, &budget).expect("no limit");
+    let mut top = g.traverse_counts(&matched, 3, 2, &budget).expect("no limit");
+    top.truncate(10);
+    top
+}
+
+fn step(kinds: &[K], direction: Direction, reach: EntityKind) -> Step {
+    Step {
+        filter: RelationFilter::kinds(kinds, direction),
+        reach: vec![reach],
+    }
+}
+
 fn prefix_names(g: &Graph, prefix: &str) -> usize {
     g.search_index().search(prefix, 20).len()
 }
@@ -207,6 +246,15 @@ fn questions(c: &mut Criterion) {
     c.bench_function("top 10 vendors by products carried in a market", |b| {
         let mut carried = Vec::new();
         b.iter(|| top_vendors_in_market(g, m.markets[pick(m.markets.len(), next())], &mut carried))
+    });
+    c.bench_function("carriers of a vendor's products, by pattern", |b| {
+        b.iter(|| carriers_by_pattern(g, m.vendors[pick(m.vendors.len(), next())]))
+    });
+    c.bench_function("entities within 2 hops, neighbourhood count", |b| {
+        b.iter(|| within_two_hops_count(g, m.products[pick(m.products.len(), next())]))
+    });
+    c.bench_function("top 10 vendors in a market, by pattern", |b| {
+        b.iter(|| top_vendors_by_pattern(g, m.markets[pick(m.markets.len(), next())]))
     });
     c.bench_function("first 20 names by prefix", |b| {
         b.iter(|| prefix_names(g, prefixes[next() % prefixes.len()]))
@@ -269,6 +317,21 @@ fn questions(c: &mut Criterion) {
             ));
         },
     );
+    report("carriers of a vendor's products, by pattern", 20_000, &mut |k| {
+        black_box(carriers_by_pattern(g, m.vendors[pick(m.vendors.len(), k)]));
+    });
+    report("entities within 2 hops, neighbourhood count", 5_000, &mut |k| {
+        black_box(within_two_hops_count(
+            g,
+            m.products[pick(m.products.len(), k)],
+        ));
+    });
+    report("top 10 vendors in a market, by pattern", 1_000, &mut |k| {
+        black_box(top_vendors_by_pattern(
+            g,
+            m.markets[pick(m.markets.len(), k)],
+        ));
+    });
     report("first 20 names by prefix", 20_000, &mut |k| {
         black_box(prefix_names(g, prefixes[k % prefixes.len()]));
     });

@@ -30,6 +30,7 @@ fn main() {
     let body = questions
         .lines()
         .find_map(|line| line.strip_prefix(name.as_str())?.strip_prefix('\t'))
+        .and_then(|rest| rest.split('\t').next())
         .unwrap_or_else(|| panic!("no question `{name}` in bench/questions.tsv"))
         .to_owned();
     let options = phonegraph::seed::LoadOptions {

@@ -50,13 +50,17 @@ const typeDefs = `#graphql
   type ${t} implements Entity { id: ID! name: String! relations(first: Int = 20): RelationConnection! }`).join("")}
   type Path { length: Int! }
   type GraphNode { id: ID! depth: Int! }
-  type Neighbourhood { truncated: Boolean! nodes: [GraphNode!]! }
+  type Neighbourhood { truncated: Boolean! nodes: [GraphNode!]! count: Int! }
+  type EntityList { count: Int! nodes: [Entity!]! }
+  type Ranked { entity: Entity! count: Int! }
   type SearchHit { entity: Entity! }
   type Query {
     entity(id: ID!): Entity
     paths(from: ID!, to: ID!, maxHops: Int = 4, limit: Int = 3): [Path!]!
     neighbourhood(center: ID!, hops: Int = 1, limit: Int = 50): Neighbourhood!
     search(text: String!, first: Int = 20): [SearchHit!]!
+    carriersOfProducts(vendor: ID!, first: Int = 20): EntityList!
+    topVendors(market: ID!, first: Int = 10): [Ranked!]!
   }
 `;
 
@@ -109,6 +113,38 @@ const resolvers = {
       const length = pathLength(from, to, maxHops);
       return length === null || limit < 1 ? [] : [{ length }];
     },
+    carriersOfProducts: (_, { vendor, first }) => {
+      const carriers = new Set();
+      graph.forEachOutEdge(vendor, (_e, made, _s, product) => {
+        if (made.kind !== "MAKES") return;
+        graph.forEachInEdge(product, (_f, carries, carrier) => {
+          if (carries.kind === "CARRIES" && kindOf(carrier) === "Carrier") carriers.add(carrier);
+        });
+      });
+      const ids = [...carriers].sort();
+      return { count: ids.length, nodes: ids.slice(0, first).map(entity) };
+    },
+    // Marks the products carried by the market's carriers, then counts each vendor's marked
+    // products; most first, ties by id.
+    topVendors: (_, { market, first }) => {
+      const carried = new Set();
+      graph.forEachInEdge(market, (_e, operates, carrier) => {
+        if (operates.kind !== "OPERATES_IN" || kindOf(carrier) !== "Carrier") return;
+        graph.forEachOutEdge(carrier, (_f, carries, _s, product) => {
+          if (carries.kind === "CARRIES") carried.add(product);
+        });
+      });
+      const counts = new Map();
+      for (const product of carried) {
+        graph.forEachInEdge(product, (_e, made, vendor) => {
+          if (made.kind === "MAKES") counts.set(vendor, (counts.get(vendor) ?? 0) + 1);
+        });
+      }
+      return [...counts]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, first)
+        .map(([id, count]) => ({ entity: entity(id), count }));
+    },
     neighbourhood: (_, { center, hops, limit }) => {
       const depth = new Map([[center, 0]]);
       const queue = [center];
@@ -123,7 +159,25 @@ const resolvers = {
           queue.push(other);
         }
       }
-      return { truncated, nodes: [...depth].map(([id, d]) => ({ id, depth: d })) };
+      return {
+        truncated,
+        nodes: [...depth].map(([id, d]) => ({ id, depth: d })),
+        // How many lie within `hops`, however many: asked only when the query names it.
+        count: () => {
+          const seen = new Set([center]);
+          let front = [center];
+          for (let h = 0; h < hops; h++) {
+            const next = [];
+            for (const node of front) {
+              for (const other of graph.neighbors(node)) {
+                if (!seen.has(other)) { seen.add(other); next.push(other); }
+              }
+            }
+            front = next;
+          }
+          return seen.size;
+        },
+      };
     },
     search: (_, { text, first }) => {
       const t = text.toLowerCase();

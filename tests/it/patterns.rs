@@ -116,7 +116,8 @@ async fn on_a_generated_market_the_answers_are_the_rows_own() {
         let cells: Vec<&str> = row.split(',').collect();
         kind.insert(cells[0].to_owned(), cells[1].to_owned());
     }
-    let (mut makes, mut carried_by, mut around) = (
+    let (mut makes, mut carried_by, mut around, mut operating) = (
+        BTreeMap::<String, BTreeSet<String>>::new(),
         BTreeMap::<String, BTreeSet<String>>::new(),
         BTreeMap::<String, BTreeSet<String>>::new(),
         BTreeMap::<String, BTreeSet<String>>::new(),
@@ -133,6 +134,9 @@ async fn on_a_generated_market_the_answers_are_the_rows_own() {
         match cells[2] {
             "MAKES" => makes.entry(from).or_default().insert(to),
             "CARRIES" if kind[&from] == "Carrier" => carried_by.entry(to).or_default().insert(from),
+            "OPERATES_IN" if kind[&from] == "Carrier" => {
+                operating.entry(to).or_default().insert(from)
+            }
             _ => false,
         };
     }
@@ -188,27 +192,38 @@ async fn on_a_generated_market_the_answers_are_the_rows_own() {
         "{answer}"
     );
 
-    // 3. The top ten vendors by products carried by a carrier, ties in id order.
+    // 3. The top ten vendors by products carried by carriers operating in a market, ties in
+    // id order: in the market with the most such carriers.
+    let market_id = operating
+        .iter()
+        .max_by_key(|(m, carriers)| (carriers.len(), std::cmp::Reverse((*m).clone())))
+        .unwrap()
+        .0
+        .clone();
+    let in_market = &operating[&market_id];
     let mut ranked: Vec<(String, usize)> = makes
         .iter()
         .map(|(v, products)| {
-            (
-                v.clone(),
-                products
-                    .iter()
-                    .filter(|p| carried_by.contains_key(*p))
-                    .count(),
-            )
+            let carried = products.iter().filter(|p| {
+                carried_by
+                    .get(*p)
+                    .is_some_and(|c| !c.is_disjoint(in_market))
+            });
+            (v.clone(), carried.count())
         })
         .filter(|(_, n)| *n > 0)
         .collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     ranked.truncate(10);
+    assert!(ranked.len() > 1);
     let answer = ask(
         market,
         &format!(
-            r#"{{ pattern(start: {{ kind: VENDOR }}, {CARRIERS_OF_PRODUCTS}) {{
-                top(by: 0, counting: 1, first: 10) {{ entity {{ id }} count }} }} }}"#
+            r#"{{ pattern(start: {{ id: "{market_id}" }}, steps: [
+                {{ relationKinds: [OPERATES_IN], direction: INCOMING, reach: [CARRIER] }},
+                {{ relationKinds: [CARRIES], reach: [PRODUCT] }},
+                {{ relationKinds: [MAKES], direction: INCOMING, reach: [VENDOR] }}]) {{
+                top(by: 3, counting: 2, first: 10) {{ entity {{ id }} count }} }} }}"#
         ),
     )
     .await;
