@@ -166,8 +166,13 @@ fn carriers_by_pattern(g: &Graph, vendor: EntityIx) -> usize {
 }
 
 fn within_two_hops_count(g: &Graph, product: EntityIx) -> u64 {
-    g.neighbourhood_count(product, 2, &RelationFilter::default(), &Budget::unlimited(0))
-        .expect("no limit")
+    g.neighbourhood_count(
+        product,
+        2,
+        &RelationFilter::default(),
+        &Budget::unlimited(0),
+    )
+    .expect("no limit")
 }
 
 fn top_vendors_by_pattern(g: &Graph, market: EntityIx) -> Vec<(EntityIx, u64)> {
@@ -178,7 +183,9 @@ fn top_vendors_by_pattern(g: &Graph, market: EntityIx) -> Vec<(EntityIx, u64)> {
     ];
     let budget = Budget::unlimited(0);
     let matched = g.traverse(&[market], &steps, &budget).expect("no limit");
-    let mut top = g.traverse_counts(&matched, 3, 2, &budget).expect("no limit");
+    let mut top = g
+        .traverse_counts(&matched, 3, 2, &budget)
+        .expect("no limit");
     top.truncate(10);
     top
 }
@@ -317,15 +324,23 @@ fn questions(c: &mut Criterion) {
             ));
         },
     );
-    report("carriers of a vendor's products, by pattern", 20_000, &mut |k| {
-        black_box(carriers_by_pattern(g, m.vendors[pick(m.vendors.len(), k)]));
-    });
-    report("entities within 2 hops, neighbourhood count", 5_000, &mut |k| {
-        black_box(within_two_hops_count(
-            g,
-            m.products[pick(m.products.len(), k)],
-        ));
-    });
+    report(
+        "carriers of a vendor's products, by pattern",
+        20_000,
+        &mut |k| {
+            black_box(carriers_by_pattern(g, m.vendors[pick(m.vendors.len(), k)]));
+        },
+    );
+    report(
+        "entities within 2 hops, neighbourhood count",
+        5_000,
+        &mut |k| {
+            black_box(within_two_hops_count(
+                g,
+                m.products[pick(m.products.len(), k)],
+            ));
+        },
+    );
     report("top 10 vendors in a market, by pattern", 1_000, &mut |k| {
         black_box(top_vendors_by_pattern(
             g,

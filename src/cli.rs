@@ -42,6 +42,23 @@ pub enum Command {
     /// (default `seed-data`) at a git revision against the working tree. Exit 0 when there is
     /// no difference, 1 when there is, 2 on error, like `diff`.
     Diff(DiffArgs),
+    /// Write the loaded graph for other tools: `graphml` (Gephi, yEd), `json` (JSON Graph
+    /// Format), `csv` (the bulk layout `--csv` loads: OUT is a folder for `nodes.csv` and
+    /// `edges.csv`), `cypher` (Neo4j 5, for `cypher-shell -f`) or `ndjson`.
+    Export(ExportArgs),
+}
+
+/// What to export, and where.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    /// Where the data comes from.
+    pub data: DataArgs,
+    /// The format: graphml, json, csv, cypher or ndjson.
+    #[arg(long)]
+    pub format: crate::export::Format,
+    /// The file to write (`-` for standard output); for `csv`, the folder.
+    pub out: PathBuf,
 }
 
 /// What to compare.
@@ -356,6 +373,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff(args) => Ok(diff(&args)),
+        Command::Export(args) => export(&args),
         Command::Validate(data) => match data.load() {
             Ok(loaded) => {
                 println!(
@@ -501,6 +519,78 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// from a thread of its own: should every runtime thread be stuck in work, nothing on the
 /// runtime could.
 /// Runs `diff`: 0 without differences, 1 with, 2 on error (said on standard error).
+/// `phonegraph export`: loads the data as `serve` would and writes it. Each file is written
+/// beside its name and renamed into place when whole, so a failed export leaves no half file.
+fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    use crate::export::{self, Format};
+    let loaded = match args.data.load() {
+        Ok(loaded) => loaded,
+        Err(crate::seed::SeedError::Invalid(report)) => {
+            eprintln!("{report}");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let graph = &loaded.graph;
+    let (written, place) = if args.format == Format::Csv {
+        std::fs::create_dir_all(&args.out)?;
+        let nodes = write_file(&args.out.join("nodes.csv"), |out| {
+            export::csv_nodes(graph, out)
+        })?;
+        let edges = write_file(&args.out.join("edges.csv"), |out| {
+            export::csv_edges(graph, out)
+        })?;
+        let mut written = nodes;
+        written.relations = edges.relations;
+        written.left_out.extend(edges.left_out);
+        (written, args.out.display().to_string())
+    } else if args.out.as_os_str() == "-" {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let written = export::write(graph, args.format, &mut out)?;
+        std::io::Write::flush(&mut out)?;
+        (written, "standard output".to_owned())
+    } else {
+        let written = write_file(&args.out, |out| export::write(graph, args.format, out))?;
+        (written, args.out.display().to_string())
+    };
+    eprintln!(
+        "wrote {} entities and {} relations to {place} ({})",
+        written.entities,
+        written.relations,
+        args.format.name()
+    );
+    for what in &written.left_out {
+        eprintln!("  not in the {} layout: {what}", args.format.name());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a file through `write`, to a temporary file beside it renamed into place when whole.
+fn write_file<T>(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<T>,
+) -> anyhow::Result<T> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    let file = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", dir.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let value = write(&mut out)?;
+    let file = out.into_inner().map_err(|e| e.into_error())?;
+    // A temporary file is made private; the export is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    file.persist(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
+    Ok(value)
+}
+
 fn diff(args: &DiffArgs) -> ExitCode {
     let loaded = |dir: &std::path::Path| {
         crate::seed::load(dir).map_err(|e| format!("cannot load `{}`: {e}", dir.display()))

@@ -11,11 +11,15 @@
 //! - [`http`]: the axum router and server: GraphQL over HTTP and WebSocket, the explorer page,
 //!   health.
 //! - [`reload`]: the data read again when its files change, made current only when valid.
+//! - [`export`]: the loaded graph written out: GraphML, a JSON graph, the CSV layout, Cypher,
+//!   NDJSON.
 //! - [`generate`]: a synthetic market in the bulk CSV layout, for benchmarks and demos.
-//! - [`cli`]: the command line: `serve`, `validate`, `schema`, `generate`.
+//! - [`cli`]: the command line: `serve`, `validate`, `schema`, `generate`, `keys`, `diff`,
+//!   `export`.
 
 pub mod admit;
 pub mod cli;
+pub mod export;
 pub mod generate;
 pub mod gql;
 pub mod graph;

@@ -6,6 +6,7 @@
 //! it never touches the graph. Invariant: no response body carries Rust debug text.
 
 mod caching;
+mod download;
 mod graphql;
 mod keys;
 mod limit;
@@ -170,6 +171,8 @@ pub(crate) struct Lifecycle {
     pub(crate) pool: Arc<Semaphore>,
     /// Slots for WebSocket connections.
     pub(crate) ws_connections: Arc<Semaphore>,
+    /// The one slot for an export being written (`GET /export`).
+    pub(crate) exports: Arc<Semaphore>,
     /// Turns true when the server begins to drain: WebSocket connections close.
     pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
     refusals: AtomicU64,
@@ -202,6 +205,7 @@ impl Lifecycle {
             in_flight: Semaphore::new(config.max_in_flight),
             pool: Arc::new(Semaphore::new(config.pool_threads.max(1))),
             ws_connections: Arc::new(Semaphore::new(config.max_ws_connections)),
+            exports: Arc::new(Semaphore::new(1)),
             shutdown: tokio::sync::watch::Sender::new(false),
             refusals: AtomicU64::new(0),
             logged: AtomicU64::new(0),
@@ -247,7 +251,7 @@ impl Lifecycle {
 
 /// The application's routes over a fresh server state: `/` and `/console` (the explorer page,
 /// with `/assets/` and `/schema.graphql`), `/graphql` (GET, POST and WebSocket), `/healthz`,
-/// `/readyz`, `/metrics`, `/admin/reload`. [`serve`] builds its own, which knows when it drains.
+/// `/readyz`, `/metrics`, `/admin/reload`, `/export`. [`serve`] builds its own, which knows when it drains.
 pub fn router(app: AppState, config: &HttpConfig) -> Router {
     let life = Arc::new(Lifecycle::new(config, &app));
     routes(app, config, life)
@@ -272,6 +276,7 @@ fn routes(app: AppState, config: &HttpConfig, life: Arc<Lifecycle>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(render_metrics))
+        .route("/export", get(download::export))
         .route(
             "/admin/reload",
             axum::routing::post(admin_reload).fallback(post_only),
@@ -383,7 +388,7 @@ async fn authorize(
     let needs = match path {
         "/graphql" => Role::Reader,
         "/metrics" if !state.config.metrics_open => Role::Admin,
-        "/admin/reload" if state.config.keys.is_some() => Role::Admin,
+        "/admin/reload" | "/export" if state.config.keys.is_some() => Role::Admin,
         "/schema.graphql" if state.config.production => Role::Admin,
         _ => return next.run(request).await,
     };
@@ -563,21 +568,12 @@ fn reload_json(outcome: &crate::gql::ReloadOutcome, shown: bool) -> serde_json::
 /// A reload that outlasts the request timeout is answered 202: it goes on, and `/healthz`
 /// tells its outcome.
 async fn admin_reload(State(state): State<HttpState>, request: axum::extract::Request) -> Response {
-    if state.config.keys.is_none() {
-        // Behind a proxy named by `--trust-proxy`, the client is the one it forwards for.
-        let peer = request.extensions().get::<Peer>().map(|peer| peer.0.ip());
-        let local = state
-            .config
-            .trusted_proxies
-            .client(peer, request.headers())
-            .is_some_and(|address| address.is_loopback());
-        if !local {
-            return error_response(
-                StatusCode::FORBIDDEN,
-                "FORBIDDEN",
-                "without API keys, reloads may be asked only from this machine",
-            );
-        }
+    if state.config.keys.is_none() && !from_this_machine(&state, &request) {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "without API keys, reloads may be asked only from this machine",
+        );
     }
     let versions = state.app.versions().clone();
     let Some(ticket) = versions.request_reload() else {
@@ -622,6 +618,17 @@ async fn admin_reload(State(state): State<HttpState>, request: axum::extract::Re
         body.to_string(),
     )
         .into_response()
+}
+
+/// Whether a request comes from this machine (a loopback address); behind a proxy named by
+/// `--trust-proxy`, the client is the one it forwards for.
+fn from_this_machine(state: &HttpState, request: &axum::extract::Request) -> bool {
+    let peer = request.extensions().get::<Peer>().map(|peer| peer.0.ip());
+    state
+        .config
+        .trusted_proxies
+        .client(peer, request.headers())
+        .is_some_and(|address| address.is_loopback())
 }
 
 async fn post_only() -> Response {

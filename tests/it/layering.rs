@@ -6,7 +6,8 @@ use std::path::Path;
 use crate::helpers::path;
 
 /// Which top-level modules each one may name (itself always). Dependencies point inward:
-/// `http → gql → graph → model`, `gql → admit`, `seed → graph → model`; `cli` wires everything
+/// `http → gql → graph → model`, `gql → admit`, `seed → graph → model`, `http → export → graph`;
+/// `cli` wires everything
 /// together.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("model", &[]),
@@ -14,7 +15,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("seed", &["graph", "model"]),
     ("admit", &[]),
     ("gql", &["admit", "graph", "model"]),
-    ("http", &["gql"]),
+    ("http", &["gql", "export"]),
+    ("export", &["graph", "model"]),
     ("generate", &["model"]),
     ("reload", &["gql", "graph", "seed"]),
 ];

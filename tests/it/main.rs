@@ -7,6 +7,7 @@ mod bulk;
 mod caching;
 mod cli;
 mod explorer;
+mod export;
 mod files;
 mod helpers;
 mod hostile;
