@@ -31,7 +31,12 @@ pub enum Command {
     /// Check the seed data and print every problem with its place; exit non-zero if any.
     Validate(DataArgs),
     /// Print the GraphQL schema (SDL), exactly as committed in `schema/schema.graphql`.
-    Schema,
+    Schema {
+        /// The Apollo Federation v2 subgraph's SDL instead, as `serve --federation` gives it in
+        /// `_service { sdl }`.
+        #[arg(long)]
+        federation: bool,
+    },
     /// Write a synthetic market (`nodes.csv`, `edges.csv`) for benchmarks and demos.
     Generate(GenerateArgs),
     /// Manage API keys.
@@ -184,6 +189,10 @@ pub struct ServeArgs {
     /// checking an async-graphql upgrade).
     #[arg(long, env = "PHONEGRAPH_ENGINE", default_value = "fast", value_parser = engine())]
     pub engine: crate::gql::Engine,
+    /// Serve as an Apollo Federation v2 subgraph: entity types carry `@key(fields: "id")`,
+    /// and `_service` and `_entities` answer a gateway. Runs on the stock engine.
+    #[arg(long, env = "PHONEGRAPH_FEDERATION")]
+    pub federation: bool,
     /// The memory the cache of parsed query texts may hold, in bytes.
     #[arg(long, env = "PHONEGRAPH_DOC_CACHE_BYTES", default_value_t = crate::gql::DEFAULT_LIMITS.doc_cache_bytes)]
     pub doc_cache_bytes: usize,
@@ -351,8 +360,18 @@ fn init_tracing(json: bool) {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Schema => {
-            print!("{}", crate::gql::sdl());
+        Command::Schema { federation } => {
+            let sdl = if federation {
+                crate::gql::federated_sdl()
+            } else {
+                crate::gql::sdl()
+            };
+            // A reader that stops early (`| head`) is no error.
+            let mut out = std::io::stdout().lock();
+            match std::io::Write::write_all(&mut out, sdl.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+                _ => {}
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(args) => {
@@ -452,6 +471,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .with_engine(args.engine)
             .with_history(args.history, args.history_bytes);
             state.set_load_time(loading.elapsed());
+            let state = if args.federation {
+                state.with_federation()
+            } else {
+                state
+            };
             let state = if args.production {
                 state.without_suggestions()
             } else {

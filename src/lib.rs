@@ -17,6 +17,10 @@
 //! - [`cli`]: the command line: `serve`, `validate`, `schema`, `generate`, `keys`, `diff`,
 //!   `export`.
 
+// The federated root nests the API's merged root one level deeper than the compiler's default
+// follows when it checks that its futures are `Send`.
+#![recursion_limit = "256"]
+
 pub mod admit;
 pub mod cli;
 pub mod export;

@@ -14,6 +14,7 @@ mod entity;
 mod enums;
 mod error;
 mod evidence;
+mod federation;
 mod kinds;
 mod live;
 mod order;
@@ -163,6 +164,9 @@ pub struct AppState {
     limits: Limits,
     /// What the fast engine keeps; `None` runs stock async-graphql.
     fast: Option<Arc<engine::Fast>>,
+    /// With `--federation`, the subgraph's schema, which runs every query (on the stock
+    /// engine); `None` runs `schema`.
+    federated: Option<federation::FederatedSchema>,
     /// Whether errors suggest names.
     suggest: bool,
 }
@@ -264,6 +268,7 @@ impl AppState {
             costs: Arc::new(costs(&sdl, limits.work)),
             limits,
             fast: None,
+            federated: None,
             suggest: true,
         }
         .with_engine(Engine::Fast)
@@ -274,14 +279,39 @@ impl AppState {
     pub fn without_suggestions(mut self) -> Self {
         self.suggest = false;
         self.schema = schema(&self.versions, async_graphql::ValidationMode::Strict, false);
+        if self.federated.is_some() {
+            self.federated = Some(federated(&self.versions, false));
+        }
         let engine = self.engine();
         self.with_engine(engine)
+    }
+
+    /// The same app as an Apollo Federation v2 subgraph: entity types carry
+    /// `@key(fields: "id")`, and `_service` and `_entities` answer. It runs on the stock
+    /// engine, whose schema it extends.
+    pub fn with_federation(mut self) -> Self {
+        let schema = federated(&self.versions, self.suggest);
+        let sdl = async_graphql::parser::parse_schema(schema.sdl())
+            .expect("async-graphql writes SDL it can parse");
+        self.costs = Arc::new(costs(&sdl, self.limits.work));
+        // Texts validated against the plain schema are not against this one: a cache of its own.
+        self.documents = Arc::new(cache::Bounded::new(DOCUMENTS, self.limits.doc_cache_bytes));
+        self.federated = Some(schema);
+        self.fast = None;
+        self
+    }
+
+    /// Whether this app serves as a federation subgraph.
+    pub fn federated(&self) -> bool {
+        self.federated.is_some()
     }
 
     /// The same app, over the same data and caches, run by another engine.
     pub fn with_engine(mut self, engine: Engine) -> Self {
         self.fast = match engine {
             Engine::Stock => None,
+            // A subgraph runs its own schema, on the stock engine.
+            Engine::Fast if self.federated.is_some() => None,
             Engine::Fast => {
                 let sdl = async_graphql::parser::parse_schema(self.schema.sdl())
                     .expect("async-graphql writes SDL it can parse");
@@ -432,21 +462,28 @@ impl AppState {
         let query = std::mem::take(&mut request.query);
         let mut request = request.data(budget.clone());
         let operation_name = request.operation_name.clone();
-        let (schema, request) = match &self.fast {
-            Some(fast) => fast.ready(
-                &self.schema,
-                &parsed.data,
-                &parsed.document,
-                parsed.validated,
-                request,
-            ),
-            None => {
+        let mut response = match (&self.federated, &self.fast) {
+            (Some(federated), _) => {
                 request.set_parsed_query(ExecutableDocument::clone(&parsed.document));
                 let request = request.data::<Store>(Arc::new(parsed.data.clone()));
-                (&self.schema, request)
+                federated.execute(request).await
+            }
+            (None, Some(fast)) => {
+                let (schema, request) = fast.ready(
+                    &self.schema,
+                    &parsed.data,
+                    &parsed.document,
+                    parsed.validated,
+                    request,
+                );
+                schema.execute(request).await
+            }
+            (None, None) => {
+                request.set_parsed_query(ExecutableDocument::clone(&parsed.document));
+                let request = request.data::<Store>(Arc::new(parsed.data.clone()));
+                self.schema.execute(request).await
             }
         };
-        let mut response = schema.execute(request).await;
         // A request that failed validation has no data and errors at no path; a field error
         // always has a path.
         let before_execution = response.data == async_graphql::Value::Null
@@ -633,6 +670,38 @@ fn schema(
     } else {
         builder.disable_suggestions().finish()
     }
+}
+
+/// The federated schema over the data's `versions` (see [`AppState::with_federation`]).
+fn federated(versions: &Arc<Versions>, suggest: bool) -> federation::FederatedSchema {
+    let builder = federated_builder().data(versions.clone());
+    if suggest {
+        builder.finish()
+    } else {
+        builder.disable_suggestions().finish()
+    }
+}
+
+fn federated_builder() -> async_graphql::SchemaBuilder<
+    federation::FederatedQuery,
+    EmptyMutation,
+    async_graphql::EmptySubscription,
+> {
+    Schema::build(
+        federation::FederatedQuery::default(),
+        EmptyMutation,
+        async_graphql::EmptySubscription,
+    )
+    .enable_federation()
+}
+
+/// The subgraph's SDL, as `_service { sdl }` gives it to a federation gateway.
+pub fn federated_sdl() -> String {
+    federated_builder().finish().sdl_with_options(
+        async_graphql::SDLExportOptions::new()
+            .federation()
+            .compose_directive(),
+    )
 }
 
 /// The schema's SDL, as committed in `schema/schema.graphql`.

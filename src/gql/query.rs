@@ -1,6 +1,6 @@
 //! The query root: lookups, lists, search and the data set's identity.
 
-use async_graphql::{Context, ID, MergedObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
 use super::Store;
 use super::date::Date;
@@ -20,16 +20,31 @@ pub struct BaseQuery;
 // two threads (`AppState::execute` puts their answers back in the order they were asked);
 // every other object resolves its fields one after another (`serial`): none waits on
 // anything, and concurrent fields cost each object a set of futures.
-/// The entry points of the API.
-#[derive(MergedObject, Default)]
-pub struct Query(
-    BaseQuery,
-    super::select::SelectQuery,
-    super::connect::ConnectQuery,
-    super::analytics::AnalyticsQuery,
-    super::pattern::PatternQuery,
-    super::live::LiveQuery,
-);
+/// Declares a query root of the API's parts and any more after them: `Query`, and the
+/// federated root, which adds the entity lookups (it cannot hold `Query` itself: both would
+/// be named `Query`).
+macro_rules! query_root {
+    ($(#[doc = $doc:literal])* $(@name $graphql:literal)? $name:ident $(, $more:ty)*) => {
+        $(#[doc = $doc])*
+        #[derive(async_graphql::MergedObject, Default)]
+        $(#[graphql(name = $graphql)])?
+        pub struct $name(
+            $crate::gql::query::BaseQuery,
+            $crate::gql::select::SelectQuery,
+            $crate::gql::connect::ConnectQuery,
+            $crate::gql::analytics::AnalyticsQuery,
+            $crate::gql::pattern::PatternQuery,
+            $crate::gql::live::LiveQuery,
+            $($more,)*
+        );
+    };
+}
+pub(crate) use query_root;
+
+query_root! {
+    /// The entry points of the API.
+    Query
+}
 
 /// A search result.
 #[derive(SimpleObject, Clone)]

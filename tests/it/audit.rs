@@ -11,9 +11,17 @@ use crate::helpers::{app, path};
 
 /// Installs the pinned clients from their lockfile when they are not there yet.
 pub(crate) fn install(dir: &Path) {
-    if ["graphql-http", "graphql-ws", "ws", "playwright-core"]
-        .iter()
-        .all(|p| dir.join("node_modules").join(p).is_dir())
+    if [
+        "graphql-http",
+        "graphql-ws",
+        "ws",
+        "playwright-core",
+        "@apollo/gateway",
+        "@apollo/subgraph",
+        "@apollo/server",
+    ]
+    .iter()
+    .all(|p| dir.join("node_modules").join(p).is_dir())
     {
         return;
     }

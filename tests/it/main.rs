@@ -8,6 +8,7 @@ mod caching;
 mod cli;
 mod explorer;
 mod export;
+mod federation;
 mod files;
 mod helpers;
 mod hostile;
