@@ -7,6 +7,7 @@
 
 mod analytics;
 pub(crate) mod cache;
+mod chart;
 mod connect;
 mod date;
 mod engine;

@@ -35,6 +35,7 @@ macro_rules! query_root {
             $crate::gql::analytics::AnalyticsQuery,
             $crate::gql::pattern::PatternQuery,
             $crate::gql::live::LiveQuery,
+            $crate::gql::chart::ChartQuery,
             $($more,)*
         );
     };

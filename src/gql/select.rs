@@ -225,6 +225,40 @@ pub struct Bucket {
     pub entity: Option<Entity>,
 }
 
+/// The graph's key for a `GroupBy` (with, for `Related`, the relations that lead to the group).
+pub(crate) fn group_key(
+    store: &Store,
+    by: GroupBy,
+    relation_kinds: Option<Vec<RelationKind>>,
+    relation_direction: Option<Direction>,
+    filter: Option<&RelationFilter>,
+) -> Result<GroupKey> {
+    Ok(match by {
+        GroupBy::Kind => GroupKey::Kind,
+        GroupBy::Category => GroupKey::Category,
+        GroupBy::EventType => GroupKey::EventType,
+        GroupBy::Year => GroupKey::Year,
+        GroupBy::Related => GroupKey::Related(relation_filter(
+            store,
+            relation_kinds,
+            relation_direction,
+            filter,
+        )?),
+    })
+}
+
+/// A graph bucket as the API gives it: the related entity's name as its label.
+pub(crate) fn bucket(store: &Store, b: graph::Bucket) -> Bucket {
+    Bucket {
+        label: b
+            .entity
+            .map_or_else(|| b.key.clone(), |e| store.graph.entity(e).name.to_string()),
+        key: b.key,
+        count: b.count as u64,
+        entity: b.entity.map(|e| entity(store, e)),
+    }
+}
+
 /// Entities matching `kind` and `where`, ordered.
 pub(crate) fn select(
     store: &Store,
@@ -347,29 +381,17 @@ impl SelectQuery {
         let store = ctx.data_unchecked::<Store>();
         let g = &store.graph;
         let list = select(store, budget(ctx), kind, condition.as_ref(), None)?;
-        let key = match by {
-            GroupBy::Kind => GroupKey::Kind,
-            GroupBy::Category => GroupKey::Category,
-            GroupBy::EventType => GroupKey::EventType,
-            GroupBy::Year => GroupKey::Year,
-            GroupBy::Related => GroupKey::Related(relation_filter(
-                store,
-                relation_kinds,
-                relation_direction,
-                filter.as_ref(),
-            )?),
-        };
+        let key = group_key(
+            store,
+            by,
+            relation_kinds,
+            relation_direction,
+            filter.as_ref(),
+        )?;
         Ok(graph::group(g, &list, &key, budget(ctx))
             .map_err(graph_error)?
             .into_iter()
-            .map(|b| Bucket {
-                label: b
-                    .entity
-                    .map_or_else(|| b.key.clone(), |e| g.entity(e).name.to_string()),
-                key: b.key,
-                count: b.count as u64,
-                entity: b.entity.map(|e| entity(store, e)),
-            })
+            .map(|b| bucket(store, b))
             .collect())
     }
 

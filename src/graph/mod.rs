@@ -9,6 +9,7 @@ mod amounts;
 mod analytics;
 mod budget;
 mod builder;
+mod chart;
 mod claims;
 mod diff;
 mod evidence;
@@ -33,6 +34,7 @@ pub use amounts::Holder;
 pub use analytics::{BETWEENNESS_SAMPLES, DAMPING, EXACT_BETWEENNESS_LIMIT, Subgraph};
 pub use budget::{Budget, Stop};
 pub use builder::{GraphBuilder, RelationAddition, RelationTarget};
+pub use chart::{AmountSum, Cross, Interval, MAX_PERIODS, Series, amount_sums, cross, series};
 pub use claims::Claim;
 pub use diff::{Change, Happened, Item, diff, diff_by_ids};
 pub use evidence::Citing;
@@ -111,6 +113,16 @@ pub enum GraphError {
         "the computation needs more than its budget of {0} steps: narrow it with kinds or filters"
     )]
     LimitExceeded(u64),
+    /// A time series would have more periods than it may.
+    #[error(
+        "a series of {periods} periods: at most {max}; narrow `from` and `to`, or take a longer interval"
+    )]
+    TooManyPeriods {
+        /// How many it would have.
+        periods: usize,
+        /// How many it may have.
+        max: usize,
+    },
 }
 
 /// Small graphs for unit tests.

@@ -198,32 +198,9 @@ pub fn group(
     budget: &Budget,
 ) -> Result<Vec<Bucket>, GraphError> {
     let mut counts: FxHashMap<(String, Option<EntityIx>), usize> = FxHashMap::default();
-    let none = || ("none".to_owned(), None);
     for &e in list {
         budget.step(1)?;
-        let d = graph.entity_detail(e);
-        let keys: Vec<(String, Option<EntityIx>)> = match key {
-            GroupKey::Kind => vec![(graph.entity(e).kind.to_string(), None)],
-            GroupKey::Category => vec![d.category.map_or_else(none, |c| (c.to_string(), None))],
-            GroupKey::EventType => vec![d.event_type.map_or_else(none, |t| (t.to_string(), None))],
-            GroupKey::Year => vec![
-                entity_date(graph, e).map_or_else(none, |d| (d.earliest.year().to_string(), None)),
-            ],
-            GroupKey::Related(filter) => {
-                let mut others: Vec<EntityIx> = graph.related(e, filter).collect();
-                others.sort();
-                others.dedup();
-                if others.is_empty() {
-                    vec![none()]
-                } else {
-                    others
-                        .into_iter()
-                        .map(|o| (graph.entity(o).id.to_string(), Some(o)))
-                        .collect()
-                }
-            }
-        };
-        for k in keys {
+        for k in group_keys(graph, e, key) {
             *counts.entry(k).or_default() += 1;
         }
     }
@@ -231,13 +208,50 @@ pub fn group(
         .into_iter()
         .map(|((key, entity), count)| Bucket { key, entity, count })
         .collect();
+    sort_buckets(&mut buckets, key);
+    Ok(buckets)
+}
+
+/// The keys an entity is counted under: one, or for `Related` each entity it leads to (or
+/// `none`).
+pub(crate) fn group_keys(
+    graph: &Graph,
+    e: EntityIx,
+    key: &GroupKey,
+) -> Vec<(String, Option<EntityIx>)> {
+    let none = || ("none".to_owned(), None);
+    let d = graph.entity_detail(e);
+    match key {
+        GroupKey::Kind => vec![(graph.entity(e).kind.to_string(), None)],
+        GroupKey::Category => vec![d.category.map_or_else(none, |c| (c.to_string(), None))],
+        GroupKey::EventType => vec![d.event_type.map_or_else(none, |t| (t.to_string(), None))],
+        GroupKey::Year => {
+            vec![entity_date(graph, e).map_or_else(none, |d| (d.earliest.year().to_string(), None))]
+        }
+        GroupKey::Related(filter) => {
+            let mut others: Vec<EntityIx> = graph.related(e, filter).collect();
+            others.sort();
+            others.dedup();
+            if others.is_empty() {
+                vec![none()]
+            } else {
+                others
+                    .into_iter()
+                    .map(|o| (graph.entity(o).id.to_string(), Some(o)))
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Buckets in the order a chart reads them: years in time order, others largest first (ties
+/// by key).
+pub(crate) fn sort_buckets(buckets: &mut [Bucket], key: &GroupKey) {
     if matches!(key, GroupKey::Year) {
-        // A time series reads in time order.
         buckets.sort_by(|a, b| a.key.cmp(&b.key));
     } else {
         buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
     }
-    Ok(buckets)
 }
 
 impl Graph {

@@ -5,6 +5,7 @@ mod audit;
 mod budget;
 mod bulk;
 mod caching;
+mod charts;
 mod cli;
 mod explorer;
 mod export;
