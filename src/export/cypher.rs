@@ -1,5 +1,5 @@
 //! Cypher for Neo4j 5, as a `cypher-shell -f` script: a uniqueness constraint, then for each
-//! kind batches of rows set with `:param {rows: [...]}` and merged by one
+//! kind batches of rows set with `:param {rows: [...]};` and merged by one
 //! `UNWIND $rows AS row MERGE …` statement. Entities are `:Entity` nodes with their kind's
 //! label (`:Vendor`, `:GovernmentBody`); relations are relationships of their kind (`MAKES`).
 //! Neo4j properties hold only values and lists of values, so lists of objects (sources with
@@ -46,7 +46,7 @@ pub(super) fn write(graph: &Graph, out: &mut dyn Write) -> io::Result<Written> {
                 props(out, &record)?;
                 out.write_all(b"}")?;
             }
-            out.write_all(b"]}\n")?;
+            out.write_all(b"]};\n")?;
             writeln!(out, "{statement}")?;
             written.entities += batch.len();
         }
@@ -81,7 +81,7 @@ pub(super) fn write(graph: &Graph, out: &mut dyn Write) -> io::Result<Written> {
                 props(out, &record)?;
                 out.write_all(b"}")?;
             }
-            out.write_all(b"]}\n")?;
+            out.write_all(b"]};\n")?;
             writeln!(out, "{statement}")?;
             written.relations += batch.len();
         }

@@ -19,6 +19,7 @@ pub(crate) fn install(dir: &Path) {
         "@apollo/gateway",
         "@apollo/subgraph",
         "@apollo/server",
+        "@neo4j-cypher/language-support",
     ]
     .iter()
     .all(|p| dir.join("node_modules").join(p).is_dir())

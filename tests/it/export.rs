@@ -14,6 +14,7 @@ use phonegraph::http::{HttpConfig, Keys};
 use phonegraph::seed::{LoadOptions, load_with};
 use serde_json::{Value, json};
 
+use crate::audit::install;
 use crate::helpers::{app, ask, path, send_to};
 use crate::keys::{new_key, with_key};
 use crate::live::Live;
@@ -246,7 +247,10 @@ async fn every_format_holds_the_same_graph_with_its_sources() {
             .starts_with("CREATE CONSTRAINT phonegraph_entity_id")
     );
     while let Some(line) = lines.next() {
-        let params = line.strip_prefix(":param ").expect("a :param line");
+        let params = line
+            .strip_prefix(":param ")
+            .and_then(|p| p.strip_suffix(';'))
+            .expect("a :param line");
         let statement = lines.next().expect("a statement after each batch");
         assert!(statement.starts_with("UNWIND $rows AS row "), "{statement}");
         assert!(statement.ends_with(';'), "{statement}");
@@ -284,6 +288,27 @@ async fn every_format_holds_the_same_graph_with_its_sources() {
         }
     }
     assert_eq!((nodes, rels), (entities, relations));
+
+    // Neo4j's own Cypher 5 parser finds nothing wrong in any statement or command.
+    install(&path("tests/audit"));
+    let output = Command::new("node")
+        .arg("cypher-lint.mjs")
+        .arg(file("cypher"))
+        .current_dir(path("tests/audit"))
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lint: Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stdout}"));
+    let batches = script.lines().filter(|l| l.starts_with(":param ")).count();
+    assert_eq!(
+        lint,
+        json!({ "statements": 1 + 2 * batches, "problems": [] })
+    );
 }
 
 /// Reads the Cypher literals the export writes (maps with plain keys, lists, double-quoted
