@@ -95,7 +95,7 @@ fn path_length(g: &Graph, scratch: &PathScratch, a: EntityIx, b: EntityIx) -> Op
         &RelationFilter::default(),
         1,
         scratch,
-        &Budget::unlimited(0),
+        &Budget::unlimited(u64::MAX),
     )
     .unwrap_or_default()
     .first()
@@ -160,7 +160,7 @@ fn carriers_by_pattern(g: &Graph, vendor: EntityIx) -> usize {
         step(&[K::Carries], Direction::Incoming, EntityKind::Carrier),
     ];
     let matched = g
-        .traverse(&[vendor], &steps, &Budget::unlimited(0))
+        .traverse(&[vendor], &steps, &Budget::unlimited(u64::MAX))
         .expect("no limit");
     matched.at(matched.steps()).len()
 }
@@ -170,7 +170,7 @@ fn within_two_hops_count(g: &Graph, product: EntityIx) -> u64 {
         product,
         2,
         &RelationFilter::default(),
-        &Budget::unlimited(0),
+        &Budget::unlimited(u64::MAX),
     )
     .expect("no limit")
 }
@@ -181,7 +181,7 @@ fn top_vendors_by_pattern(g: &Graph, market: EntityIx) -> Vec<(EntityIx, u64)> {
         step(&[K::Carries], Direction::Outgoing, EntityKind::Product),
         step(&[K::Makes], Direction::Incoming, EntityKind::Vendor),
     ];
-    let budget = Budget::unlimited(0);
+    let budget = Budget::unlimited(u64::MAX);
     let matched = g.traverse(&[market], &steps, &budget).expect("no limit");
     let mut top = g
         .traverse_counts(&matched, 3, 2, &budget)
