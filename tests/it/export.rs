@@ -309,6 +309,43 @@ async fn every_format_holds_the_same_graph_with_its_sources() {
         lint,
         json!({ "statements": 1 + 2 * batches, "problems": [] })
     );
+
+    // FalkorDB, the embedded openCypher engine of `falkordblite` (PyPI), loads it and answers.
+    let fetched = Command::new("bash")
+        .arg(path("tests/audit/falkordb.sh"))
+        .status()
+        .expect("bash runs");
+    assert!(fetched.success(), "tests/audit/falkordb.sh failed");
+    let report = python(&[
+        path("tests/audit/falkordb_load.py").to_str().unwrap(),
+        path("target/falkordb").to_str().unwrap(),
+        file("cypher").to_str().unwrap(),
+    ]);
+    let loaded: Value = serde_json::from_str(&report).unwrap_or_else(|_| panic!("{report}"));
+    let carriers = ask(
+        app(),
+        r#"{ pattern(start: { id: "huawei" }, steps: [
+              { relationKinds: [MAKES], reach: [PRODUCT] },
+              { relationKinds: [CARRIES], direction: INCOMING, reach: [CARRIER] }]) {
+            entities { nodes { id } } } }"#,
+    )
+    .await;
+    let carriers: Vec<Value> = carriers["data"]["pattern"]["entities"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].clone())
+        .collect();
+    assert_eq!(
+        loaded,
+        json!({
+            "statements": batches,
+            "nodes": entities,
+            "relationships": relations,
+            "carriersOfHuaweiProducts": carriers,
+            "attMate10Pro": [deal["status"], deal["statusDate"], deal["market"]],
+        })
+    );
 }
 
 /// Reads the Cypher literals the export writes (maps with plain keys, lists, double-quoted
@@ -387,29 +424,22 @@ fn cypher_literal(text: &str) -> Value {
 }
 
 /// Runs the pinned Python packages' interpreter (a virtual environment under `target/`, made
-/// from `tests/audit/requirements.txt` when missing) and gives its standard output.
+/// or brought up to date from `tests/audit/requirements.txt` by `tests/audit/python.sh`) and
+/// gives its standard output.
 fn python(args: &[&str]) -> String {
     static MADE: Mutex<()> = Mutex::new(());
-    let venv = path("target/audit-python");
-    let interpreter = venv.join("bin/python");
     {
         let _made = MADE.lock().unwrap();
-        if !interpreter.exists() {
-            let made = Command::new("python3")
-                .args(["-m", "venv"])
-                .arg(&venv)
-                .status()
-                .expect("python3 runs (Python 3.10 or later is needed for this test)");
-            assert!(made.success());
-            let installed = Command::new(&interpreter)
-                .args(["-m", "pip", "install", "--quiet", "-r"])
-                .arg(path("tests/audit/requirements.txt"))
-                .status()
-                .unwrap();
-            assert!(installed.success(), "pip install failed");
-        }
+        let made = Command::new("bash")
+            .arg(path("tests/audit/python.sh"))
+            .status()
+            .expect("bash runs");
+        assert!(made.success(), "tests/audit/python.sh failed");
     }
-    let output = Command::new(&interpreter).args(args).output().unwrap();
+    let output = Command::new(path("target/audit-python/bin/python"))
+        .args(args)
+        .output()
+        .unwrap();
     assert!(
         output.status.success(),
         "{}",
