@@ -14,6 +14,8 @@
 #                                       # mix's latency with and without reloads (no Apollo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/mix.sh
+source bench/mix.sh
 
 ENTITIES=${ENTITIES:-100000}
 DURATION=${DURATION:-10s}
@@ -112,19 +114,7 @@ ask() { # name body [Apollo's body]: phonegraph, then Apollo on the same questio
 gql="http://127.0.0.1:$PORT/graphql"
 
 if [ "${RELOAD:-0}" = 1 ]; then
-  # The light mix: the questions of bench/questions.tsv in turn, on each connection; all but
-  # the ranking of a whole market, a dashboard's heavy question.
-  {
-    echo 'wrk.method = "POST"'
-    echo 'wrk.headers["Content-Type"] = "application/json"'
-    echo 'bodies = {}'
-    while IFS=$'\t' read -r name body _; do
-      [ "$name" = "top 10 vendors in a market" ] && continue
-      printf 'table.insert(bodies, "%s")\n' "$(printf '%s' "$body" | sed 's/\\/\\\\/g; s/"/\\"/g')"
-    done <bench/questions.tsv
-    echo 'i = 0'
-    echo 'request = function() i = i % #bodies + 1; return wrk.format(nil, nil, nil, bodies[i]) end'
-  } >"$work/mix.lua"
+  light_mix "$work/mix.lua"
   mix() { # name duration: the light mix
     wrk -t2 -c"$CONNECTIONS" -d"$2" --latency -s "$work/mix.lua" "$gql" >"$work/$1.out"
     printf '%-40s %10s req/s   p50 %8s   p99 %8s   max %8s\n' "$1" "$(rate "$1")" \

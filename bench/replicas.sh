@@ -15,6 +15,8 @@
 #   ENTITIES=100000 bench/replicas.sh # with a generated market beside it
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/mix.sh
+source bench/mix.sh
 
 ENTITIES=${ENTITIES:-0}
 DURATION=${DURATION:-30}
@@ -68,6 +70,16 @@ for n in 1 2 3; do wait_healthy "$n"; done
 # (queries are read-only); a failed instance rests 2 s. WebSocket upgrades are passed through,
 # each client kept on one instance (subscriptions and `changes` are per instance).
 mkdir -p "$work/tmp"
+cat >"$work/proxy.conf" <<'NGINX'
+proxy_pass http://phonegraph;
+proxy_http_version 1.1;
+proxy_set_header Connection "";
+proxy_set_header X-Forwarded-For $remote_addr;
+proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+proxy_next_upstream_tries 3;
+proxy_connect_timeout 1s;
+proxy_read_timeout 15s;
+NGINX
 cat >"$work/nginx.conf" <<NGINX
 worker_processes 1;
 pid $work/nginx.pid;
@@ -96,25 +108,11 @@ http {
   server {
     listen 127.0.0.1:$PORT;
     location / {
-      proxy_pass http://phonegraph;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For \$remote_addr;
-      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
-      proxy_next_upstream_tries 3;
-      proxy_connect_timeout 1s;
-      proxy_read_timeout 15s;
+      include $work/proxy.conf;
     }
     location = /graphql {
       if (\$http_upgrade = "websocket") { rewrite ^ /ws last; }
-      proxy_pass http://phonegraph;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For \$remote_addr;
-      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
-      proxy_next_upstream_tries 3;
-      proxy_connect_timeout 1s;
-      proxy_read_timeout 15s;
+      include $work/proxy.conf;
     }
     location = /ws {
       internal;
@@ -141,18 +139,7 @@ if [ "$(echo "$versions" | wc -l)" != 1 ]; then
 fi
 echo "three replicas, one data version: $versions"
 
-# The light mix, as bench/load.sh builds it.
-{
-  echo 'wrk.method = "POST"'
-  echo 'wrk.headers["Content-Type"] = "application/json"'
-  echo 'bodies = {}'
-  while IFS=$'\t' read -r name body _; do
-    [ "$name" = "top 10 vendors in a market" ] && continue
-    printf 'table.insert(bodies, "%s")\n' "$(printf '%s' "$body" | sed 's/\\/\\\\/g; s/"/\\"/g')"
-  done <bench/questions.tsv
-  echo 'i = 0'
-  echo 'request = function() i = i % #bodies + 1; return wrk.format(nil, nil, nil, bodies[i]) end'
-} >"$work/mix.lua"
+light_mix "$work/mix.lua"
 
 mix() { # name url seconds
   wrk -t2 -c"$CONNECTIONS" -d"$3s" --latency -s "$work/mix.lua" "$2" >"$work/$1.out"

@@ -8,40 +8,13 @@ use std::io::{self, Write};
 
 use super::Written;
 use crate::graph::{EntityIx, Graph};
+use crate::model::bulk::{EDGE_COLUMNS, EDGE_OPTIONAL, NODE_COLUMNS, NODE_OPTIONAL};
 use crate::model::{DateBound, EntityKind, PartialDate};
-
-const NODE_HEADER: [&str; 12] = [
-    "id",
-    "kind",
-    "name",
-    "country",
-    "date",
-    "aliases",
-    "description",
-    "wikidata",
-    "category",
-    "type",
-    "status",
-    "confidence",
-];
-
-const EDGE_HEADER: [&str; 10] = [
-    "from",
-    "to",
-    "kind",
-    "since",
-    "until",
-    "confidence",
-    "status",
-    "role",
-    "market",
-    "note",
-];
 
 /// `nodes.csv`: every entity but sources.
 pub fn nodes(graph: &Graph, out: &mut dyn Write) -> io::Result<Written> {
     let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(NODE_HEADER)?;
+    csv.write_record(NODE_COLUMNS.iter().chain(&NODE_OPTIONAL))?;
     let (mut written, mut sources, mut no_code, mut rounded) = (Written::default(), 0, 0, 0);
     for &e in graph.entities_of(None) {
         let view = graph.entity(e);
@@ -107,7 +80,7 @@ pub fn nodes(graph: &Graph, out: &mut dyn Write) -> io::Result<Written> {
 /// `edges.csv`: every relation between entities `nodes.csv` holds.
 pub fn edges(graph: &Graph, out: &mut dyn Write) -> io::Result<Written> {
     let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(EDGE_HEADER)?;
+    csv.write_record(EDGE_COLUMNS.iter().chain(&EDGE_OPTIONAL))?;
     let mut written = Written::default();
     let (mut cut, mut rounded, mut histories, mut sourced) = (0, 0, 0, 0);
     let kept = |e: EntityIx| {

@@ -46,7 +46,8 @@ impl Format {
         Format::Ndjson,
     ];
 
-    /// The format's name on the command line and in `GET /export?format=`.
+    /// The format's name on the command line, in `GET /export?format=`, and as a file name
+    /// ending.
     pub fn name(self) -> &'static str {
         match self {
             Format::Graphml => "graphml",
@@ -65,17 +66,6 @@ impl Format {
             Format::Csv => "text/csv; charset=utf-8",
             Format::Cypher => "text/plain; charset=utf-8",
             Format::Ndjson => "application/x-ndjson",
-        }
-    }
-
-    /// The usual file name ending.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Graphml => "graphml",
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::Cypher => "cypher",
-            Format::Ndjson => "ndjson",
         }
     }
 }

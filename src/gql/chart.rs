@@ -153,14 +153,30 @@ fn point((date, count): (PartialDate, u64)) -> TimePoint {
     }
 }
 
-fn time_series(series: graph::Series, interval: Interval) -> TimeSeries {
-    TimeSeries {
+/// Counts `dates` (each the days it may be, first to last) by period of `interval`, from the
+/// period `from` begins in to the one `to` ends in.
+fn time_series(
+    ctx: &Context<'_>,
+    dates: impl Iterator<Item = Option<(Day, Day)>>,
+    interval: Interval,
+    from: Option<Date>,
+    to: Option<Date>,
+) -> Result<TimeSeries> {
+    let series = graph::series(
+        dates,
+        interval.into(),
+        from.map(Date::first_day),
+        to.map(Date::last_day),
+        budget(ctx),
+    )
+    .map_err(graph_error)?;
+    Ok(TimeSeries {
         interval,
         points: series.points.into_iter().map(point).collect(),
         imprecise: series.imprecise,
         outside: series.outside,
         undated: series.undated,
-    }
+    })
 }
 
 #[Object]
@@ -237,15 +253,7 @@ impl ChartQuery {
         let dates = list
             .iter()
             .map(|&e| graph::entity_date(&store.graph, e).map(|d| (d.first_day(), d.last_day())));
-        let series = graph::series(
-            dates,
-            interval.into(),
-            from.map(Date::first_day),
-            to.map(Date::last_day),
-            budget(ctx),
-        )
-        .map_err(graph_error)?;
-        Ok(time_series(series, interval))
+        time_series(ctx, dates, interval, from, to)
     }
 
     /// Relations counted by the period they started in (or ended in), every period present:
@@ -286,15 +294,7 @@ impl ChartQuery {
                 };
                 (first != Day::MIN && last != Day::MAX).then_some((first, last))
             });
-        let series = graph::series(
-            dates,
-            interval.into(),
-            from.map(Date::first_day),
-            to.map(Date::last_day),
-            budget(ctx),
-        )
-        .map_err(graph_error)?;
-        Ok(time_series(series, interval))
+        time_series(ctx, dates, interval, from, to)
     }
 
     /// Every amount of money in the data (events' fines and escrows, relations' deal values)

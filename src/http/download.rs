@@ -69,7 +69,7 @@ pub(super) async fn export(
     };
     let data = state.app.versions().current();
     let name = match part {
-        Part::Whole(f) => format!("phonegraph-{}.{}", data.data_version, f.extension()),
+        Part::Whole(f) => format!("phonegraph-{}.{}", data.data_version, f.name()),
         Part::CsvNodes => "nodes.csv".to_owned(),
         Part::CsvEdges => "edges.csv".to_owned(),
     };

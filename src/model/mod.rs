@@ -4,6 +4,7 @@
 //! Invariant: this module knows nothing of files, graphs or GraphQL; it has no serde and no
 //! async-graphql types, so every layer above can share it.
 
+pub mod bulk;
 pub mod date;
 pub mod id;
 pub mod kind;

@@ -54,24 +54,36 @@ async fn the_graphql_http_audit_passes_every_check() {
 
 /// Runs the suite against a server under `engine` and returns its report.
 async fn audit(dir: &Path, engine: Engine) -> String {
-    let dir = dir.to_owned();
+    let output = node_against(dir, "audit.mjs", app().with_engine(engine)).await;
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{engine:?}: {report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    report.into_owned()
+}
+
+/// Runs `node SCRIPT URL` in `dir` against a real server over `app` on a free port, whose
+/// GraphQL URL it is given, and stops the server when the script is done.
+pub(crate) async fn node_against(
+    dir: &Path,
+    script: &str,
+    app: phonegraph::gql::AppState,
+) -> std::process::Output {
+    let (dir, script) = (dir.to_owned(), script.to_owned());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/graphql", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        serve(
-            listener,
-            app().with_engine(engine),
-            &HttpConfig::default(),
-            async {
-                let _ = stopped.await;
-            },
-        )
+        serve(listener, app, &HttpConfig::default(), async {
+            let _ = stopped.await;
+        })
         .await
     });
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .arg("audit.mjs")
+            .arg(&script)
             .arg(&url)
             .current_dir(&dir)
             .output()
@@ -81,11 +93,5 @@ async fn audit(dir: &Path, engine: Engine) -> String {
     .unwrap();
     let _ = stop.send(());
     server.await.unwrap().unwrap();
-    let report = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{engine:?}: {report}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    report.into_owned()
+    output
 }

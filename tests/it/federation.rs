@@ -4,10 +4,9 @@
 
 use std::process::Command;
 
-use phonegraph::http::{HttpConfig, serve};
 use serde_json::{Value, json};
 
-use crate::audit::install;
+use crate::audit::{install, node_against};
 use crate::helpers::{app, ask, path};
 
 #[tokio::test]
@@ -65,32 +64,7 @@ async fn a_gateway_composes_phonegraph_with_another_subgraph() {
     })
     .await
     .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/graphql", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        serve(
-            listener,
-            app().with_federation(),
-            &HttpConfig::default(),
-            async {
-                let _ = stopped.await;
-            },
-        )
-        .await
-    });
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg("federation.mjs")
-            .arg(&url)
-            .current_dir(&dir)
-            .output()
-            .expect("node runs")
-    })
-    .await
-    .unwrap();
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    let output = node_against(&dir, "federation.mjs", app().with_federation()).await;
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
         output.status.success(),

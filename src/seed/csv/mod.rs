@@ -23,18 +23,7 @@ use super::{Defined, SeedError, rules};
 use crate::graph::{EntityDetail, GraphBuilder, GraphError, NewEntity};
 use crate::model::EntityKind;
 
-const NODE_COLUMNS: [&str; 5] = ["id", "kind", "name", "country", "date"];
-const NODE_OPTIONAL: [&str; 7] = [
-    "aliases",
-    "description",
-    "wikidata",
-    "category",
-    "type",
-    "status",
-    "confidence",
-];
-const EDGE_COLUMNS: [&str; 5] = ["from", "to", "kind", "since", "until"];
-const EDGE_OPTIONAL: [&str; 5] = ["confidence", "status", "role", "market", "note"];
+use crate::model::bulk::{EDGE_COLUMNS, EDGE_OPTIONAL, NODE_COLUMNS, NODE_OPTIONAL};
 
 /// The hint for a row that does not have the header's columns.
 pub(super) const UNEVEN_ROW: &str = "every row needs the same columns as the header";
