@@ -37,12 +37,6 @@ pub(crate) fn install(dir: &Path) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_graphql_http_audit_passes_every_check() {
     let dir = path("tests/audit");
-    tokio::task::spawn_blocking({
-        let dir = dir.clone();
-        move || install(&dir)
-    })
-    .await
-    .unwrap();
     for engine in [Engine::Fast, Engine::Stock] {
         let report = audit(&dir, engine).await;
         assert!(
@@ -64,14 +58,21 @@ async fn audit(dir: &Path, engine: Engine) -> String {
     report.into_owned()
 }
 
-/// Runs `node SCRIPT URL` in `dir` against a real server over `app` on a free port, whose
-/// GraphQL URL it is given, and stops the server when the script is done.
+/// Runs `node SCRIPT URL` in `dir` (its pinned packages installed first, when missing)
+/// against a real server over `app` on a free port, whose GraphQL URL it is given, and stops
+/// the server when the script is done.
 pub(crate) async fn node_against(
     dir: &Path,
     script: &str,
     app: phonegraph::gql::AppState,
 ) -> std::process::Output {
     let (dir, script) = (dir.to_owned(), script.to_owned());
+    tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || install(&dir)
+    })
+    .await
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/graphql", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::audit::{install, node_against};
+use crate::audit::node_against;
 use crate::helpers::{app, ask, path};
 
 #[tokio::test]
@@ -58,12 +58,6 @@ async fn without_federation_the_schema_has_none_of_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_composes_phonegraph_with_another_subgraph() {
     let dir = path("tests/audit");
-    tokio::task::spawn_blocking({
-        let dir = dir.clone();
-        move || install(&dir)
-    })
-    .await
-    .unwrap();
     let output = node_against(&dir, "federation.mjs", app().with_federation()).await;
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
