@@ -583,8 +583,11 @@ fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         written.relations,
         args.format.name()
     );
+    if !written.left_out.is_empty() {
+        eprintln!("what the {} layout could not hold:", args.format.name());
+    }
     for what in &written.left_out {
-        eprintln!("  not in the {} layout: {what}", args.format.name());
+        eprintln!("  {what}");
     }
     Ok(ExitCode::SUCCESS)
 }

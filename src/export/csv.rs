@@ -59,20 +59,21 @@ pub fn nodes(graph: &Graph, out: &mut dyn Write) -> io::Result<Written> {
         written.entities += 1;
     }
     csv.flush()?;
-    if sources > 0 {
-        written.left_out.push(format!(
-            "{sources} sources (the layout has none: each edges file is the source its rows cite)"
-        ));
-    }
-    if no_code > 0 {
-        written.left_out.push(format!(
-            "{no_code} markets without a two-letter code (the layout needs one)"
-        ));
-    }
-    if rounded > 0 {
-        written.left_out.push(format!(
-            "{rounded} entity dates known to a month, quarter or year, written as their first day"
-        ));
+    for (n, what) in [
+        (
+            sources,
+            "sources (the layout has none: each edges file is the source its rows cite)",
+        ),
+        (
+            no_code,
+            "markets without a two-letter code (the layout needs one)",
+        ),
+        (
+            rounded,
+            "entity dates known to a month, quarter or year, written as their first day",
+        ),
+    ] {
+        say(&mut written, n, what);
     }
     Ok(written)
 }
@@ -140,11 +141,16 @@ pub fn edges(graph: &Graph, out: &mut dyn Write) -> io::Result<Written> {
         (histories, "status histories reduced to their latest status"),
         (sourced, "relations whose quotes the layout cannot hold"),
     ] {
-        if n > 0 {
-            written.left_out.push(format!("{n} {what}"));
-        }
+        say(&mut written, n, what);
     }
     Ok(written)
+}
+
+/// Says what the layout could not hold, and how many times: `what: n`, when there was any.
+fn say(written: &mut Written, n: usize, what: &str) {
+    if n > 0 {
+        written.left_out.push(format!("{what}: {n}"));
+    }
 }
 
 /// A date bound's first day, as an ISO day.

@@ -80,7 +80,9 @@ async fn a_generated_market_comes_back_whole_through_the_csv_layout() {
     );
     assert!(said.contains("to ") && said.contains("(csv)"), "{said}");
     // The bulk file's own source is the one thing left out: the import makes its own.
-    assert!(said.contains("not in the csv layout: 1 sources"), "{said}");
+    let bulk_source =
+        "  sources (the layout has none: each edges file is the source its rows cite): 1\n";
+    assert!(said.contains(bulk_source), "{said}");
 
     let before = ask(load(&seed, &[&csv]), MARKET_QUESTIONS).await;
     let after = ask(load(&seed, &[&out]), MARKET_QUESTIONS).await;
@@ -101,8 +103,17 @@ async fn the_curated_data_goes_to_csv_and_back_with_what_it_leaves_out_said() {
         "csv",
         &out,
     );
-    assert!(said.contains("not in the csv layout: 12 sources"), "{said}");
-    assert!(said.contains("status histories reduced"), "{said}");
+    assert!(
+        said.contains("what the csv layout could not hold:\n"),
+        "{said}"
+    );
+    let sources =
+        "  sources (the layout has none: each edges file is the source its rows cite): 12\n";
+    assert!(said.contains(sources), "{said}");
+    assert!(
+        said.contains("  status histories reduced to their latest status: 6\n"),
+        "{said}"
+    );
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let question = r#"{ stats { byKind { kind count } }
