@@ -32,24 +32,11 @@ pub(super) fn write(graph: &Graph, out: &mut dyn Write) -> io::Result<Written> {
             "UNWIND $rows AS row MERGE (e:Entity {{id: row.id}}) SET e:{}, e += row.props;",
             label(kind)
         );
-        for batch in graph.entities_of(Some(kind)).chunks(BATCH) {
-            out.write_all(b":param {rows: [")?;
-            for (i, &e) in batch.iter().enumerate() {
-                let mut record = entity_record(graph, e);
-                let id = record.remove("id").unwrap_or_default();
-                if i > 0 {
-                    out.write_all(b", ")?;
-                }
-                out.write_all(b"{id: ")?;
-                literal(out, &id)?;
-                out.write_all(b", props: ")?;
-                props(out, &record)?;
-                out.write_all(b"}")?;
-            }
-            out.write_all(b"]};\n")?;
-            writeln!(out, "{statement}")?;
-            written.entities += batch.len();
-        }
+        let entities = graph.entities_of(Some(kind));
+        batches(out, entities, &statement, &["id"], |e| {
+            entity_record(graph, e)
+        })?;
+        written.entities += entities.len();
     }
     let mut by_kind = vec![Vec::new(); RelationKind::ALL.len()];
     for r in graph.all_relations() {
@@ -63,30 +50,44 @@ pub(super) fn write(graph: &Graph, out: &mut dyn Write) -> io::Result<Written> {
              MERGE (a)-[r:{} {{id: row.id}}]->(b) SET r += row.props;",
             kind.as_str().to_ascii_uppercase()
         );
-        for batch in relations.chunks(BATCH) {
-            out.write_all(b":param {rows: [")?;
-            for (i, &r) in batch.iter().enumerate() {
-                let mut record = relation_record(graph, r);
-                let [id, from, to] =
-                    ["id", "from", "to"].map(|f| record.remove(f).unwrap_or_default());
-                record.remove("kind");
-                if i > 0 {
-                    out.write_all(b", ")?;
-                }
-                for (name, value) in [("{from: ", from), (", to: ", to), (", id: ", id)] {
-                    out.write_all(name.as_bytes())?;
-                    literal(out, &value)?;
-                }
-                out.write_all(b", props: ")?;
-                props(out, &record)?;
-                out.write_all(b"}")?;
-            }
-            out.write_all(b"]};\n")?;
-            writeln!(out, "{statement}")?;
-            written.relations += batch.len();
-        }
+        batches(out, relations, &statement, &["from", "to", "id"], |r| {
+            let mut record = relation_record(graph, r);
+            record.remove("kind");
+            record
+        })?;
+        written.relations += relations.len();
     }
     Ok(written)
+}
+
+/// Writes `items` in batches of [`BATCH`]: a `:param {rows: [...]};` line, then `statement`,
+/// which reads it. Each row has the record's `keys` as its own fields (`{id: …}`), and the
+/// rest of the record under `props`.
+fn batches<T: Copy>(
+    out: &mut dyn Write,
+    items: &[T],
+    statement: &str,
+    keys: &[&str],
+    record: impl Fn(T) -> Map<String, Value>,
+) -> io::Result<()> {
+    for batch in items.chunks(BATCH) {
+        out.write_all(b":param {rows: [")?;
+        for (i, &item) in batch.iter().enumerate() {
+            let mut record = record(item);
+            out.write_all(if i > 0 { b", {" } else { b"{" })?;
+            for key in keys {
+                write!(out, "{key}: ")?;
+                literal(out, &record.remove(*key).unwrap_or_default())?;
+                out.write_all(b", ")?;
+            }
+            out.write_all(b"props: ")?;
+            props(out, &record)?;
+            out.write_all(b"}")?;
+        }
+        out.write_all(b"]};\n")?;
+        writeln!(out, "{statement}")?;
+    }
+    Ok(())
 }
 
 /// A kind's node label: `government_body` → `GovernmentBody`.
