@@ -101,6 +101,29 @@ fn validate_reports_csv_counts_and_generate_writes_a_market() {
     );
 }
 
+/// A reader that stops early (`phonegraph schema | head`) ends the command quietly: the SDL
+/// is larger than a pipe holds, so the write fails, and that used to be a panic.
+#[test]
+fn schema_stops_quietly_when_its_reader_does() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_phonegraph"))
+        .args(["schema", "--federation"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(&first[..3], b"\"\"\"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
 #[test]
 fn schema_prints_the_committed_sdl() {
     let out = phonegraph(&["schema"]);
