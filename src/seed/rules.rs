@@ -327,11 +327,10 @@ pub(crate) fn endpoints(
             "a relation joins two different entities",
         ));
     }
-    let spec = kind.spec();
-    let fits = |a, b| spec.from.contains(a) && spec.to.contains(b);
-    if fits(from, to) || spec.symmetric && fits(to, from) {
+    if ends_fit(kind, from, to) {
         return Ok(());
     }
+    let spec = kind.spec();
     Err(broken(
         format!("a `{kind}` relation cannot go from a {from} (`{from_id}`) to a {to} (`{to_id}`)"),
         format!(
@@ -340,6 +339,14 @@ pub(crate) fn endpoints(
             spec.to.describe()
         ),
     ))
+}
+
+/// Whether a `kind` relation may go from a `from` to a `to` (either way round when it is
+/// symmetric): [`endpoints`] without the words, for rows known to join two entities.
+pub(crate) fn ends_fit(kind: RelationKind, from: EntityKind, to: EntityKind) -> bool {
+    let spec = kind.spec();
+    let fits = |a, b| spec.from.contains(a) && spec.to.contains(b);
+    fits(from, to) || spec.symmetric && fits(to, from)
 }
 
 /// An id that must name an entity of one of `kinds`. With `suggest`, an unknown id is
