@@ -166,7 +166,7 @@ impl Graph {
         let mut rows = Rows::default();
         for (other, first, outgoing) in self.pairs(ix, [crate::model::KindSet::ALL; 2]) {
             for hop in self.pair_hops(other, first, outgoing, Direction::Both) {
-                let kind = self.relation(hop.relation).kind as usize;
+                let kind = self.tags[hop.relation.0 as usize].kind() as usize;
                 if outgoing {
                     rows.out[kind] += 1;
                 } else {
