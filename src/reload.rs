@@ -72,8 +72,7 @@ pub fn start(app: AppState, source: Source, watch: bool) -> Reloader {
     tokio::spawn(async move {
         loop {
             let ticket = versions.next_request().await;
-            let outcome = reload(&app, &source).await;
-            versions.set_outcome(outcome);
+            reload(&app, &source).await;
             versions.covered(ticket);
         }
     });
@@ -81,8 +80,8 @@ pub fn start(app: AppState, source: Source, watch: bool) -> Reloader {
 }
 
 /// Reloads once: loads the files, and installs them when they load and differ from the
-/// current version.
-async fn reload(app: &AppState, source: &Source) -> ReloadOutcome {
+/// current version; records what it did either way.
+async fn reload(app: &AppState, source: &Source) {
     let started = Instant::now();
     let load = source.load.clone();
     let current = app.versions().current();
@@ -114,16 +113,20 @@ async fn reload(app: &AppState, source: &Source) -> ReloadOutcome {
         seconds: started.elapsed().as_secs_f64(),
         problems,
     };
-    match loaded {
+    let recorded = match loaded {
         Some(Ok(Some((loaded, changes)))) => {
             // Installing tells the subscribers, and may free the graph it replaces: both take
-            // a while, so not on a thread that serves requests.
+            // a while, so not on a thread that serves requests. The reload's outcome goes live
+            // with the version, so that no one sees the one without the other.
             let (app, took) = (app.clone(), started.elapsed());
-            let done = tokio::task::spawn_blocking(move || installed(&app, loaded, changes, took));
-            if done.await.is_err() {
-                tracing::error!("installing the reloaded data failed");
+            let live = outcome(Vec::new());
+            let done =
+                tokio::task::spawn_blocking(move || installed(&app, loaded, changes, took, live));
+            if done.await.is_ok() {
+                return;
             }
-            outcome(Vec::new())
+            tracing::error!("installing the reloaded data failed");
+            outcome(vec![internal("internal error while installing the data")])
         }
         Some(Ok(None)) => {
             tracing::info!("the data reloaded unchanged");
@@ -139,22 +142,35 @@ async fn reload(app: &AppState, source: &Source) -> ReloadOutcome {
         }
         None => {
             tracing::error!("the loader stopped before it finished");
-            outcome(vec![DataProblem {
-                file: String::new(),
-                line: None,
-                column: None,
-                message: "internal error while loading: the version before keeps answering"
-                    .to_owned(),
-                hint: None,
-            }])
+            outcome(vec![internal(
+                "internal error while loading: the version before keeps answering",
+            )])
         }
+    };
+    app.versions().set_outcome(recorded);
+}
+
+/// A problem that is no file's: the server's own failure.
+fn internal(message: &str) -> DataProblem {
+    DataProblem {
+        file: String::new(),
+        line: None,
+        column: None,
+        message: message.to_owned(),
+        hint: None,
     }
 }
 
-/// Makes a loaded graph current.
-fn installed(app: &AppState, loaded: Loaded, changes: Vec<Change>, took: Duration) {
+/// Makes a loaded graph current, with the outcome of the reload that loaded it.
+fn installed(
+    app: &AppState,
+    loaded: Loaded,
+    changes: Vec<Change>,
+    took: Duration,
+    outcome: ReloadOutcome,
+) {
     let (entities, relations) = (loaded.graph.entity_count(), loaded.graph.relation_count());
-    let revision = app.install(loaded.graph, loaded.data_version, took, changes);
+    let revision = app.install(loaded.graph, loaded.data_version, took, changes, outcome);
     tracing::info!(
         data_version = %revision.version,
         revision = revision.revision,

@@ -158,7 +158,8 @@ impl ReloadStatus {
         &self.outcome.at
     }
 
-    /// How long it took, in seconds.
+    /// How long it took, in seconds: reading, checking and comparing the files, until the new
+    /// version went live or was refused.
     async fn seconds(&self) -> f64 {
         self.outcome.seconds
     }

@@ -364,7 +364,8 @@ impl AppState {
 
     /// Makes a newly loaded graph the current data: requests prepared from now on read it,
     /// those under way finish on the version they began with. `changes` are what make it
-    /// from the current one. Gives the new revision.
+    /// from the current one, and `outcome` what the reload that loaded it did: both are seen
+    /// at once. Gives the new revision.
     ///
     /// Call it off the async threads: it compares the versions for `watch` subscriptions, and
     /// may free the version it replaced, a whole graph.
@@ -374,21 +375,26 @@ impl AppState {
         data_version: String,
         took: std::time::Duration,
         changes: Vec<crate::graph::Change>,
+        outcome: ReloadOutcome,
     ) -> Arc<Revision> {
         let data = Data::new(graph, data_version, self.versions.take_revision());
         let _ = data.load_seconds.set(took.as_secs_f64());
-        self.versions.install(Arc::new(data), changes)
+        self.versions.install(Arc::new(data), changes, outcome)
     }
 
     /// What `/healthz` reports: the data's identity and size, and the last reload.
     pub fn health(&self) -> Health {
-        let data = self.versions.current();
+        let versions::Published {
+            data,
+            last_reload,
+            reloads,
+        } = self.versions.published();
         Health {
             data_version: data.data_version.clone(),
             revision: data.revision,
             loaded_at: data.loaded_at.clone(),
-            last_reload: self.versions.last_reload(),
-            reloads: self.versions.reload_counts(),
+            last_reload,
+            reloads,
             entities: data.graph.entity_count(),
             relations: data.graph.relation_count(),
             load_seconds: data.load_seconds.get().copied(),

@@ -40,10 +40,21 @@ pub struct ReloadOutcome {
     pub ok: bool,
     /// When it finished (RFC 3339, UTC).
     pub at: String,
-    /// How long it took, in seconds.
+    /// How long it took, in seconds: reading, checking and comparing the files, until the new
+    /// version went live or was refused.
     pub seconds: f64,
     /// What was wrong with the files, when it failed.
     pub problems: Vec<DataProblem>,
+}
+
+/// The version answering and what the reloads did, read together ([`Versions::published`]).
+pub struct Published {
+    /// The version answering.
+    pub data: Arc<Data>,
+    /// What the last reload did; `None` before the first.
+    pub last_reload: Option<Arc<ReloadOutcome>>,
+    /// How many reloads validated, and how many failed.
+    pub reloads: (u64, u64),
 }
 
 /// How many reloads the history keeps unless configured otherwise.
@@ -183,6 +194,10 @@ struct Requests {
 pub struct Versions {
     current: ArcSwap<Data>,
     last_reload: ArcSwapOption<ReloadOutcome>,
+    /// Held while the version and the last reload's outcome change together, and by those who
+    /// read both (`/healthz`), so that none sees a new version with the outcome before it.
+    /// Requests read the version alone, without it.
+    publishing: Mutex<()>,
     history: Mutex<History>,
     requests: Requests,
     next_revision: AtomicU64,
@@ -217,6 +232,7 @@ impl Versions {
             watches: Mutex::new(Vec::new()),
             current: ArcSwap::new(first),
             last_reload: ArcSwapOption::empty(),
+            publishing: Mutex::new(()),
             history: Mutex::new(history),
             requests: Requests {
                 issued: AtomicU64::new(0),
@@ -237,11 +253,17 @@ impl Versions {
         self.next_revision.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Makes `data` the current version, with the changes that made it, and tells the
+    /// Makes `data` the current version, with the changes that made it and the outcome of the
+    /// reload that made it (both seen at once, before any subscriber is told), and tells the
     /// subscribers; gives its revision. Requests under way finish on the version they began
     /// with; the one it replaced is freed here unless a request still reads it. Comparing the versions for the `watch` subscriptions
     /// takes a while: call it off the async threads.
-    pub(super) fn install(&self, data: Arc<Data>, changes: Vec<Change>) -> Arc<Revision> {
+    pub(super) fn install(
+        &self,
+        data: Arc<Data>,
+        changes: Vec<Change>,
+        outcome: ReloadOutcome,
+    ) -> Arc<Revision> {
         let mut revision = Revision {
             revision: data.revision,
             version: data.data_version.clone(),
@@ -249,7 +271,12 @@ impl Versions {
             counts: ChangeCounts::of(&changes),
             changes: Vec::new(),
         };
-        let replaced = self.current.swap(data.clone());
+        let replaced = {
+            let _publishing = self.publishing.lock().unwrap_or_else(|e| e.into_inner());
+            let replaced = self.current.swap(data.clone());
+            self.record(outcome);
+            replaced
+        };
         // No receiver is no error: nobody listens.
         let _ = self
             .changed
@@ -271,10 +298,27 @@ impl Versions {
             .expect("the revision just kept")
     }
 
-    /// Records what the last reload did.
+    /// Records what the last reload did, when it installed nothing (see [`Versions::install`]).
     pub fn set_outcome(&self, outcome: ReloadOutcome) {
+        let _publishing = self.publishing.lock().unwrap_or_else(|e| e.into_inner());
+        self.record(outcome);
+    }
+
+    fn record(&self, outcome: ReloadOutcome) {
         self.reloads[usize::from(!outcome.ok)].fetch_add(1, Ordering::Relaxed);
         self.last_reload.store(Some(Arc::new(outcome)));
+    }
+
+    /// The version answering now, the last reload's outcome and the reload counts, as they
+    /// were together: never a version with the outcome of the reload before the one that
+    /// installed it.
+    pub fn published(&self) -> Published {
+        let _publishing = self.publishing.lock().unwrap_or_else(|e| e.into_inner());
+        Published {
+            data: self.current(),
+            last_reload: self.last_reload(),
+            reloads: self.reload_counts(),
+        }
     }
 
     /// How many reloads validated, and how many failed.
@@ -383,6 +427,60 @@ mod tests {
             .iter()
             .map(|r| (r.revision, r.changes.iter().map(|c| c.id.clone()).collect()))
             .collect()
+    }
+
+    fn outcome(ok: bool, at: String) -> ReloadOutcome {
+        ReloadOutcome {
+            ok,
+            at,
+            seconds: 0.0,
+            problems: Vec::new(),
+        }
+    }
+
+    /// While reloads fail and succeed in turn, whoever reads the version and the last outcome
+    /// together sees each version with the outcome of the reload that installed it or of a
+    /// later one, never with the failure before it.
+    #[test]
+    fn a_version_is_never_seen_with_the_outcome_before_it() {
+        let graph = || crate::graph::GraphBuilder::new().finish();
+        let first = Arc::new(Data::new(graph(), "v1".into(), 1));
+        let versions = Arc::new(Versions::new(first, 8, 1 << 20));
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = {
+            let (versions, done) = (versions.clone(), done.clone());
+            std::thread::spawn(move || {
+                let mut seen = 0;
+                while !done.load(Ordering::Acquire) {
+                    let p = versions.published();
+                    if p.data.revision > 1 {
+                        let last = p.last_reload.expect("an outcome with every install");
+                        // The failure after a version, or the success that installed it.
+                        let expected = if last.ok {
+                            format!("installed {}", p.data.revision)
+                        } else {
+                            format!("failed after {}", p.data.revision)
+                        };
+                        assert_eq!(last.at, expected);
+                        seen += 1;
+                    }
+                }
+                seen
+            })
+        };
+        for revision in 2..400 {
+            versions.set_outcome(outcome(false, format!("failed after {}", revision - 1)));
+            let data = Data::new(graph(), format!("v{revision}"), versions.take_revision());
+            assert_eq!(data.revision, revision);
+            versions.install(
+                Arc::new(data),
+                Vec::new(),
+                outcome(true, format!("installed {revision}")),
+            );
+        }
+        done.store(true, Ordering::Release);
+        assert!(reader.join().expect("the reader saw no mix") > 0);
+        assert_eq!(versions.reload_counts(), (398, 398));
     }
 
     #[test]
