@@ -3,6 +3,8 @@
 //! id, relations by their stable id, so a change is what a curator did, not an artefact of
 //! file order.
 
+use std::ops::Range;
+
 use rustc_hash::FxHashMap;
 
 use super::record::{Citation, EntityIx, RelationIx, StatusChange};
@@ -47,33 +49,76 @@ pub struct Change {
 ///
 /// Entities are numbered by kind, then id, and relations sorted by their ends' numbers, so
 /// when no entity changed kind both versions' entities, then their relations, are walked side
-/// by side, in one pass each, and only what differs is written out as text. Otherwise it
-/// falls back on [`diff_by_ids`].
+/// by side (the relations in pieces, on the current thread pool, beside the entities), and
+/// only what differs is written out as text. Otherwise it falls back on [`diff_by_ids`].
 pub fn diff(old: &Graph, new: &Graph) -> Vec<Change> {
     let Some((to_new, added)) = entities_side_by_side(old, new) else {
         return diff_by_ids(old, new);
     };
-    let mut changes = Vec::new();
-    for e in (0..old.entities.len() as u32).map(EntityIx) {
-        match to_new.get(e) {
-            None => changes.push(entity_change(old, e, Happened::Removed)),
-            Some(n) if !same_entity(old, e, new, n) => {
-                let fields = changed_fields(&entity_fields(old, e), &entity_fields(new, n));
-                if !fields.is_empty() {
-                    changes.push(entity_change(new, n, Happened::Changed(fields)));
+    let entities = || {
+        let mut changes = Vec::new();
+        for e in (0..old.entities.len() as u32).map(EntityIx) {
+            match to_new.get(e) {
+                None => changes.push(entity_change(old, e, Happened::Removed)),
+                Some(n) if !same_entity(old, e, new, n) => {
+                    let fields = changed_fields(&entity_fields(old, e), &entity_fields(new, n));
+                    if !fields.is_empty() {
+                        changes.push(entity_change(new, n, Happened::Changed(fields)));
+                    }
                 }
+                Some(_) => {}
             }
-            Some(_) => {}
         }
-    }
-    changes.extend(
-        added
-            .into_iter()
-            .map(|n| entity_change(new, n, Happened::Added)),
-    );
-    relations_side_by_side(old, new, &to_new, &mut changes);
+        changes.extend(
+            added
+                .into_iter()
+                .map(|n| entity_change(new, n, Happened::Added)),
+        );
+        changes
+    };
+    let relations = || relation_changes(old, new, &to_new, rayon::current_num_threads() * 4);
+    let (mut changes, relations) = rayon::join(entities, relations);
+    changes.extend(relations);
     changes.sort_by(|a, b| (a.item, &a.id).cmp(&(b.item, &b.id)));
     changes
+}
+
+/// The relations' changes, found in about `count` pieces compared in parallel.
+fn relation_changes(old: &Graph, new: &Graph, to_new: &Renumbering, count: usize) -> Vec<Change> {
+    use rayon::prelude::*;
+    pieces(old, new, count)
+        .into_par_iter()
+        .flat_map_iter(|(olds, news)| {
+            let mut changes = Vec::new();
+            relations_side_by_side(old, new, to_new, olds, news, &mut changes);
+            changes
+        })
+        .collect()
+}
+
+/// Cuts both versions' relations into about `count` pieces to compare apart, each ending
+/// where the relations of a `from` entity begin. The cut is placed by the entity's kind and
+/// id, which order the relations of both versions alike.
+fn pieces(old: &Graph, new: &Graph, count: usize) -> Vec<(Range<usize>, Range<usize>)> {
+    fn key(g: &Graph, e: EntityIx) -> (usize, &[u8]) {
+        let view = g.entity(e);
+        (view.kind as usize, view.id.as_bytes())
+    }
+    let mut cuts = vec![(0, 0)];
+    for k in 1..count {
+        let Some(at) = new.relations.get(new.relations.len() * k / count) else {
+            break;
+        };
+        let cut = key(new, at.from);
+        cuts.push((
+            old.relations.partition_point(|r| key(old, r.from) < cut),
+            new.relations.partition_point(|r| key(new, r.from) < cut),
+        ));
+    }
+    cuts.push((old.relations.len(), new.relations.len()));
+    cuts.windows(2)
+        .map(|w| (w[0].0..w[1].0, w[0].1..w[1].1))
+        .collect()
 }
 
 /// Matches the entities of both versions by walking them in number order (kind, then id):
@@ -207,38 +252,36 @@ fn relation_key(
     (g.relation(r).kind, market, claim)
 }
 
-/// Walks both versions' relations in order of their ends (the old ones' ends renumbered by
-/// `to_new`, which keeps their order), matching those between the same two entities by kind,
-/// market and claim.
+/// Walks a piece of both versions' relations (`olds` and `news`, see [`pieces`]) in order
+/// of their ends (the old ones' ends renumbered by `to_new`, which keeps their order),
+/// matching those between the same two entities by kind, market and claim.
 fn relations_side_by_side(
     old: &Graph,
     new: &Graph,
     to_new: &Renumbering,
+    olds: Range<usize>,
+    news: Range<usize>,
     changes: &mut Vec<Change>,
 ) {
     // The end of the run of relations starting at `i` with the same two ends.
-    let run = |g: &Graph, i: usize| {
+    let run = |g: &Graph, i: usize, last: usize| {
         let (from, to) = (g.relations[i].from, g.relations[i].to);
         let mut end = i + 1;
-        while g
-            .relations
-            .get(end)
-            .is_some_and(|r| (r.from, r.to) == (from, to))
-        {
+        while end < last && (g.relations[end].from, g.relations[end].to) == (from, to) {
             end += 1;
         }
         end
     };
-    let (mut i, mut j) = (0, 0);
-    while i < old.relations.len() || j < new.relations.len() {
-        let old_run = (i < old.relations.len()).then(|| {
+    let (mut i, mut j) = (olds.start, news.start);
+    while i < olds.end || j < news.end {
+        let old_run = (i < olds.end).then(|| {
             let r = &old.relations[i];
             let ends = to_new.get(r.from).zip(to_new.get(r.to));
-            (run(old, i), ends)
+            (run(old, i, olds.end), ends)
         });
-        let new_run = (j < new.relations.len()).then(|| {
+        let new_run = (j < news.end).then(|| {
             let r = &new.relations[j];
-            (run(new, j), (r.from, r.to))
+            (run(new, j, news.end), (r.from, r.to))
         });
         match (old_run, new_run) {
             (Some((end, None)), _) => {
@@ -631,4 +674,91 @@ fn relation_fields(g: &Graph, r: RelationIx) -> Vec<(&'static str, String)> {
         ),
         ("sources", cited(g, &g.relation_citations(r))),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::testing::entity;
+    use crate::graph::{GraphBuilder, NewRelation};
+    use crate::model::{DateBound, EntityKind, RelationKind, Validity};
+
+    /// A small market: vendors, carriers and products, with makes, carries and partnerships,
+    /// some dated. Entities whose number `gone` picks are left out, and `seed` varies which
+    /// relations there are and their dates.
+    fn market(seed: u64, gone: impl Fn(usize) -> bool) -> Graph {
+        let mut b = GraphBuilder::new();
+        let mut add = |prefix: &str, count: usize, kind: EntityKind| -> Vec<Option<EntityIx>> {
+            (0..count)
+                .map(|i| (!gone(i)).then(|| entity(&mut b, &format!("{prefix}-{i}"), kind)))
+                .collect()
+        };
+        let vendors = add("v", 20, EntityKind::Vendor);
+        let carriers = add("c", 8, EntityKind::Carrier);
+        let products = add("p", 300, EntityKind::Product);
+        let mut state = seed;
+        let mut next = move |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        let mut relations = Vec::new();
+        for (i, product) in products.iter().enumerate() {
+            relations.push((vendors[i % 20], RelationKind::Makes, *product, None));
+            for _ in 0..next(4) {
+                let year = (next(3) > 0).then(|| 2015 + next(4));
+                relations.push((carriers[next(8)], RelationKind::Carries, *product, year));
+            }
+        }
+        for _ in 0..40 {
+            let (v, c) = (vendors[next(20)], carriers[next(8)]);
+            relations.push((v, RelationKind::PartnersWith, c, None));
+        }
+        for (from, kind, to, year) in relations {
+            let (Some(from), Some(to)) = (from, to) else {
+                continue;
+            };
+            let mut r = NewRelation::bare(from, kind, to);
+            if let Some(year) = year {
+                r.window = Validity {
+                    from: DateBound::parse(&year.to_string()).ok(),
+                    until: None,
+                }
+                .window();
+            }
+            // The same fact twice is one relation; that is all a second add may say.
+            let _ = b.add_relation(r);
+        }
+        b.finish()
+    }
+
+    /// However the relations are cut into pieces to compare apart, the changes found are
+    /// those of one walk over them all, with cuts among entities added and removed.
+    #[test]
+    fn pieces_find_what_one_walk_finds() {
+        let graphs = [
+            market(1, |_| false),
+            market(2, |i| i % 7 == 3),
+            market(1, |i| i % 5 == 1),
+        ];
+        for (a, b) in [(0, 1), (1, 0), (1, 2), (2, 0)] {
+            let (old, new) = (&graphs[a], &graphs[b]);
+            let (to_new, _) = entities_side_by_side(old, new).expect("no entity changed kind");
+            // `diff` sorts what the pieces find.
+            let sorted = |mut changes: Vec<Change>| {
+                changes.sort_by_cached_key(|c| format!("{c:?}"));
+                changes
+            };
+            let whole = sorted(relation_changes(old, new, &to_new, 1));
+            assert!(whole.len() > 50, "pair {a}, {b} differs: {}", whole.len());
+            for count in [2, 7, 64, 100_000] {
+                assert_eq!(
+                    sorted(relation_changes(old, new, &to_new, count)),
+                    whole,
+                    "pair {a}, {b} in {count} pieces"
+                );
+            }
+        }
+    }
 }
