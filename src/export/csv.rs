@@ -23,11 +23,7 @@ pub fn nodes(graph: &Graph, out: &mut dyn Write) -> io::Result<Written> {
             sources += 1;
             continue;
         }
-        let country = view
-            .country
-            .map(str::to_owned)
-            .or_else(|| d.iso_code.clone());
-        if view.kind == EntityKind::Market && country.as_deref().is_none_or(|c| c.len() != 2) {
+        if !held(graph, e) {
             no_code += 1;
             continue;
         }
@@ -46,7 +42,7 @@ pub fn nodes(graph: &Graph, out: &mut dyn Write) -> io::Result<Written> {
             view.id,
             view.kind.as_str(),
             view.name,
-            country.as_deref().unwrap_or(""),
+            country(graph, e).unwrap_or(""),
             &date,
             &d.aliases.join("|"),
             d.description.as_deref().unwrap_or(""),
@@ -78,25 +74,33 @@ pub fn nodes(graph: &Graph, out: &mut dyn Write) -> io::Result<Written> {
     Ok(written)
 }
 
+/// The country code an entity's row gives: its own country, or a market's ISO code.
+fn country(graph: &Graph, e: EntityIx) -> Option<&str> {
+    let code = graph.entity_detail(e).iso_code.as_deref();
+    graph.entity(e).country.or(code)
+}
+
+/// Whether `nodes.csv` holds an entity: any but a source, or a market without a two-letter
+/// code (the layout needs one).
+fn held(graph: &Graph, e: EntityIx) -> bool {
+    match graph.kind_of(e) {
+        EntityKind::Source => false,
+        EntityKind::Market => country(graph, e).is_some_and(|c| c.len() == 2),
+        _ => true,
+    }
+}
+
 /// `edges.csv`: every relation between entities `nodes.csv` holds.
 pub fn edges(graph: &Graph, out: &mut dyn Write) -> io::Result<Written> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(EDGE_COLUMNS.iter().chain(&EDGE_OPTIONAL))?;
     let mut written = Written::default();
     let (mut cut, mut rounded, mut histories, mut sourced) = (0, 0, 0, 0);
-    let kept = |e: EntityIx| {
-        let kind = graph.kind_of(e);
-        kind != EntityKind::Source
-            && (kind != EntityKind::Market || {
-                let view = graph.entity(e);
-                let code = view.country.or(graph.entity_detail(e).iso_code.as_deref());
-                code.is_some_and(|c| c.len() == 2)
-            })
-    };
     for r in graph.all_relations() {
         let rec = graph.relation(r);
         let d = graph.relation_detail(r);
-        if !kept(rec.from) || !kept(rec.to) || d.market.is_some_and(|m| !kept(m)) {
+        let ends = [Some(rec.from), Some(rec.to), d.market];
+        if !ends.into_iter().flatten().all(|e| held(graph, e)) {
             cut += 1;
             continue;
         }
