@@ -98,21 +98,19 @@ fn relation_changes(old: &Graph, new: &Graph, to_new: &Renumbering, count: usize
 
 /// Cuts both versions' relations into about `count` pieces to compare apart, each ending
 /// where the relations of a `from` entity begin. The cut is placed by the entity's kind and
-/// id, which order the relations of both versions alike.
+/// id ([`number_key`]), which order the relations of both versions alike.
 fn pieces(old: &Graph, new: &Graph, count: usize) -> Vec<(Range<usize>, Range<usize>)> {
-    fn key(g: &Graph, e: EntityIx) -> (usize, &[u8]) {
-        let view = g.entity(e);
-        (view.kind as usize, view.id.as_bytes())
-    }
     let mut cuts = vec![(0, 0)];
     for k in 1..count {
         let Some(at) = new.relations.get(new.relations.len() * k / count) else {
             break;
         };
-        let cut = key(new, at.from);
+        let cut = number_key(new, at.from);
         cuts.push((
-            old.relations.partition_point(|r| key(old, r.from) < cut),
-            new.relations.partition_point(|r| key(new, r.from) < cut),
+            old.relations
+                .partition_point(|r| number_key(old, r.from) < cut),
+            new.relations
+                .partition_point(|r| number_key(new, r.from) < cut),
         ));
     }
     cuts.push((old.relations.len(), new.relations.len()));
@@ -121,21 +119,23 @@ fn pieces(old: &Graph, new: &Graph, count: usize) -> Vec<(Range<usize>, Range<us
         .collect()
 }
 
+/// What orders entities' numbers (kind, then id): the same in every version.
+fn number_key(g: &Graph, e: EntityIx) -> (usize, &[u8]) {
+    let view = g.entity(e);
+    (view.kind as usize, view.id.as_bytes())
+}
+
 /// Matches the entities of both versions by walking them in number order (kind, then id):
 /// each old entity's number in the new version, if it is there, and the new entities. `None`
 /// when an entity changed kind, which changes the order of numbers.
 fn entities_side_by_side(old: &Graph, new: &Graph) -> Option<(Renumbering, Vec<EntityIx>)> {
-    fn key(g: &Graph, e: u32) -> (usize, &[u8]) {
-        let view = g.entity(EntityIx(e));
-        (view.kind as usize, view.id.as_bytes())
-    }
     let (old_n, new_n) = (old.entities.len() as u32, new.entities.len() as u32);
     let mut to_new = Renumbering::default();
     let (mut added, mut removed) = (Vec::new(), Vec::new());
     let (mut i, mut j) = (0, 0);
     while i < old_n || j < new_n {
         let order = match (i < old_n, j < new_n) {
-            (true, true) => key(old, i).cmp(&key(new, j)),
+            (true, true) => number_key(old, EntityIx(i)).cmp(&number_key(new, EntityIx(j))),
             (true, false) => std::cmp::Ordering::Less,
             _ => std::cmp::Ordering::Greater,
         };
